@@ -1,0 +1,1 @@
+public enum JourneyCommand { public static func runFromCommandLine() async {} }

@@ -1,0 +1,103 @@
+import Foundation
+import LMDBKit
+
+/// The log's single writer: a dedicated thread that turns queued appends into group commits.
+///
+/// Appends that arrive while a commit is in flight wait in the queue and ride the next
+/// transaction together: one fsync for all of them, yet each caller gets its own result (a
+/// version conflict or id conflict fails that caller alone, and writes none of its events).
+final class AppendWriter: @unchecked Sendable {
+    // Safe to share: `queue`, `stopping` and `running` are only touched with `condition` held;
+    // `cache` and the transaction work happen only on the writer thread.
+    private let condition = NSCondition()
+    private var queue: [AppendRequest] = []
+    private var stopping = false
+    private var running = false
+    private let done = DispatchSemaphore(value: 0)
+
+    let env: Environment
+    let layout: StoreLayout
+    let maxEventsPerCommit: Int
+    let notifier: CommitNotifier
+    var cache = WriterCache()
+
+    init(env: Environment, layout: StoreLayout, maxEventsPerCommit: Int, notifier: CommitNotifier) {
+        self.env = env
+        self.layout = layout
+        self.maxEventsPerCommit = maxEventsPerCommit
+        self.notifier = notifier
+    }
+
+    func start() {
+        condition.lock()
+        running = true
+        condition.unlock()
+        let thread = Thread { [self] in run() }
+        thread.name = "journey-writer"
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    /// Queues a request; `complete` runs on the writer thread once it committed or failed.
+    func submit(_ request: AppendRequest) {
+        condition.lock()
+        if stopping || !running {
+            condition.unlock()
+            request.complete(.failure(StoreError(.closed, "the store is closed")))
+            return
+        }
+        queue.append(request)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Finishes every queued append, then stops the thread. Returns when it has stopped.
+    func stop() {
+        condition.lock()
+        guard running, !stopping else { condition.unlock(); return }
+        stopping = true
+        condition.signal()
+        condition.unlock()
+        done.wait()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty && stopping {
+                running = false
+                condition.unlock()
+                done.signal()
+                return
+            }
+            var take = 0
+            var events = 0
+            while take < queue.count {
+                let n = queue[take].events.count
+                if take > 0 && events + n > maxEventsPerCommit { break }
+                events += n
+                take += 1
+            }
+            let group = Array(queue.prefix(take))
+            queue.removeFirst(take)
+            condition.unlock()
+            commit(group)
+        }
+    }
+
+    private func commit(_ group: [AppendRequest]) {
+        let outcome: (results: [Result<AppendResult, StoreError>], head: UInt64)
+        do {
+            outcome = try env.write { txn in try apply(group, in: txn) }
+            cache.committed(head: outcome.head)
+        } catch {
+            cache.invalidate()
+            let failure = (error as? AbortGroup)?.error ?? StoreError.wrap(error)
+            for r in group { r.complete(.failure(failure)) }
+            return
+        }
+        for (r, result) in zip(group, outcome.results) { r.complete(result) }
+        notifier.publish(head: outcome.head)
+    }
+}

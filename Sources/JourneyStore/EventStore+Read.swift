@@ -1,0 +1,128 @@
+import LMDBKit
+
+extension EventStore {
+    /// The position of the last event in the log (0 when empty).
+    public func headPosition() throws(StoreError) -> UInt64 {
+        try read { txn in
+            try txn.withCursor(layout.events) { c in
+                guard let last = try c.last() else { return 0 }
+                return Transaction.uint64(last.key)
+            }
+        }
+    }
+
+    /// Up to `limit` events of the whole log, from `position` (1-based) forward.
+    public func readLog(from position: UInt64 = 1, limit: Int = 1000) throws(StoreError) -> [StoredEvent] {
+        guard limit > 0 else { throw StoreError(.invalidArgument, "limit must be at least 1, got \(limit)") }
+        return try read { txn in
+            var out: [StoredEvent] = []
+            out.reserveCapacity(min(limit, 10_000))
+            try txn.withCursor(layout.events) { c in
+                var entry = try c.seek(atLeast: max(position, 1))
+                while let e = entry, out.count < limit {
+                    out.append(StoredEvent(position: Transaction.uint64(e.key), record: e.value))
+                    entry = try c.next()
+                }
+            }
+            return out
+        }
+    }
+
+    /// Up to `limit` events of one customer's stream, forward from version `from` (default 1) or,
+    /// with `backward`, backward from version `from` (default: the latest).
+    /// An unknown customer has an empty stream.
+    public func readStream(
+        _ customerId: String, from version: UInt64? = nil, backward: Bool = false, limit: Int = 1000
+    ) throws(StoreError) -> [StoredEvent] {
+        guard limit > 0 else { throw StoreError(.invalidArgument, "limit must be at least 1, got \(limit)") }
+        return try read { txn in
+            guard let n = try customerNumber(customerId, in: txn) else { return [] }
+            var out: [StoredEvent] = []
+            try txn.withCursor(layout.streams) { c in
+                var entry: Cursor.Entry?
+                if backward {
+                    var k = StoreLayout.streamKey(n, version ?? .max)
+                    entry = try withUnsafeBytes(of: &k) { try c.seek(atLeast: $0) }
+                    if let e = entry {
+                        if Self.streamVersion(e.key, of: n) != version { entry = try c.previous() }
+                    } else {
+                        entry = try c.last()
+                    }
+                } else {
+                    var k = StoreLayout.streamKey(n, max(version ?? 1, 1))
+                    entry = try withUnsafeBytes(of: &k) { try c.seek(atLeast: $0) }
+                }
+                while let e = entry, out.count < limit, Self.streamVersion(e.key, of: n) != nil {
+                    let position = Transaction.uint64(e.value)
+                    guard let record = try txn.get(layout.events, key: position) else {
+                        throw StoreError(.corrupt, "stream index of \(customerId) points at missing position \(position)")
+                    }
+                    out.append(StoredEvent(position: position, record: record))
+                    entry = backward ? try c.previous() : try c.next()
+                }
+            }
+            return out
+        }
+    }
+
+    /// The number of events in a customer's stream (its current version); 0 when unknown.
+    public func streamVersion(_ customerId: String) throws(StoreError) -> UInt64 {
+        try read { txn in
+            guard let n = try customerNumber(customerId, in: txn) else { return 0 }
+            return try StreamIndex.lastVersion(of: n, in: txn, streams: layout.streams)
+        }
+    }
+
+    /// The event with this id, or `nil`.
+    public func event(id: String) throws(StoreError) -> StoredEvent? {
+        let key = eventIdKey(id)
+        return try read { txn in
+            guard let p = try txn.get(layout.eventIds, key16: key) else { return nil }
+            let position = Transaction.uint64(p)
+            guard let raw = try txn.get(layout.events, key: position), let r = RecordView(raw),
+                  r.idBytes.elementsEqual(id.utf8) else { return nil }
+            return StoredEvent(position: position, record: raw)
+        }
+    }
+
+    /// Calls `body` for every record from `position` on, in log order, reading in snapshots of
+    /// `chunk` records so no read transaction stays open long. `body` returns `false` to stop.
+    /// The view is valid only during the call. Returns the last position visited (or
+    /// `position - 1` when none).
+    @discardableResult
+    public func scan(
+        from position: UInt64 = 1, chunk: Int = 10_000, _ body: (UInt64, RecordView) throws -> Bool
+    ) throws -> UInt64 {
+        var next = max(position, 1)
+        while true {
+            var visited = 0
+            var stop = false
+            try env.read { txn in
+                try txn.withCursor(layout.events) { c in
+                    var entry = try c.seek(atLeast: next)
+                    while let e = entry, visited < chunk {
+                        let p = Transaction.uint64(e.key)
+                        guard let r = RecordView(e.value) else {
+                            throw StoreError(.corrupt, "the record at position \(p) does not decode; run journeyctl verify")
+                        }
+                        visited += 1
+                        next = p + 1
+                        if try !body(p, r) { stop = true; return }
+                        entry = try c.next()
+                    }
+                }
+            }
+            if stop || visited < chunk { return next - 1 }
+        }
+    }
+
+    func customerNumber(_ customerId: String, in txn: Transaction) throws -> UInt64? {
+        guard let v = try txn.get(layout.customers, key: StoreLayout.customerKey(customerId)) else { return nil }
+        return Transaction.uint64(v)
+    }
+
+    static func streamVersion(_ key: UnsafeRawBufferPointer, of n: UInt64) -> UInt64? {
+        guard key.count == 16, UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)) == n else { return nil }
+        return UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+    }
+}

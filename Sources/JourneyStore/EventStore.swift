@@ -1,0 +1,93 @@
+import Foundation
+import LMDBKit
+
+/// The append-only log of customer interaction events, in one LMDB environment.
+///
+/// Open one per process and share it: reads run on the caller's thread in short snapshots
+/// (many at once); appends go to a single writer thread that group-commits them. Other
+/// processes (the CLI next to a running server) may open the same folder and read and write
+/// at the same time. Every acknowledged append is on disk unless the store was opened with
+/// ``StoreConfiguration/durable`` set to `false`.
+public final class EventStore: Sendable {
+    /// How the store was opened.
+    public let configuration: StoreConfiguration
+    let env: Environment
+    let layout: StoreLayout
+    let writer: AppendWriter
+    /// Head-position notifications for in-process listeners.
+    public let commits: CommitNotifier
+
+    /// Opens the store in `configuration.directory`, creating folder and files on first use
+    /// unless ``StoreConfiguration/createIfMissing`` is `false`.
+    public init(_ configuration: StoreConfiguration) throws(StoreError) {
+        let dir = configuration.directory
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        let exists = fm.fileExists(atPath: dir, isDirectory: &isDir)
+        if exists && !isDir.boolValue {
+            throw StoreError(.invalidArgument, "\(dir) is not a folder")
+        }
+        let hasStore = exists && fm.fileExists(atPath: dir + "/data.mdb")
+        if !hasStore && !configuration.createIfMissing {
+            throw StoreError(.notFound, "no journey store in \(dir) (append or ingest events first, or pass --data)")
+        }
+        if !exists {
+            do {
+                try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError(.storage, "cannot create the data folder \(dir): \(error.localizedDescription)")
+            }
+        }
+        var options = EnvironmentOptions()
+        options.initialMapSize = configuration.initialMapSize
+        options.maximumMapSize = configuration.maximumMapSize
+        options.syncOnCommit = configuration.durable
+        let env: Environment
+        do {
+            env = try Environment(path: dir, options: options)
+        } catch let e as LMDBError {
+            var err = StoreError.storage(e)
+            err.message = "cannot open the store in \(dir): \(e.description)"
+            throw err
+        } catch {
+            throw StoreError.wrap(error)
+        }
+        let layout: StoreLayout
+        do {
+            layout = try StoreLayout.open(env, create: true)
+        } catch {
+            env.close()
+            throw StoreError.wrap(error)
+        }
+        self.configuration = configuration
+        self.env = env
+        self.layout = layout
+        self.commits = CommitNotifier()
+        self.writer = AppendWriter(env: env, layout: layout, maxEventsPerCommit: configuration.maxEventsPerCommit, notifier: commits)
+        writer.start()
+    }
+
+    /// Convenience: opens the store in `directory` with default settings.
+    public convenience init(directory: String) throws(StoreError) {
+        try self.init(StoreConfiguration(directory: directory))
+    }
+
+    /// Finishes queued appends, then closes LMDB. Later calls fail with `store_closed`.
+    public func close() {
+        writer.stop()
+        commits.finish()
+        env.close()
+    }
+
+    /// The LMDB environment, for layers above that keep their views in the same file.
+    public var environment: Environment { env }
+
+    /// Runs `body` in a read snapshot, mapping LMDB failures to `storage_error`.
+    func read<R>(_ body: (Transaction) throws -> R) throws(StoreError) -> R {
+        do {
+            return try env.read(body)
+        } catch {
+            throw StoreError.wrap(error)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+/// An event as a client sends it, before the store assigns `position`, `version` and `recordedAt`.
+///
+/// Build one in code and call ``validate(limits:)``, or parse JSON with ``EventParser`` (which
+/// validates). The store validates again before it writes, so an invalid event never lands.
+public struct NewEvent: Sendable, Equatable {
+    /// Idempotency key (1–128 code points). `nil`: the store generates a UUID (version 7).
+    public var id: String?
+    /// The customer's stream (1–256 code points, no control characters).
+    public var customerId: String
+    /// What happened, e.g. `purchase` (1–128 code points).
+    public var type: String
+    /// Business time. `nil`: the time the store receives the event.
+    public var occurredAt: Timestamp?
+    /// Where it happened, e.g. `pricing_page`.
+    public var touchpoint: String?
+    /// Through which channel, e.g. `web`.
+    public var channel: String?
+    /// How the customer felt, −1…1.
+    public var sentiment: Double?
+    /// Free-form properties: a JSON object, kept as its compact JSON text.
+    public var properties: JSONObjectText?
+
+    public init(
+        id: String? = nil, customerId: String, type: String, occurredAt: Timestamp? = nil,
+        touchpoint: String? = nil, channel: String? = nil, sentiment: Double? = nil,
+        properties: JSONObjectText? = nil
+    ) {
+        self.id = id
+        self.customerId = customerId
+        self.type = type
+        self.occurredAt = occurredAt
+        self.touchpoint = touchpoint
+        self.channel = channel
+        self.sentiment = sentiment
+        self.properties = properties
+    }
+}
+
+extension NewEvent {
+    /// Checks every field against the event contract (`Schemas/event.schema.json`).
+    /// Throws `invalid_event` naming the field, the expectation and the actual value.
+    public func validate(limits: EventLimits = EventLimits()) throws(StoreError) {
+        if let id {
+            try Self.checkLength(id, field: "id", max: limits.maxIdLength)
+        }
+        try Self.checkLength(customerId, field: "customerId", max: limits.maxCustomerIdLength)
+        for scalar in customerId.unicodeScalars where Self.isControl(scalar) {
+            throw .invalid("customerId", "expected no control characters, found U+\(String(scalar.value, radix: 16, uppercase: true).leftPadded(4))")
+        }
+        try Self.checkLength(type, field: "type", max: limits.maxTypeLength)
+        if let touchpoint { try Self.checkLength(touchpoint, field: "touchpoint", max: limits.maxLabelLength) }
+        if let channel { try Self.checkLength(channel, field: "channel", max: limits.maxLabelLength) }
+        if let sentiment, !(sentiment >= -1 && sentiment <= 1) {
+            throw .invalid("sentiment", "expected a number in -1…1, got \(sentiment)")
+        }
+        if let occurredAt, occurredAt < Timestamp.minimum || occurredAt > Timestamp.maximum {
+            throw .invalid("occurredAt", "expected a time in years 0000–9999, got \(occurredAt.milliseconds) ms")
+        }
+        let size = approximateJSONSize
+        if size > limits.maxEventBytes {
+            throw .invalid("event", "expected at most \(limits.maxEventBytes) bytes, got \(size)")
+        }
+    }
+
+    /// About the size of the event's compact JSON text (the fields plus their punctuation).
+    var approximateJSONSize: Int {
+        var n = 40 + customerId.utf8.count + type.utf8.count
+        n += (id?.utf8.count ?? 0) + 10
+        n += occurredAt == nil ? 0 : 40
+        n += (touchpoint?.utf8.count ?? 0) + 16
+        n += (channel?.utf8.count ?? 0) + 14
+        n += sentiment == nil ? 0 : 30
+        n += (properties?.bytes.count ?? 0) + 16
+        return n
+    }
+
+    static func checkLength(_ s: String, field: String, max: Int) throws(StoreError) {
+        if s.isEmpty { throw .invalid(field, "expected a non-empty string, got \"\"") }
+        var count = 0
+        for _ in s.unicodeScalars { count += 1 }
+        if count > max {
+            throw .invalid(field, "expected at most \(max) characters, got \(count)")
+        }
+    }
+
+    static func isControl(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x20 || (s.value >= 0x7F && s.value <= 0x9F)
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,57 @@
+/// Writes format-1 records (see ``RecordView``) for events about to be appended.
+struct RecordEncoder {
+    /// The stored size of `event`'s record, chain hash included.
+    static func size(of event: NewEvent, id: String) -> Int {
+        RecordView.headerSize + id.utf8.count + event.customerId.utf8.count + event.type.utf8.count
+            + (event.touchpoint?.utf8.count ?? 0) + (event.channel?.utf8.count ?? 0)
+            + (event.properties?.bytes.count ?? 0) + RecordView.hashSize
+    }
+
+    /// Encodes `event` into `out` (exactly ``size(of:id:)`` bytes) and returns its chain hash.
+    static func encode(
+        _ event: NewEvent, id: String, version: UInt64, recordedAt: Timestamp, previous: ChainHash,
+        into out: UnsafeMutableRawBufferPointer
+    ) -> ChainHash {
+        let base = out.baseAddress!
+        var flags: UInt8 = 0
+        if event.occurredAt != nil { flags |= RecordView.Flag.occurredAtSent }
+        if event.sentiment != nil { flags |= RecordView.Flag.sentiment }
+        if event.touchpoint != nil { flags |= RecordView.Flag.touchpoint }
+        if event.channel != nil { flags |= RecordView.Flag.channel }
+        if event.properties != nil { flags |= RecordView.Flag.properties }
+        base.storeBytes(of: RecordView.currentFormat, as: UInt8.self)
+        base.storeBytes(of: flags, toByteOffset: 1, as: UInt8.self)
+        base.storeBytes(of: UInt16(id.utf8.count).littleEndian, toByteOffset: 2, as: UInt16.self)
+        base.storeBytes(of: UInt16(event.customerId.utf8.count).littleEndian, toByteOffset: 4, as: UInt16.self)
+        base.storeBytes(of: UInt16(event.type.utf8.count).littleEndian, toByteOffset: 6, as: UInt16.self)
+        base.storeBytes(of: UInt16(event.touchpoint?.utf8.count ?? 0).littleEndian, toByteOffset: 8, as: UInt16.self)
+        base.storeBytes(of: UInt16(event.channel?.utf8.count ?? 0).littleEndian, toByteOffset: 10, as: UInt16.self)
+        base.storeBytes(of: UInt32(event.properties?.bytes.count ?? 0).littleEndian, toByteOffset: 12, as: UInt32.self)
+        let occurred = event.occurredAt ?? recordedAt
+        base.storeBytes(of: occurred.milliseconds.littleEndian, toByteOffset: 16, as: Int64.self)
+        base.storeBytes(of: recordedAt.milliseconds.littleEndian, toByteOffset: 24, as: Int64.self)
+        base.storeBytes(of: version.littleEndian, toByteOffset: 32, as: UInt64.self)
+        base.storeBytes(of: (event.sentiment ?? 0).bitPattern.littleEndian, toByteOffset: 40, as: UInt64.self)
+        var offset = RecordView.headerSize
+        @inline(__always) func put(_ s: String?) {
+            guard var s else { return }
+            s.withUTF8 { u in
+                if u.count > 0 { (base + offset).copyMemory(from: u.baseAddress!, byteCount: u.count) }
+                offset += u.count
+            }
+        }
+        put(id)
+        put(event.customerId)
+        put(event.type)
+        put(event.touchpoint)
+        put(event.channel)
+        if let p = event.properties {
+            p.bytes.withUnsafeBytes { (base + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            offset += p.bytes.count
+        }
+        let body = UnsafeRawBufferPointer(start: base, count: offset)
+        let hash = previous.next(over: body)
+        hash.write(to: base + offset)
+        return hash
+    }
+}

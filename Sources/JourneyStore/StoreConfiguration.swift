@@ -1,0 +1,26 @@
+/// How an ``EventStore`` is opened. Every field has a documented default.
+public struct StoreConfiguration: Sendable, Equatable {
+    /// The data folder (default `./data`). Holds LMDB's `data.mdb` and `lock.mdb`.
+    public var directory: String
+    /// Create the folder and the store when missing (default `true`). When `false`, opening a
+    /// folder without a store fails with `not_found` instead of creating one.
+    public var createIfMissing: Bool = true
+    /// Flush every commit to disk before acknowledging it (default `true`: an acknowledged event
+    /// is on disk). `false` is the opt-in bulk mode: much faster commits, but an operating-system
+    /// crash or power loss can lose the most recently acknowledged events (the store stays
+    /// consistent: whole transactions vanish, never parts). A process crash loses nothing.
+    public var durable: Bool = true
+    /// First map size in bytes (default 1 GiB); the map grows by itself.
+    public var initialMapSize: Int = 1 << 30
+    /// Largest map size in bytes (default 1 TiB).
+    public var maximumMapSize: Int = 1 << 40
+    /// Most events written in one group commit (default 50,000). A single append larger than
+    /// this still goes through whole, in one transaction.
+    public var maxEventsPerCommit: Int = 50_000
+    /// Limits every event must respect.
+    public var limits: EventLimits = EventLimits()
+
+    public init(directory: String = "./data") {
+        self.directory = directory
+    }
+}

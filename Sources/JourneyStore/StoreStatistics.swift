@@ -1,0 +1,16 @@
+/// Size and shape of a store (`journeyctl stats`).
+public struct StoreStatistics: Sendable, Equatable {
+    /// Events in the log.
+    public var events: UInt64
+    /// Distinct customers (streams).
+    public var customers: Int
+    /// The last position.
+    public var headPosition: UInt64
+    /// Bytes of `data.mdb` on disk.
+    public var fileBytes: Int
+    /// Bytes of the map in use and reserved.
+    public var mapUsedBytes: Int
+    public var mapSizeBytes: Int
+    /// Bytes of pages per database (events, streams, event ids, customers, and later the views).
+    public var databaseBytes: [String: Int]
+}
