@@ -5,11 +5,22 @@ struct AbortGroup: Error {
     let error: StoreError
 }
 
-/// Position, chain hash and recording time carried from one event to the next within a group.
+/// What one group's transaction carries from event to event: the next position, the chain
+/// hash, and the index entries to write at the end, sorted, through one cursor per index.
+///
+/// Sorting matters: inserting random keys one by one walks a random root-to-leaf path each
+/// time (a cache miss per level); inserting them in key order through a positioned cursor
+/// stays on the same few pages.
 struct GroupState {
     var position: UInt64
     var previous: ChainHash
     let recordedAt: Timestamp
+    /// Event ids written by this group so far (not yet in the index) → position; kept only
+    /// when the group has several requests (a later one may repeat an earlier one's id).
+    var pendingIds: [EventIDKey: UInt64]?
+    var idEntries: [(EventIDKey, UInt64)] = []
+    var streamEntries: [(customer: UInt64, version: UInt64, position: UInt64)] = []
+    var customerEntries: [([UInt8], UInt64)] = []
 }
 
 extension AppendWriter {
@@ -30,14 +41,18 @@ extension AppendWriter {
         }
         cache.begin(head: head)
         var state = GroupState(position: head, previous: previous, recordedAt: max(Timestamp.now(), lastRecorded))
+        if group.count > 1 { state.pendingIds = [:] }
         var results: [Result<AppendResult, StoreError>] = []
         results.reserveCapacity(group.count)
-        for request in group {
-            do {
-                results.append(.success(try applyOne(request, in: txn, state: &state)))
-            } catch let e as StoreError {
-                results.append(.failure(e))
+        try txn.withCursor(layout.eventIds) { ids in
+            for request in group {
+                do {
+                    results.append(.success(try applyOne(request, in: txn, ids: &ids, state: &state)))
+                } catch let e as StoreError {
+                    results.append(.failure(e))
+                }
             }
+            try writeIndexes(&state, ids: &ids, in: txn)
         }
         if state.position != head {
             var value = [UInt8](repeating: 0, count: 40)
@@ -56,6 +71,36 @@ extension AppendWriter {
         return (results, state.position)
     }
 
+    /// Writes the group's index entries in key order.
+    private func writeIndexes(_ state: inout GroupState, ids: inout Cursor, in txn: Transaction) throws {
+        state.idEntries.sort { $0.0 < $1.0 }
+        for (key, position) in state.idEntries {
+            var p = position.bigEndian
+            try key.withBytes { k in
+                try withUnsafeBytes(of: &p) { try ids.put(key: k, value: $0, flags: .noOverwrite) }
+            }
+        }
+        state.streamEntries.sort { ($0.customer, $0.version) < ($1.customer, $1.version) }
+        try txn.withCursor(layout.streams) { streams in
+            for e in state.streamEntries {
+                var k = StoreLayout.streamKey(e.customer, e.version)
+                var p = e.position.bigEndian
+                try withUnsafeBytes(of: &k) { kb in
+                    try withUnsafeBytes(of: &p) { try streams.put(key: kb, value: $0) }
+                }
+            }
+        }
+        state.customerEntries.sort { $0.0.lexicographicallyPrecedes($1.0) }
+        try txn.withCursor(layout.customers) { customers in
+            for (key, number) in state.customerEntries {
+                var n = number.bigEndian
+                try key.withUnsafeBytes { kb in
+                    try withUnsafeBytes(of: &n) { try customers.put(key: kb, value: $0, flags: .noOverwrite) }
+                }
+            }
+        }
+    }
+
     private enum Outcome {
         case new
         case duplicate(position: UInt64, version: UInt64)
@@ -64,35 +109,41 @@ extension AppendWriter {
 
     /// Checks one request (ids, expected versions) and, if it passes, writes it.
     /// Throws `StoreError` only before anything of the request was written.
-    private func applyOne(_ request: AppendRequest, in txn: Transaction, state: inout GroupState) throws -> AppendResult {
+    private func applyOne(
+        _ request: AppendRequest, in txn: Transaction, ids: inout Cursor, state: inout GroupState
+    ) throws -> AppendResult {
         let events = request.events
         var outcomes = [Outcome](repeating: .new, count: events.count)
-        var keys = [(UInt64, UInt64)](repeating: (0, 0), count: events.count)
-        var firstIndex: [String: Int] = [:]
-        for (i, event) in events.enumerated() {
+        let keys = request.keys
+        // Look the ids up in key order through one cursor (see GroupState); equal ids end up
+        // next to each other, which finds repeats within the request without a dictionary.
+        var previous: Int?
+        for i in request.lookupOrder {
             let id = request.ids[i]
-            if events.count > 1 {
-                if let j = firstIndex[id] {
-                    guard EventContent.same(event, events[j]) else { throw Self.conflict(id, index: i) }
-                    outcomes[i] = .sameAs(j)
-                    continue
-                }
-                firstIndex[id] = i
+            if let j = previous, keys[j] == keys[i], request.ids[j] == id {
+                guard EventContent.same(events[i], events[j]) else { throw Self.conflict(id, index: i) }
+                outcomes[i] = .sameAs(j)
+                continue
             }
-            keys[i] = eventIdKey(id)
-            if let p = try txn.get(layout.eventIds, key16: keys[i]) {
-                let position = Transaction.uint64(p)
-                guard let raw = try txn.get(layout.events, key: position), let record = RecordView(raw) else {
-                    throw StoreError(.corrupt, "event id index points at position \(position), which does not decode; run journeyctl verify")
-                }
-                guard record.idBytes.elementsEqual(id.utf8) else {
-                    throw Self.conflict(id, index: i, detail: "its index key collides with event \(record.id) at position \(position)")
-                }
-                guard EventContent.same(record, event) else {
-                    throw Self.conflict(id, index: i, detail: "the event at position \(position) has that id with different content")
-                }
-                outcomes[i] = .duplicate(position: position, version: record.version)
+            previous = i
+            let position: UInt64
+            if let p = state.pendingIds?[keys[i]] {
+                position = p
+            } else if let hit = try keys[i].withBytes({ try ids.seek(exactly: $0) }) {
+                position = Transaction.uint64(hit.value)
+            } else {
+                continue
             }
+            guard let raw = try txn.get(layout.events, key: position), let record = RecordView(raw) else {
+                throw StoreError(.corrupt, "event id index points at position \(position), which does not decode; run journeyctl verify")
+            }
+            guard record.idBytes.elementsEqual(id.utf8) else {
+                throw Self.conflict(id, index: i, detail: "its index key collides with event \(record.id) at position \(position)")
+            }
+            guard EventContent.same(record, events[i]) else {
+                throw Self.conflict(id, index: i, detail: "the event at position \(position) has that id with different content")
+            }
+            outcomes[i] = .duplicate(position: position, version: record.version)
         }
         let writesAnything = outcomes.contains { if case .new = $0 { true } else { false } }
         if writesAnything {
@@ -118,30 +169,26 @@ extension AppendWriter {
                 case .duplicate(let position, let version):
                     appended.append(AppendedEvent(id: id, customerId: event.customerId, position: position, version: version, duplicate: true))
                 case .sameAs(let j):
+                    // j < i: the first of the equal ids in request order.
                     let first = appended[j]
                     appended.append(AppendedEvent(id: id, customerId: event.customerId, position: first.position, version: first.version, duplicate: true))
                 case .new:
-                    let (number, isNewCustomer) = try customerNumber(event.customerId, in: txn)
-                    let version = try currentVersion(ofNumber: number, in: txn) + 1
-                    cache.versions[number] = version
+                    let (number, version) = try nextVersion(event.customerId, in: txn, state: &state)
                     state.position += 1
                     var positionKey = state.position.bigEndian
+                    let start = request.recordOffsets[i], end = request.recordOffsets[i + 1]
                     try withUnsafeBytes(of: &positionKey) { pk in
-                        let size = RecordEncoder.size(of: event, id: id)
-                        try txn.reserve(layout.events, key: pk, count: size, flags: .append) { out in
-                            state.previous = RecordEncoder.encode(
-                                event, id: id, version: version, recordedAt: state.recordedAt,
-                                previous: state.previous, into: out)
-                        }
-                        var streamKey = StoreLayout.streamKey(number, version)
-                        try withUnsafeBytes(of: &streamKey) { sk in
-                            try txn.put(layout.streams, key: sk, value: pk, flags: isNewCustomer ? .append : [])
-                        }
-                        var idKey = keys[i]
-                        try withUnsafeBytes(of: &idKey) { ik in
-                            try txn.put(layout.eventIds, key: ik, value: pk, flags: .noOverwrite)
+                        try request.records.withUnsafeBytes { all in
+                            try txn.reserve(layout.events, key: pk, count: end - start, flags: .append) { out in
+                                state.previous = RecordEncoder.finish(
+                                    out, template: UnsafeRawBufferPointer(rebasing: all[start..<end]), version: version,
+                                    recordedAt: state.recordedAt, previous: state.previous)
+                            }
                         }
                     }
+                    state.pendingIds?[keys[i]] = state.position
+                    state.idEntries.append((keys[i], state.position))
+                    state.streamEntries.append((number, version, state.position))
                     appended.append(AppendedEvent(id: id, customerId: event.customerId, position: state.position, version: version, duplicate: false))
                 }
             }
@@ -161,14 +208,20 @@ extension AppendWriter {
         return e
     }
 
-    /// The customer's number, assigning the next one (and recording it) for a new customer.
-    private func customerNumber(_ customerId: String, in txn: Transaction) throws -> (UInt64, Bool) {
-        if let n = cache.customers[customerId] { return (n, false) }
+    /// The customer's number and the version its next event gets (recorded in the cache),
+    /// numbering a new customer (its `customers` entry is written with the group's index entries).
+    private func nextVersion(_ customerId: String, in txn: Transaction, state: inout GroupState) throws -> (UInt64, UInt64) {
+        if let i = cache.customers.index(forKey: customerId) {
+            cache.customers.values[i].version += 1
+            let s = cache.customers.values[i]
+            return (s.number, s.version)
+        }
         let key = StoreLayout.customerKey(customerId)
         if let v = try txn.get(layout.customers, key: key) {
             let n = Transaction.uint64(v)
-            cache.customers[customerId] = n
-            return (n, false)
+            let version = try StreamIndex.lastVersion(of: n, in: txn, streams: layout.streams) + 1
+            cache.customers[customerId] = .init(number: n, version: version)
+            return (n, version)
         }
         let n: UInt64
         if let next = cache.nextCustomer {
@@ -180,26 +233,18 @@ extension AppendWriter {
             }
         }
         cache.nextCustomer = n + 1
-        var value = n.bigEndian
-        try key.withUnsafeBytes { k in
-            try withUnsafeBytes(of: &value) { try txn.put(layout.customers, key: k, value: $0, flags: .noOverwrite) }
-        }
-        cache.customers[customerId] = n
-        cache.versions[n] = 0
-        return (n, true)
+        state.customerEntries.append((key, n))
+        cache.customers[customerId] = .init(number: n, version: 1)
+        return (n, 1)
     }
 
-    /// The stream version of a customer by id (0 when the customer has no events).
+    /// The stream version of a customer (0 when the customer has no events).
     private func currentVersion(of customerId: String, in txn: Transaction) throws -> UInt64 {
-        if let n = cache.customers[customerId] { return try currentVersion(ofNumber: n, in: txn) }
+        if let s = cache.customers[customerId] { return s.version }
         guard let v = try txn.get(layout.customers, key: StoreLayout.customerKey(customerId)) else { return 0 }
-        return try currentVersion(ofNumber: Transaction.uint64(v), in: txn)
-    }
-
-    private func currentVersion(ofNumber n: UInt64, in txn: Transaction) throws -> UInt64 {
-        if let v = cache.versions[n] { return v }
-        let v = try StreamIndex.lastVersion(of: n, in: txn, streams: layout.streams)
-        cache.versions[n] = v
-        return v
+        let n = Transaction.uint64(v)
+        let version = try StreamIndex.lastVersion(of: n, in: txn, streams: layout.streams)
+        cache.customers[customerId] = .init(number: n, version: version)
+        return version
     }
 }

@@ -19,6 +19,7 @@ final class AppendWriter: @unchecked Sendable {
     let layout: StoreLayout
     let maxEventsPerCommit: Int
     let notifier: CommitNotifier
+    let counters = WriterCounters()
     var cache = WriterCache()
 
     init(env: Environment, layout: StoreLayout, maxEventsPerCommit: Int, notifier: CommitNotifier) {
@@ -88,9 +89,19 @@ final class AppendWriter: @unchecked Sendable {
 
     private func commit(_ group: [AppendRequest]) {
         let outcome: (results: [Result<AppendResult, StoreError>], head: UInt64)
+        let started = ContinuousClock.now
+        defer {
+            let d = (ContinuousClock.now - started).components
+            counters.nanoseconds.add(Int(d.seconds) * 1_000_000_000 + Int(d.attoseconds / 1_000_000_000), ordering: .relaxed)
+            counters.requests.add(group.count, ordering: .relaxed)
+        }
         do {
+            let head = cache.head
             outcome = try env.write { txn in try apply(group, in: txn) }
             cache.committed(head: outcome.head)
+            counters.commits.add(1, ordering: .relaxed)
+            if let head { counters.events.add(Int(outcome.head - min(head, outcome.head)), ordering: .relaxed) }
+            else { counters.events.add(outcome.results.reduce(0) { $0 + ((try? $1.get().written) ?? 0) }, ordering: .relaxed) }
         } catch {
             cache.invalidate()
             let failure = (error as? AbortGroup)?.error ?? StoreError.wrap(error)

@@ -57,8 +57,28 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
 /// Fixed-size, short keys keep the index dense whatever the ids look like (and ids up to
 /// 128 characters can exceed LMDB's 511-byte key limit). A hit is always confirmed against
 /// the id stored in the record.
-func eventIdKey(_ id: String) -> (UInt64, UInt64) {
-    var s = id
-    let digest = s.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
-    return digest.withUnsafeBytes { ($0.loadUnaligned(fromByteOffset: 0, as: UInt64.self), $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) }
+struct EventIDKey: Hashable, Comparable {
+    /// The key's bytes as two big-endian numbers, so numeric order is the index's byte order.
+    let high: UInt64
+    let low: UInt64
+
+    init(_ id: String) {
+        var s = id
+        let digest = s.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        (high, low) = digest.withUnsafeBytes {
+            (UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+             UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }
+    }
+
+    static func < (a: EventIDKey, b: EventIDKey) -> Bool {
+        a.high != b.high ? a.high < b.high : a.low < b.low
+    }
+
+    /// Runs `body` with the 16 key bytes.
+    @inline(__always)
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var k = (high.bigEndian, low.bigEndian)
+        return try withUnsafeBytes(of: &k, body)
+    }
 }

@@ -15,7 +15,7 @@ extension EventStore {
         let request = try prepare(events, expectations: expectations)
         if request.events.isEmpty { return AppendResult(events: [], headPosition: try headPosition()) }
         let result: Result<AppendResult, StoreError> = await withCheckedContinuation { continuation in
-            writer.submit(AppendRequest(events: request.events, ids: request.ids, expectations: request.expectations) {
+            writer.submit(AppendRequest(prepared: request) {
                 continuation.resume(returning: $0)
             })
         }
@@ -28,25 +28,33 @@ extension EventStore {
         return result.events[0]
     }
 
+    /// Queues an append and returns at once; await ``AppendTicket/result()`` for its outcome.
+    /// Appends queued one after another commit in that order. Validation errors throw here.
+    public func enqueue(_ events: [NewEvent], expectations: [String: ExpectedVersion] = [:]) throws(StoreError) -> AppendTicket {
+        let request = try prepare(events, expectations: expectations)
+        if request.events.isEmpty {
+            return AppendTicket(immediate: .success(AppendResult(events: [], headPosition: try headPosition())))
+        }
+        let ticket = AppendTicket()
+        writer.submit(AppendRequest(prepared: request) {
+            ticket.fulfil($0)
+        })
+        return ticket
+    }
+
     /// The blocking form of ``append(_:expectations:)`` for synchronous callers (not for use on
     /// the Swift concurrency pool, which it would block).
     public func appendBlocking(_ events: [NewEvent], expectations: [String: ExpectedVersion] = [:]) throws(StoreError) -> AppendResult {
         let request = try prepare(events, expectations: expectations)
         if request.events.isEmpty { return AppendResult(events: [], headPosition: try headPosition()) }
         let box = ResultBox()
-        writer.submit(AppendRequest(events: request.events, ids: request.ids, expectations: request.expectations) {
+        writer.submit(AppendRequest(prepared: request) {
             box.set($0)
         })
         return try box.wait().get()
     }
 
-    private struct Prepared {
-        var events: [NewEvent]
-        var ids: [String]
-        var expectations: [String: ExpectedVersion]
-    }
-
-    private func prepare(_ events: [NewEvent], expectations: [String: ExpectedVersion]) throws(StoreError) -> Prepared {
+    private func prepare(_ events: [NewEvent], expectations: [String: ExpectedVersion]) throws(StoreError) -> PreparedAppend {
         var ids: [String] = []
         ids.reserveCapacity(events.count)
         let now = Timestamp.now()
@@ -68,7 +76,7 @@ extension EventStore {
                 throw StoreError.invalid("customerId", "expected version given for an invalid customer id: \(error.message)")
             }
         }
-        return Prepared(events: events, ids: ids, expectations: expectations)
+        return PreparedAppend(events: events, ids: ids, expectations: expectations)
     }
 }
 

@@ -11,17 +11,30 @@ extension EventStore {
         }
     }
 
-    /// Up to `limit` events of the whole log, from `position` (1-based) forward.
-    public func readLog(from position: UInt64 = 1, limit: Int = 1000) throws(StoreError) -> [StoredEvent] {
+    /// Up to `limit` events of the whole log, forward from `position` (default 1) or, with
+    /// `backward`, backward from `position` (default: the head).
+    public func readLog(from position: UInt64? = nil, backward: Bool = false, limit: Int = 1000) throws(StoreError) -> [StoredEvent] {
         guard limit > 0 else { throw StoreError(.invalidArgument, "limit must be at least 1, got \(limit)") }
         return try read { txn in
             var out: [StoredEvent] = []
             out.reserveCapacity(min(limit, 10_000))
             try txn.withCursor(layout.events) { c in
-                var entry = try c.seek(atLeast: max(position, 1))
+                var entry: Cursor.Entry?
+                if backward {
+                    if let position {
+                        entry = try c.seek(atLeast: position)
+                        if let e = entry, Transaction.uint64(e.key) != position { entry = try c.previous() }
+                        if entry == nil { entry = try c.last() }
+                    } else {
+                        entry = try c.last()
+                    }
+                    if let e = entry, let position, Transaction.uint64(e.key) > position { entry = nil }
+                } else {
+                    entry = try c.seek(atLeast: max(position ?? 1, 1))
+                }
                 while let e = entry, out.count < limit {
                     out.append(StoredEvent(position: Transaction.uint64(e.key), record: e.value))
-                    entry = try c.next()
+                    entry = backward ? try c.previous() : try c.next()
                 }
             }
             return out
@@ -75,9 +88,9 @@ extension EventStore {
 
     /// The event with this id, or `nil`.
     public func event(id: String) throws(StoreError) -> StoredEvent? {
-        let key = eventIdKey(id)
+        let key = EventIDKey(id)
         return try read { txn in
-            guard let p = try txn.get(layout.eventIds, key16: key) else { return nil }
+            guard let p = try key.withBytes({ try txn.get(layout.eventIds, key: $0) }) else { return nil }
             let position = Transaction.uint64(p)
             guard let raw = try txn.get(layout.events, key: position), let r = RecordView(raw),
                   r.idBytes.elementsEqual(id.utf8) else { return nil }

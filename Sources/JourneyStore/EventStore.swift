@@ -91,3 +91,13 @@ public final class EventStore: Sendable {
         }
     }
 }
+
+extension EventStore {
+    /// The linked LMDB's version, e.g. "LMDB 0.9.24: (July 24, 2019)".
+    public static var lmdbVersion: String { Environment.version }
+}
+
+extension EventStore {
+    /// Counters of this process's group-commit writer (commits, requests, events, time).
+    public var writerMetrics: WriterMetrics { writer.counters.snapshot }
+}

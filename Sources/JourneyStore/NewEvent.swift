@@ -44,7 +44,7 @@ extension NewEvent {
             try Self.checkLength(id, field: "id", max: limits.maxIdLength)
         }
         try Self.checkLength(customerId, field: "customerId", max: limits.maxCustomerIdLength)
-        for scalar in customerId.unicodeScalars where Self.isControl(scalar) {
+        if let scalar = Self.firstControl(customerId) {
             throw .invalid("customerId", "expected no control characters, found U+\(String(scalar.value, radix: 16, uppercase: true).leftPadded(4))")
         }
         try Self.checkLength(type, field: "type", max: limits.maxTypeLength)
@@ -75,7 +75,10 @@ extension NewEvent {
     }
 
     static func checkLength(_ s: String, field: String, max: Int) throws(StoreError) {
-        if s.isEmpty { throw .invalid(field, "expected a non-empty string, got \"\"") }
+        let bytes = s.utf8.count
+        if bytes == 0 { throw .invalid(field, "expected a non-empty string, got \"\"") }
+        // A code point takes at least one byte: only long byte strings need counting.
+        guard bytes > max else { return }
         var count = 0
         for _ in s.unicodeScalars { count += 1 }
         if count > max {
@@ -83,8 +86,15 @@ extension NewEvent {
         }
     }
 
-    static func isControl(_ s: Unicode.Scalar) -> Bool {
-        s.value < 0x20 || (s.value >= 0x7F && s.value <= 0x9F)
+    /// Whether `s` holds a C0 or C1 control character or DEL (checked on the UTF-8 bytes).
+    static func firstControl(_ s: String) -> Unicode.Scalar? {
+        var previous: UInt8 = 0
+        for b in s.utf8 {
+            if b < 0x20 || b == 0x7F { return Unicode.Scalar(b) }
+            if previous == 0xC2 && b >= 0x80 && b <= 0x9F { return Unicode.Scalar(UInt32(b)) }
+            previous = b
+        }
+        return nil
     }
 }
 

@@ -1,5 +1,8 @@
-/// Writes format-1 records (see ``RecordView``) for events about to be appended.
-struct RecordEncoder {
+/// Writes format-1 records (see ``RecordView``) in two steps: the caller encodes everything
+/// it knows (``encodeTemplate(_:id:into:)``), and the writer finishes the record with what only
+/// it knows (``finish(_:template:version:recordedAt:previous:)``): version, recordedAt, the
+/// defaulted occurredAt, and the chain hash.
+enum RecordEncoder {
     /// The stored size of `event`'s record, chain hash included.
     static func size(of event: NewEvent, id: String) -> Int {
         RecordView.headerSize + id.utf8.count + event.customerId.utf8.count + event.type.utf8.count
@@ -7,11 +10,9 @@ struct RecordEncoder {
             + (event.properties?.bytes.count ?? 0) + RecordView.hashSize
     }
 
-    /// Encodes `event` into `out` (exactly ``size(of:id:)`` bytes) and returns its chain hash.
-    static func encode(
-        _ event: NewEvent, id: String, version: UInt64, recordedAt: Timestamp, previous: ChainHash,
-        into out: UnsafeMutableRawBufferPointer
-    ) -> ChainHash {
+    /// Encodes `event` into `out` (exactly ``size(of:id:)`` bytes) with version, recordedAt and
+    /// hash left zero (and occurredAt zero when not sent).
+    static func encodeTemplate(_ event: NewEvent, id: String, into out: UnsafeMutableRawBufferPointer) {
         let base = out.baseAddress!
         var flags: UInt8 = 0
         if event.occurredAt != nil { flags |= RecordView.Flag.occurredAtSent }
@@ -27,10 +28,9 @@ struct RecordEncoder {
         base.storeBytes(of: UInt16(event.touchpoint?.utf8.count ?? 0).littleEndian, toByteOffset: 8, as: UInt16.self)
         base.storeBytes(of: UInt16(event.channel?.utf8.count ?? 0).littleEndian, toByteOffset: 10, as: UInt16.self)
         base.storeBytes(of: UInt32(event.properties?.bytes.count ?? 0).littleEndian, toByteOffset: 12, as: UInt32.self)
-        let occurred = event.occurredAt ?? recordedAt
-        base.storeBytes(of: occurred.milliseconds.littleEndian, toByteOffset: 16, as: Int64.self)
-        base.storeBytes(of: recordedAt.milliseconds.littleEndian, toByteOffset: 24, as: Int64.self)
-        base.storeBytes(of: version.littleEndian, toByteOffset: 32, as: UInt64.self)
+        base.storeBytes(of: (event.occurredAt?.milliseconds ?? 0).littleEndian, toByteOffset: 16, as: Int64.self)
+        base.storeBytes(of: Int64(0), toByteOffset: 24, as: Int64.self)
+        base.storeBytes(of: UInt64(0), toByteOffset: 32, as: UInt64.self)
         base.storeBytes(of: (event.sentiment ?? 0).bitPattern.littleEndian, toByteOffset: 40, as: UInt64.self)
         var offset = RecordView.headerSize
         @inline(__always) func put(_ s: String?) {
@@ -49,9 +49,25 @@ struct RecordEncoder {
             p.bytes.withUnsafeBytes { (base + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
             offset += p.bytes.count
         }
-        let body = UnsafeRawBufferPointer(start: base, count: offset)
-        let hash = previous.next(over: body)
-        hash.write(to: base + offset)
+    }
+
+    /// Copies `template` into `out`, fills in version and recordedAt (and occurredAt when it was
+    /// not sent), and writes and returns the chain hash.
+    @inline(__always)
+    static func finish(
+        _ out: UnsafeMutableRawBufferPointer, template: UnsafeRawBufferPointer, version: UInt64,
+        recordedAt: Timestamp, previous: ChainHash
+    ) -> ChainHash {
+        let base = out.baseAddress!
+        base.copyMemory(from: template.baseAddress!, byteCount: template.count)
+        base.storeBytes(of: recordedAt.milliseconds.littleEndian, toByteOffset: 24, as: Int64.self)
+        base.storeBytes(of: version.littleEndian, toByteOffset: 32, as: UInt64.self)
+        if base.load(fromByteOffset: 1, as: UInt8.self) & RecordView.Flag.occurredAtSent == 0 {
+            base.storeBytes(of: recordedAt.milliseconds.littleEndian, toByteOffset: 16, as: Int64.self)
+        }
+        let bodyCount = template.count - RecordView.hashSize
+        let hash = previous.next(over: UnsafeRawBufferPointer(start: base, count: bodyCount))
+        hash.write(to: base + bodyCount)
         return hash
     }
 }

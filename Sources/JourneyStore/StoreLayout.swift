@@ -70,13 +70,6 @@ struct StoreLayout: Sendable {
 }
 
 extension Transaction {
-    /// Looks up a 16-byte key given as two words.
-    @inline(__always)
-    func get(_ db: Database, key16 key: (UInt64, UInt64)) throws -> UnsafeRawBufferPointer? {
-        var k = key
-        return try withUnsafeBytes(of: &k) { try get(db, key: $0) }
-    }
-
     /// The big-endian UInt64 stored as a value.
     @inline(__always)
     static func uint64(_ value: UnsafeRawBufferPointer) -> UInt64 {

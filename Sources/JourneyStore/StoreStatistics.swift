@@ -1,5 +1,5 @@
 /// Size and shape of a store (`journeyctl stats`).
-public struct StoreStatistics: Sendable, Equatable {
+public struct StoreStatistics: Sendable, Equatable, Codable {
     /// Events in the log.
     public var events: UInt64
     /// Distinct customers (streams).

@@ -9,19 +9,24 @@ struct WriterCache {
     var head: UInt64?
     /// Set while a transaction is running on top of the cache; left set if it did not commit.
     var dirty = false
-    var customers: [String: UInt64] = [:]
-    var versions: [UInt64: UInt64] = [:]
+    /// Customer id → its number and current stream version.
+    var customers: [String: CustomerState] = [:]
     var nextCustomer: UInt64?
+
+    struct CustomerState {
+        var number: UInt64
+        var version: UInt64
+    }
 
     static let maxEntries = 2_000_000
 
     /// Called at the start of a write transaction with the log's current head.
     mutating func begin(head current: UInt64) {
-        if dirty || head != current || customers.count > Self.maxEntries || versions.count > Self.maxEntries {
+        if dirty || head != current || customers.count > Self.maxEntries {
             customers.removeAll(keepingCapacity: true)
-            versions.removeAll(keepingCapacity: true)
             nextCustomer = nil
         }
+        if customers.capacity < 1 << 16 { customers.reserveCapacity(1 << 16) }
         dirty = true
     }
 

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import JourneyStore
+
+/// `journeyctl ingest`: bulk-loads NDJSON events.
+struct IngestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Load NDJSON events (one JSON object a line) from a file or standard input.",
+        discussion: """
+            Events are written in atomic batches, each one durable commit. Bad lines are reported \
+            on standard error with their line number and reason and skipped; --strict stops at the \
+            first one instead (nothing of its batch is written). Exit 0 when every line was \
+            written or was a duplicate, 2 when any line was rejected, 1 on failure.
+            --no-sync is the bulk mode: commits are not flushed one by one, so an operating-system \
+            crash or power loss during the ingest can lose events it already counted as written \
+            (the store stays consistent, and everything is flushed before the command exits).
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The NDJSON file, or - for standard input.") var file: String
+    @Option(help: "Events per atomic batch (default 10000).") var batchSize: Int = 10_000
+    @Flag(help: "Stop at the first bad line.") var strict = false
+    @Flag(help: "Print the summary as JSON.") var json = false
+    @Flag(help: "Print one line per committed batch on standard error.") var verbose = false
+    @Flag(help: "No progress line.") var quiet = false
+    @Flag(name: .customLong("no-sync"), help: "Bulk mode: do not flush each commit (see above).") var noSync = false
+
+    func run() async throws {
+        guard batchSize >= 1 && batchSize <= 1_000_000 else {
+            throw CLIError("--batch-size: expected 1…1000000, got \(batchSize)", exitCode: 2)
+        }
+        let fd: Int32
+        if file == "-" {
+            fd = 0
+        } else {
+            fd = open(file, O_RDONLY)
+            guard fd >= 0 else { throw CLIError("cannot open \(file): \(String(cString: strerror(errno)))", exitCode: 2) }
+        }
+        defer { if fd != 0 { close(fd) } }
+        let store = try global.openStore(create: true, durable: !noSync)
+        defer { store.close() }
+        if noSync {
+            Output.error("journeyctl: --no-sync: commits are not flushed until the ingest ends; an OS crash or power loss before then can lose them")
+        }
+        var options = IngestOptions()
+        options.batchSize = batchSize
+        options.strict = strict
+        let showProgress = Output.stderrIsTerminal && !quiet
+        let summary: IngestSummary
+        do {
+            summary = try await NDJSONIngester(store: store, options: options).ingest(fileDescriptor: fd) { event in
+                switch event {
+                case .rejected(let r):
+                    if showProgress { Output.clearProgress() }
+                    Output.error("line \(r.line): \(r.message)")
+                case .progress(let s):
+                    if showProgress {
+                        Output.progress("lines \(Format.count(s.lines))  written \(Format.count(s.written))  duplicates \(Format.count(s.duplicates))  rejected \(Format.count(s.rejected))  \(Format.rate(Double(s.written + s.duplicates) / max(s.seconds, 0.001)))")
+                    }
+                case .committed(let first, let last, let written, let duplicates, let head):
+                    if verbose {
+                        if showProgress { Output.clearProgress() }
+                        Output.error("committed lines \(first)-\(last): written \(written), duplicates \(duplicates), head \(head)")
+                    }
+                }
+            }
+            if noSync { try store.environment.sync() }
+        } catch let e as StoreError {
+            throw CLIError(e.code == .invalidArgument ? e.message : e.description, exitCode: 1)
+        }
+        if showProgress { Output.clearProgress() }
+        if json {
+            Output.json(summary)
+        } else {
+            Output.line("written \(Format.count(summary.written)), duplicates \(Format.count(summary.duplicates)), rejected \(Format.count(summary.rejected)) in \(Format.seconds(summary.seconds)) (\(Format.rate(summary.eventsPerSecond))); head position \(Format.count(summary.headPosition))")
+            if let stopped = summary.stoppedAtLine {
+                Output.line("stopped at line \(stopped) (--strict): nothing of its batch was written")
+            }
+        }
+        if summary.rejected > 0 { throw ExitCode(2) }
+    }
+}

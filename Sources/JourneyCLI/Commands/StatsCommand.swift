@@ -1,0 +1,36 @@
+import ArgumentParser
+import JourneyStore
+
+/// `journeyctl stats`: counts and sizes.
+struct StatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Show events, customers, head position and size on disk.")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print as JSON.") var json = false
+
+    func run() async throws {
+        let store = try global.openStore(create: false)
+        defer { store.close() }
+        let s: StoreStatistics
+        do {
+            s = try store.statistics()
+        } catch {
+            throw CLIError(error)
+        }
+        if json {
+            Output.json(s)
+            return
+        }
+        Output.line("data folder     \(global.dataDirectory)")
+        Output.line("events          \(Format.count(s.events))")
+        Output.line("customers       \(Format.count(s.customers))")
+        Output.line("head position   \(Format.count(s.headPosition))")
+        Output.line("size on disk    \(Format.bytes(s.fileBytes))")
+        Output.line("map             \(Format.bytes(s.mapUsedBytes)) used of \(Format.bytes(s.mapSizeBytes)) (grows by itself)")
+        for (name, bytes) in s.databaseBytes.sorted(by: { $0.key < $1.key }) {
+            Output.line("  \(name.padding(toLength: 14, withPad: " ", startingAt: 0))\(Format.bytes(bytes))")
+        }
+    }
+}

@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import JourneyStore
+
+/// Buffered writes to standard output and standard error.
+enum Output {
+    /// Writes `text` and a newline to standard output.
+    static func line(_ text: String) {
+        var t = text + "\n"
+        t.withUTF8 { write(fd: 1, $0) }
+    }
+
+    /// Writes `text` and a newline to standard error.
+    static func error(_ text: String) {
+        var t = text + "\n"
+        t.withUTF8 { write(fd: 2, $0) }
+    }
+
+    /// Writes raw bytes to standard output.
+    static func bytes(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { write(fd: 1, $0) }
+    }
+
+    static func write(fd: Int32, _ buffer: UnsafeBufferPointer<UInt8>) {
+        var offset = 0
+        while offset < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                // A closed pipe (e.g. `| head`) ends the command quietly.
+                if errno == EPIPE { exit(0) }
+                return
+            }
+            offset += n
+        }
+    }
+
+    /// Whether standard error is a terminal (progress lines are shown only there).
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
+
+    /// Writes a progress line over the previous one on standard error.
+    static func progress(_ text: String) {
+        var t = "\r\u{1B}[2K" + text
+        t.withUTF8 { write(fd: 2, $0) }
+    }
+
+    /// Clears the progress line.
+    static func clearProgress() {
+        var t = "\r\u{1B}[2K"
+        t.withUTF8 { write(fd: 2, $0) }
+    }
+
+    /// JSON of an `Encodable` value, one line.
+    static func json(_ value: some Encodable) {
+        line(JSONOutput.encode(value))
+    }
+}
+
+/// Number formatting for people: `1,234,567`, `12.3 MiB`.
+enum Format {
+    static func count<T: BinaryInteger>(_ n: T) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
+    static func rate(_ perSecond: Double) -> String {
+        count(Int(perSecond.rounded())) + "/s"
+    }
+
+    static func bytes(_ n: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var v = Double(n)
+        var u = 0
+        while v >= 1024 && u < units.count - 1 {
+            v /= 1024
+            u += 1
+        }
+        return u == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[u])
+    }
+
+    static func seconds(_ s: Double) -> String {
+        String(format: "%.2f s", s)
+    }
+}

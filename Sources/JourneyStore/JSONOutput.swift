@@ -1,0 +1,45 @@
+import Foundation
+
+/// The JSON encoding shared by the CLI's `--json` and the HTTP API: compact, keys sorted,
+/// slashes unescaped, so both print the same shapes byte for byte.
+public enum JSONOutput {
+    /// Encodes `value` as compact JSON text.
+    public static func encode(_ value: some Encodable) -> String {
+        String(decoding: data(value), as: UTF8.self)
+    }
+
+    /// Encodes `value` as compact JSON bytes.
+    public static func data(_ value: some Encodable) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return try encoder.encode(value)
+        } catch {
+            return Data("{\"error\":\"cannot encode: \(error)\"}".utf8)
+        }
+    }
+}
+
+extension AppendResult: Encodable {
+    private enum CodingKeys: String, CodingKey { case events, headPosition, written, duplicates }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(events, forKey: .events)
+        try c.encode(headPosition, forKey: .headPosition)
+        try c.encode(written, forKey: .written)
+        try c.encode(duplicates, forKey: .duplicates)
+    }
+}
+
+extension VerifyReport: Encodable {
+    private enum CodingKeys: String, CodingKey { case ok, checked, head, headHash, firstBadPosition, problem }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(isValid, forKey: .ok)
+        try c.encode(checked, forKey: .checked)
+        try c.encode(head, forKey: .head)
+        try c.encode(headHash.hex, forKey: .headHash)
+        try c.encodeIfPresent(firstBadPosition, forKey: .firstBadPosition)
+        try c.encodeIfPresent(problem, forKey: .problem)
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import JourneyStore
+
+struct BenchOptions {
+    var dataset: String?
+    var work = "/tmp/journey-bench"
+    var seconds = 5.0
+    var generator = "../shared/bench/gen_events.py"
+    var only: Set<String> = []
+
+    static func parse(_ args: ArraySlice<String>) -> BenchOptions {
+        var o = BenchOptions()
+        var it = args.makeIterator()
+        while let a = it.next() {
+            switch a {
+            case "--dataset": o.dataset = it.next()
+            case "--work": o.work = it.next() ?? o.work
+            case "--seconds": o.seconds = Double(it.next() ?? "") ?? o.seconds
+            case "--generator": o.generator = it.next() ?? o.generator
+            case "--only": o.only = Set((it.next() ?? "").split(separator: ",").map(String.init))
+            default:
+                print("usage: journey-bench [--dataset FILE] [--work DIR] [--seconds N] [--generator gen_events.py] [--only parse,ingest,replay,reads,append1,append64]")
+                exit(2)
+            }
+        }
+        return o
+    }
+}
+
+/// Runs each benchmark and prints one line per figure.
+struct Benchmarks {
+    let options: BenchOptions
+
+    func runAll() async throws {
+        try FileManager.default.createDirectory(atPath: options.work, withIntermediateDirectories: true)
+        let dataset = try ensureDataset()
+        let lines = try Data(contentsOf: URL(fileURLWithPath: dataset))
+        print("dataset: \(dataset) (\(lines.count / 1_048_576) MiB)")
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; LMDB \(EventStore.lmdbVersion)")
+        print("")
+        let storeDir = options.work + "/store"
+        if want("parse") { parse(lines) }
+        if want("ingest") || !FileManager.default.fileExists(atPath: storeDir + "/data.mdb") {
+            try await ingest(dataset, into: storeDir)
+        }
+        let store = try EventStore(directory: storeDir)
+        defer { store.close() }
+        if want("replay") { try replay(store) }
+        if want("reads") { try await reads(store) }
+        if want("append1") { try await appends(writers: 1) }
+        if want("append64") { try await appends(writers: 64) }
+    }
+
+    func want(_ name: String) -> Bool { options.only.isEmpty || options.only.contains(name) }
+
+    func ensureDataset() throws -> String {
+        if let d = options.dataset { return d }
+        let path = options.work + "/events-1m.ndjson"
+        if FileManager.default.fileExists(atPath: path) { return path }
+        print("generating \(path) …")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", options.generator, "--customers", "100000", "--events", "1000000", "--seed", "42", "--out", path]
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw BenchError("gen_events.py failed (\(p.terminationStatus))") }
+        return path
+    }
+
+    func report(_ name: String, _ count: Int, _ seconds: Double, unit: String = "events/s", extra: String = "") {
+        let rate = Double(count) / seconds
+        let label = name.padding(toLength: 46, withPad: " ", startingAt: 0)
+        let figure = String(Int(rate.rounded()))
+        print(label + String(repeating: " ", count: max(0, 10 - figure.count)) + figure + " " + unit
+              + String(format: "   (%d in %.2f s)", count, seconds) + extra)
+    }
+
+    /// Parsing only: NDJSON lines to validated events, one core.
+    func parse(_ data: Data) {
+        let parser = EventParser()
+        let start = Date()
+        var count = 0
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var lineStart = 0
+            for i in 0..<raw.count where raw[i] == 0x0A {
+                if (try? parser.parse(UnsafeRawBufferPointer(rebasing: raw[lineStart..<i]))) != nil { count += 1 }
+                lineStart = i + 1
+            }
+        }
+        report("parse NDJSON (1 core, no store)", count, Date().timeIntervalSince(start))
+    }
+
+    /// Durable NDJSON ingest into an empty store.
+    func ingest(_ dataset: String, into dir: String) async throws {
+        try? FileManager.default.removeItem(atPath: dir)
+        let store = try EventStore(directory: dir)
+        let fd = open(dataset, O_RDONLY)
+        defer { close(fd) }
+        let summary = try await NDJSONIngester(store: store).ingest(fileDescriptor: fd)
+        store.close()
+        report("ingest NDJSON, durable, batches of 10000", summary.written, summary.seconds)
+    }
+
+    /// Replay: every record decoded from the map (customer, type, touchpoint, channel, times, sentiment).
+    func replay(_ store: EventStore) throws {
+        let start = Date()
+        var count = 0
+        var checksum = 0
+        try store.scan { _, r in
+            checksum &+= r.customerIdBytes.count &+ r.typeBytes.count &+ (r.touchpointBytes?.count ?? 0)
+                &+ (r.channelBytes?.count ?? 0) &+ Int(truncatingIfNeeded: r.occurredAt.milliseconds)
+                &+ Int(truncatingIfNeeded: r.recordedAt.milliseconds) &+ Int(r.version) &+ Int((r.sentiment ?? 0) * 100)
+            count += 1
+            return true
+        }
+        report("replay full log (decode records)", count, Date().timeIntervalSince(start), extra: "  checksum \(checksum & 0xFFFF)")
+    }
+
+    /// Random customers' streams (about 10 events each), read whole.
+    func reads(_ store: EventStore) async throws {
+        let customers = 100_000
+        var rng = SystemRandomNumberGenerator()
+        let n = 200_000
+        let ids = (0..<n).map { _ in String(format: "cust-%07d", Int.random(in: 0..<customers, using: &rng)) }
+        var start = Date()
+        var events = 0
+        for id in ids { events += try store.readStream(id).count }
+        report("random customer-stream reads, 1 thread", n, Date().timeIntervalSince(start), unit: "reads/s ", extra: "  \(events / n) events each")
+        start = Date()
+        let total = try await withThrowingTaskGroup(of: Int.self) { group in
+            for t in 0..<2 {
+                group.addTask {
+                    var k = 0
+                    for i in stride(from: t, to: n, by: 2) { k += try store.readStream(ids[i]).count }
+                    return k
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        _ = total
+        report("random customer-stream reads, 2 threads", n, Date().timeIntervalSince(start), unit: "reads/s ")
+    }
+
+    /// Single-event durable appends from `writers` concurrent tasks, for `seconds`.
+    func appends(writers: Int) async throws {
+        let dir = options.work + "/appends-\(writers)"
+        try? FileManager.default.removeItem(atPath: dir)
+        var config = StoreConfiguration(directory: dir)
+        config.durable = ProcessInfo.processInfo.environment["BENCH_NOSYNC"] == nil
+        let store = try EventStore(config)
+        defer { store.close() }
+        if ProcessInfo.processInfo.environment["BENCH_PREALLOC"] != nil {
+            let fh = FileHandle(forWritingAtPath: dir + "/data.mdb")!
+            fh.seekToEndOfFile()
+            let zeros = Data(count: 1 << 20)
+            for _ in 0..<256 { fh.write(zeros) }
+            fh.synchronizeFile()
+            fh.closeFile()
+        }
+        let deadline = Date().addingTimeInterval(options.seconds)
+        let start = Date()
+        let total = try await withThrowingTaskGroup(of: Int.self) { group in
+            for w in 0..<writers {
+                group.addTask {
+                    var k = 0
+                    while Date() < deadline {
+                        let e = NewEvent(customerId: "bench-\(w)-\(k % 50)", type: "page_view", touchpoint: "pricing_page",
+                                         channel: "web", sentiment: 0.1, properties: JSONObjectText.empty)
+                        _ = try await store.append(e)
+                        k += 1
+                    }
+                    return k
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let m = store.writerMetrics
+        report("single-event durable appends, \(writers) writer\(writers == 1 ? "" : "s")", total, Date().timeIntervalSince(start),
+               extra: String(format: "  %.1f events/commit, %.2f ms/commit", m.eventsPerCommit, m.transactionSeconds * 1000 / Double(max(m.commits, 1))))
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
