@@ -42,11 +42,18 @@ let package = Package(
         .executableTarget(name: "journeyctl", dependencies: ["JourneyCLI"], swiftSettings: strict),
         .executableTarget(name: "journey-bench", dependencies: ["JourneyStore"], swiftSettings: strict),
 
-        .testTarget(name: "LMDBKitTests", dependencies: ["LMDBKit"], swiftSettings: strict),
-        .testTarget(name: "JourneyStoreTests", dependencies: ["JourneyStore"], swiftSettings: strict),
+        // Fixtures shared by the test targets: temporary folders, repository paths, child processes.
+        .target(name: "JourneyTestSupport", path: "Tests/JourneyTestSupport", swiftSettings: strict),
+        .testTarget(name: "LMDBKitTests", dependencies: ["LMDBKit", "JourneyTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "JourneyStoreTests",
+            dependencies: ["JourneyStore", "JourneyTestSupport"],
+            exclude: ["Support/check_event_schema.py"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "JourneyCLITests",
-            dependencies: ["JourneyCLI", "journeyctl"],
+            dependencies: ["JourneyCLI", "journeyctl", "JourneyStore", "JourneyTestSupport"],
             swiftSettings: strict
         ),
     ]

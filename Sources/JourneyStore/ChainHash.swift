@@ -53,32 +53,76 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
     public var description: String { hex }
 }
 
-/// The 16-byte key of an event id in the idempotency index: the first half of `SHA-256(id)`.
-/// Fixed-size, short keys keep the index dense whatever the ids look like (and ids up to
-/// 128 characters can exceed LMDB's 511-byte key limit). A hit is always confirmed against
-/// the id stored in the record.
-struct EventIDKey: Hashable, Comparable {
-    /// The key's bytes as two big-endian numbers, so numeric order is the index's byte order.
+/// The key of an event id in the idempotency index (17 bytes).
+///
+/// A canonical lower-case UUID (`8-4-4-4-12` hex digits, as the store generates) is keyed by its
+/// 16 bytes behind the tag `u`: time-ordered UUIDs (version 7, the store's own) then land at the
+/// end of the index, so a commit dirties one page for them instead of one page each. Any other
+/// id is keyed by the first 16 bytes of its SHA-256 behind the tag `h`: short, fixed-size keys
+/// whatever the ids look like (ids of 128 characters can exceed LMDB's 511-byte key limit).
+/// A hit is always confirmed against the id stored in the record.
+struct EventIDKey: Hashable, Comparable, Sendable {
+    let tag: UInt8
+    /// The 16 bytes as two big-endian numbers, so numeric order is the index's byte order.
     let high: UInt64
     let low: UInt64
 
+    static let uuidTag: UInt8 = 0x75
+    static let hashTag: UInt8 = 0x68
+
     init(_ id: String) {
         var s = id
+        let parsed: (UInt64, UInt64)? = s.withUTF8 { Self.canonicalUUID($0) }
+        if let (h, l) = parsed {
+            tag = Self.uuidTag
+            high = h
+            low = l
+            return
+        }
         let digest = s.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        tag = Self.hashTag
         (high, low) = digest.withUnsafeBytes {
             (UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
              UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
         }
     }
 
-    static func < (a: EventIDKey, b: EventIDKey) -> Bool {
-        a.high != b.high ? a.high < b.high : a.low < b.low
+    /// The 128 bits of a canonical lower-case UUID string, or `nil`.
+    static func canonicalUUID(_ u: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
+        guard u.count == 36, u[8] == 0x2D, u[13] == 0x2D, u[18] == 0x2D, u[23] == 0x2D else { return nil }
+        var words: (UInt64, UInt64) = (0, 0)
+        var n = 0
+        for i in 0..<36 where i != 8 && i != 13 && i != 18 && i != 23 {
+            let c = u[i]
+            let d: UInt64
+            switch c {
+            case 0x30...0x39: d = UInt64(c - 0x30)
+            case 0x61...0x66: d = UInt64(c - 0x61 + 10)
+            default: return nil
+            }
+            if n < 16 { words.0 = words.0 << 4 | d } else { words.1 = words.1 << 4 | d }
+            n += 1
+        }
+        return words
     }
 
-    /// Runs `body` with the 16 key bytes.
+    static func < (a: EventIDKey, b: EventIDKey) -> Bool {
+        if a.tag != b.tag { return a.tag < b.tag }
+        return a.high != b.high ? a.high < b.high : a.low < b.low
+    }
+
+    /// Runs `body` with the 17 key bytes.
     @inline(__always)
     func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        var k = (high.bigEndian, low.bigEndian)
-        return try withUnsafeBytes(of: &k, body)
+        var k = (tag, high.bigEndian, low.bigEndian)
+        return try withUnsafeBytes(of: &k) { raw in
+            // The tuple is padded: tag at 0, the words at 8 and 16. Pack them.
+            var packed = (UInt64(0), UInt64(0), UInt8(0), UInt8(0))
+            return try withUnsafeMutableBytes(of: &packed) { p in
+                p[0] = raw[0]
+                p.baseAddress!.advanced(by: 1).copyMemory(from: raw.baseAddress!.advanced(by: 8), byteCount: 16)
+                return try body(UnsafeRawBufferPointer(rebasing: p[0..<17]))
+            }
+        }
     }
 }

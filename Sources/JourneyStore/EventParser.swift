@@ -176,7 +176,11 @@ public struct EventParser: Sendable {
                     case .position, .version:
                         if try null(&scanner) { break }
                         guard scanner.kindAtCursor == "a number" else { throw wrongType(scanner, f, "a positive integer") }
-                        _ = try scanner.scanNumber()
+                        let r = try scanner.scanNumber()
+                        let text = UnsafeRawBufferPointer(rebasing: scanner.bytes[r])
+                        guard text.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), text.first != 0x30 else {
+                            throw StoreError.invalid(f.name, "expected a positive integer, got \(String(decoding: text, as: UTF8.self))")
+                        }
                     case .properties:
                         if try null(&scanner) { break }
                         guard scanner.current == 0x7B else { throw wrongType(scanner, f, "an object") }

@@ -54,10 +54,12 @@ extension EventStore {
             try txn.withCursor(layout.streams) { c in
                 var entry: Cursor.Entry?
                 if backward {
-                    var k = StoreLayout.streamKey(n, version ?? .max)
+                    let target = version ?? .max
+                    var k = StoreLayout.streamKey(n, target)
                     entry = try withUnsafeBytes(of: &k) { try c.seek(atLeast: $0) }
                     if let e = entry {
-                        if Self.streamVersion(e.key, of: n) != version { entry = try c.previous() }
+                        // Landed past the wanted version (or on the next customer): step back.
+                        if Self.streamVersion(e.key, of: n) != target { entry = try c.previous() }
                     } else {
                         entry = try c.last()
                     }

@@ -116,4 +116,10 @@ extension Transaction {
             try value.withUnsafeBytes { (v) in try put(db, key: k, value: v, flags: flags) }
         }
     }
+
+    /// `delete` with a byte-array key.
+    @discardableResult
+    public func delete(_ db: Database, key: [UInt8]) throws -> Bool {
+        try key.withUnsafeBytes { try delete(db, key: $0) }
+    }
 }

@@ -4,10 +4,11 @@ import Glibc
 
 /// Ingests newline-delimited JSON events from a file descriptor into an ``EventStore``.
 ///
-/// Lines are parsed while the previous batch commits (two batches in flight), so parsing and
-/// writing overlap. Blank lines are skipped; a UTF-8 byte-order mark on line 1 and `\r` line
-/// ends are accepted. Every bad line is reported with its number and reason; in strict mode the
-/// first one stops the ingest, and nothing of the batch it falls in is written.
+/// Lines are parsed while earlier batches commit (several batches in flight, so parsing and
+/// writing overlap and the writer can merge batches into one commit when it falls behind).
+/// Blank lines are skipped; a UTF-8 byte-order mark on line 1 and `\r` line ends are accepted.
+/// Every bad line is reported with its number and reason; in strict mode the first one stops
+/// the ingest, and nothing of the batch it falls in is written.
 public struct NDJSONIngester: Sendable {
     public let store: EventStore
     public let options: IngestOptions
@@ -23,46 +24,62 @@ public struct NDJSONIngester: Sendable {
         var ticket: AppendTicket?
     }
 
-    /// Reads `fd` to its end (or, in strict mode, to the first bad line) and returns the counts.
-    /// Throws only for failures of the store or the input itself (`storage_error`, unreadable input).
-    public func ingest(fileDescriptor fd: Int32, report: (IngestEvent) -> Void = { _ in }) async throws(StoreError) -> IngestSummary {
-        let clock = ContinuousClock()
-        let started = clock.now
-        var lastProgress = started
+    /// The running counts and the reporting callback, shared by the steps of one ingest.
+    final class Run {
         var summary = IngestSummary()
-        var reader = LineReader(fd: fd, maxLineBytes: store.configuration.limits.maxEventBytes)
-        let parser = EventParser(limits: store.configuration.limits)
-        var current = Batch()
-        current.events.reserveCapacity(options.batchSize)
-        var inFlight: [Batch] = []
-        var stop = false
+        /// Set in strict mode by the first bad line.
+        var stopped = false
+        let options: IngestOptions
+        let report: (IngestEvent) -> Void
+
+        init(options: IngestOptions, report: @escaping (IngestEvent) -> Void) {
+            self.options = options
+            self.report = report
+        }
 
         func reject(_ line: Int, _ error: StoreError) {
             summary.rejected += 1
             let r = IngestRejection(line: line, error: error)
             if summary.rejections.count < options.maxRejectionsListed { summary.rejections.append(r) }
             report(.rejected(r))
-            if options.strict {
+            if options.strict && !stopped {
                 summary.stoppedAtLine = line
-                stop = true
+                stopped = true
             }
         }
+    }
 
-        while !stop {
+    /// Reads `fd` to its end (or, in strict mode, to the first bad line) and returns the counts.
+    /// Throws only for failures of the store or the input itself (`storage_error`, unreadable input).
+    public func ingest(fileDescriptor fd: Int32, report: @escaping (IngestEvent) -> Void = { _ in }) async throws(StoreError) -> IngestSummary {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var lastProgress = started
+        let run = Run(options: options, report: report)
+        var reader = LineReader(fd: fd, maxLineBytes: store.configuration.limits.maxEventBytes)
+        let parser = EventParser(limits: store.configuration.limits)
+        let maxEventBytes = store.configuration.limits.maxEventBytes
+        var current = Batch()
+        current.events.reserveCapacity(options.batchSize)
+        var inFlight: [Batch] = []
+        // Several batches in flight let the writer merge them into one commit when it falls
+        // behind the parser (fewer, larger commits: fewer index pages rewritten). Strict mode
+        // waits for each batch, so a failure stops before the next batch is written.
+        let depth = options.strict ? 0 : max(2, store.configuration.maxEventsPerCommit / max(options.batchSize, 1) + 1)
+
+        while !run.stopped {
             var ready: [Batch] = []
             let more: Bool
             do throws(LineReader.ReadError) {
                 more = try reader.nextChunk { lineNumber, line in
-                    guard !stop else { return }
+                    guard !run.stopped else { return }
+                    run.summary.lines += 1
                     switch line {
                     case .tooLong(let bytes):
-                        summary.lines += 1
-                        reject(lineNumber, .invalid("event", "expected at most \(store.configuration.limits.maxEventBytes) bytes, got \(bytes)"))
+                        run.reject(lineNumber, .invalid("event", "expected at most \(maxEventBytes) bytes, got \(bytes)"))
                     case .text(let bytes):
-                        summary.lines += 1
                         do throws(StoreError) {
-                            let event = try parser.parse(bytes)
-                            current.events.append(event)
+                            current.events.append(try parser.parse(bytes))
                             current.lines.append(lineNumber)
                             if current.events.count >= options.batchSize {
                                 ready.append(current)
@@ -70,72 +87,62 @@ public struct NDJSONIngester: Sendable {
                                 current.events.reserveCapacity(options.batchSize)
                             }
                         } catch {
-                            reject(lineNumber, error)
+                            run.reject(lineNumber, error)
                         }
                     }
                 }
             } catch {
                 throw StoreError(.invalidArgument, "cannot read the input: \(error.reason)")
             }
-            if !more && !stop && !current.events.isEmpty {
+            if !more && !run.stopped && !current.events.isEmpty {
                 ready.append(current)
                 current = Batch()
             }
-            for batch in ready {
-                try submit(batch, into: &inFlight, summary: &summary, report: report, reject: reject)
-                // Several batches in flight let the writer merge them into one commit when it
-                // falls behind the parser (fewer, larger commits: fewer index pages rewritten).
-                let depth = options.strict ? 0 : max(2, store.configuration.maxEventsPerCommit / max(options.batchSize, 1) + 1)
+            // Every batch in `ready` lies wholly before any bad line that stopped a strict run.
+            let stoppedWhileParsing = run.stopped
+            for var batch in ready {
+                // A strict run stopped by a batch that failed to commit writes nothing after it.
+                if run.stopped && !stoppedWhileParsing { break }
+                batch.ticket = try store.enqueue(batch.events)
+                inFlight.append(batch)
                 while inFlight.count > depth {
-                    try await settle(inFlight.removeFirst(), into: &inFlight, summary: &summary, report: report, reject: reject)
+                    try await settle(inFlight.removeFirst(), run)
                 }
-                if stop { break }
             }
             let now = clock.now
             if now - lastProgress > .milliseconds(250) {
                 lastProgress = now
-                summary.seconds = (now - started).seconds
-                report(.progress(summary))
+                run.summary.seconds = (now - started).seconds
+                report(.progress(run.summary))
             }
             if !more { break }
         }
         while !inFlight.isEmpty {
-            try await settle(inFlight.removeFirst(), into: &inFlight, summary: &summary, report: report, reject: reject)
+            try await settle(inFlight.removeFirst(), run)
         }
+        var summary = run.summary
         summary.seconds = (clock.now - started).seconds
         summary.eventsPerSecond = summary.seconds > 0 ? Double(summary.written + summary.duplicates) / summary.seconds : 0
         if summary.headPosition == 0 { summary.headPosition = try store.headPosition() }
         return summary
     }
 
-    private func submit(
-        _ batch: Batch, into inFlight: inout [Batch], summary: inout IngestSummary,
-        report: (IngestEvent) -> Void, reject: (Int, StoreError) -> Void
-    ) throws(StoreError) {
-        var b = batch
-        b.ticket = try store.enqueue(b.events)
-        inFlight.append(b)
-    }
-
     /// Waits for a batch; on an event-level failure (id conflict) rejects that line and
-    /// resubmits the rest (or, in strict mode, stops).
-    private func settle(
-        _ batch: Batch, into inFlight: inout [Batch], summary: inout IngestSummary,
-        report: (IngestEvent) -> Void, reject: (Int, StoreError) -> Void
-    ) async throws(StoreError) {
+    /// resubmits the rest (or, in strict mode, stops: nothing of the batch is written).
+    private func settle(_ batch: Batch, _ run: Run) async throws(StoreError) {
         var b = batch
         while true {
             do {
                 let r = try await b.ticket!.result()
-                summary.written += r.written
-                summary.duplicates += r.duplicates
-                summary.headPosition = r.headPosition
-                report(.committed(firstLine: b.lines.first ?? 0, lastLine: b.lines.last ?? 0,
-                                  written: r.written, duplicates: r.duplicates, headPosition: r.headPosition))
+                run.summary.written += r.written
+                run.summary.duplicates += r.duplicates
+                run.summary.headPosition = r.headPosition
+                run.report(.committed(firstLine: b.lines.first ?? 0, lastLine: b.lines.last ?? 0,
+                                      written: r.written, duplicates: r.duplicates, headPosition: r.headPosition))
                 return
             } catch {
                 guard let index = error.index, error.code == .eventIdConflict || error.code == .invalidEvent else { throw error }
-                reject(b.lines[index], error)
+                run.reject(b.lines[index], error)
                 if options.strict { return }
                 b.events.remove(at: index)
                 b.lines.remove(at: index)

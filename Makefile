@@ -1,0 +1,33 @@
+# The journey store: the two quick-start commands and a few helpers.
+#   make run    install what is missing, build, load the sample dataset, print its stats
+#   make test   install what is missing, run the whole test suite (what CI runs)
+SHELL := /bin/bash
+DATA ?= ./data
+SAMPLE := Schemas/examples/sample-events.ndjson
+
+.PHONY: run test deps bench build
+
+# System packages: liblmdb-dev (linked through pkg-config) and python's jsonschema (the schema test).
+deps:
+	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists lmdb; then \
+		echo "installing liblmdb-dev and pkg-config"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblmdb-dev pkg-config >/dev/null; \
+	fi
+	@if ! python3 -c "import jsonschema, rfc3339_validator" 2>/dev/null; then \
+		echo "installing python jsonschema"; \
+		pip install -q jsonschema rfc3339-validator; \
+	fi
+
+build: deps
+	swift build -c release --product journeyctl
+
+run: build
+	.build/release/journeyctl ingest $(SAMPLE) --data $(DATA)
+	.build/release/journeyctl stats --data $(DATA)
+
+test: deps
+	swift test
+
+bench: deps
+	swift build -c release --product journey-bench
+	.build/release/journey-bench
