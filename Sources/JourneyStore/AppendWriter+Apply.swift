@@ -15,9 +15,6 @@ struct GroupState {
     var position: UInt64
     var previous: ChainHash
     let recordedAt: Timestamp
-    /// Event ids written by this group so far (not yet in the index) → position; kept only
-    /// when the group has several requests (a later one may repeat an earlier one's id).
-    var pendingIds: [EventIDKey: UInt64]?
     var idEntries: [(EventIDKey, UInt64)] = []
     var streamEntries: [(customer: UInt64, version: UInt64, position: UInt64)] = []
     var customerEntries: [([UInt8], UInt64)] = []
@@ -41,7 +38,6 @@ extension AppendWriter {
         }
         cache.begin(head: head)
         var state = GroupState(position: head, previous: previous, recordedAt: max(Timestamp.now(), lastRecorded))
-        if group.count > 1 { state.pendingIds = [:] }
         var results: [Result<AppendResult, StoreError>] = []
         results.reserveCapacity(group.count)
         try txn.withCursor(layout.eventIds) { ids in
@@ -51,8 +47,9 @@ extension AppendWriter {
                 } catch let e as StoreError {
                     results.append(.failure(e))
                 }
+                // Index this request's events before the next request looks its ids up.
+                try writeIndexes(&state, ids: &ids, in: txn)
             }
-            try writeIndexes(&state, ids: &ids, in: txn)
         }
         if state.position != head {
             var value = [UInt8](repeating: 0, count: 40)
@@ -73,6 +70,11 @@ extension AppendWriter {
 
     /// Writes the group's index entries in key order.
     private func writeIndexes(_ state: inout GroupState, ids: inout Cursor, in txn: Transaction) throws {
+        defer {
+            state.idEntries.removeAll(keepingCapacity: true)
+            state.streamEntries.removeAll(keepingCapacity: true)
+            state.customerEntries.removeAll(keepingCapacity: true)
+        }
         state.idEntries.sort { $0.0 < $1.0 }
         for (key, position) in state.idEntries {
             var p = position.bigEndian
@@ -83,10 +85,11 @@ extension AppendWriter {
         state.streamEntries.sort { ($0.customer, $0.version) < ($1.customer, $1.version) }
         try txn.withCursor(layout.streams) { streams in
             for e in state.streamEntries {
-                var k = StoreLayout.streamKey(e.customer, e.version)
+                var k = e.customer.bigEndian
                 var p = e.position.bigEndian
+                // Positions only grow, so each is the customer's last value (MDB_APPENDDUP).
                 try withUnsafeBytes(of: &k) { kb in
-                    try withUnsafeBytes(of: &p) { try streams.put(key: kb, value: $0) }
+                    try withUnsafeBytes(of: &p) { try streams.put(key: kb, value: $0, flags: .appendDup) }
                 }
             }
         }
@@ -126,14 +129,8 @@ extension AppendWriter {
                 continue
             }
             previous = i
-            let position: UInt64
-            if let p = state.pendingIds?[keys[i]] {
-                position = p
-            } else if let hit = try keys[i].withBytes({ try ids.seek(exactly: $0) }) {
-                position = Transaction.uint64(hit.value)
-            } else {
-                continue
-            }
+            guard let hit = try keys[i].withBytes({ try ids.seek(exactly: $0) }) else { continue }
+            let position = Transaction.uint64(hit.value)
             guard let raw = try txn.get(layout.events, key: position), let record = RecordView(raw) else {
                 throw StoreError(.corrupt, "event id index points at position \(position), which does not decode; run journeyctl verify")
             }
@@ -186,7 +183,6 @@ extension AppendWriter {
                             }
                         }
                     }
-                    state.pendingIds?[keys[i]] = state.position
                     state.idEntries.append((keys[i], state.position))
                     state.streamEntries.append((number, version, state.position))
                     appended.append(AppendedEvent(id: id, customerId: event.customerId, position: state.position, version: version, duplicate: false))

@@ -50,31 +50,29 @@ extension EventStore {
         guard limit > 0 else { throw StoreError(.invalidArgument, "limit must be at least 1, got \(limit)") }
         return try read { txn in
             guard let n = try customerNumber(customerId, in: txn) else { return [] }
+            let positions = try StreamIndex.positions(of: n, in: txn, streams: layout.streams)
+            guard !positions.isEmpty else { return [] }
+            let count = UInt64(positions.count)
+            // Version k is positions[k - 1].
+            let versions: [UInt64]
+            if backward {
+                let start = min(version ?? count, count)
+                guard start >= 1 else { return [] }
+                let lowest = start >= UInt64(limit) ? start - UInt64(limit) + 1 : 1
+                versions = Array(stride(from: start, through: lowest, by: -1))
+            } else {
+                let start = max(version ?? 1, 1)
+                guard start <= count else { return [] }
+                versions = Array(start...min(count, start + UInt64(limit) - 1))
+            }
             var out: [StoredEvent] = []
-            try txn.withCursor(layout.streams) { c in
-                var entry: Cursor.Entry?
-                if backward {
-                    let target = version ?? .max
-                    var k = StoreLayout.streamKey(n, target)
-                    entry = try withUnsafeBytes(of: &k) { try c.seek(atLeast: $0) }
-                    if let e = entry {
-                        // Landed past the wanted version (or on the next customer): step back.
-                        if Self.streamVersion(e.key, of: n) != target { entry = try c.previous() }
-                    } else {
-                        entry = try c.last()
-                    }
-                } else {
-                    var k = StoreLayout.streamKey(n, max(version ?? 1, 1))
-                    entry = try withUnsafeBytes(of: &k) { try c.seek(atLeast: $0) }
+            out.reserveCapacity(versions.count)
+            for v in versions {
+                let position = positions[Int(v - 1)]
+                guard let record = try txn.get(layout.events, key: position) else {
+                    throw StoreError(.corrupt, "stream index of \(customerId) points at missing position \(position)")
                 }
-                while let e = entry, out.count < limit, Self.streamVersion(e.key, of: n) != nil {
-                    let position = Transaction.uint64(e.value)
-                    guard let record = try txn.get(layout.events, key: position) else {
-                        throw StoreError(.corrupt, "stream index of \(customerId) points at missing position \(position)")
-                    }
-                    out.append(StoredEvent(position: position, record: record))
-                    entry = backward ? try c.previous() : try c.next()
-                }
+                out.append(StoredEvent(position: position, record: record))
             }
             return out
         }
@@ -134,10 +132,5 @@ extension EventStore {
     func customerNumber(_ customerId: String, in txn: Transaction) throws -> UInt64? {
         guard let v = try txn.get(layout.customers, key: StoreLayout.customerKey(customerId)) else { return nil }
         return Transaction.uint64(v)
-    }
-
-    static func streamVersion(_ key: UnsafeRawBufferPointer, of n: UInt64) -> UInt64? {
-        guard key.count == 16, UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)) == n else { return nil }
-        return UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
     }
 }

@@ -14,9 +14,10 @@ public struct StoreConfiguration: Sendable, Equatable {
     public var initialMapSize: Int = 1 << 30
     /// Largest map size in bytes (default 1 TiB).
     public var maximumMapSize: Int = 1 << 40
-    /// Most events written in one group commit (default 50,000). A single append larger than
-    /// this still goes through whole, in one transaction.
-    public var maxEventsPerCommit: Int = 50_000
+    /// Most events written in one group commit (default 100,000). Queued appends are merged
+    /// up to this size: larger commits rewrite fewer index pages per event, but hold LMDB's
+    /// write lock longer. A single append larger than this still goes through whole.
+    public var maxEventsPerCommit: Int = 100_000
     /// Limits every event must respect.
     public var limits: EventLimits = EventLimits()
 

@@ -7,12 +7,12 @@ import LMDBKit
 /// | --- | --- | --- |
 /// | `events` | position, UInt64 big-endian | record (``RecordView``) |
 /// | `customers` | customerId UTF-8 (or 0xFF ‖ SHA-256 when over 480 bytes) | customer number, UInt64 BE |
-/// | `streams` | customer number BE ‖ version BE (16 bytes) | position BE |
+/// | `streams` | customer number BE | positions BE, as sorted duplicates (k-th = version k) |
 /// | `event-ids` | first 16 bytes of SHA-256(id) | position BE |
 /// | `meta` | name | format version; chain head (position BE ‖ hash) |
 ///
-/// Customers are numbered in order of first appearance, so a new customer's stream entries go
-/// at the end of `streams` and every key there is 16 bytes: dense pages, few pages dirtied.
+/// Customers are numbered in order of first appearance, so a new customer's stream goes at the
+/// end of `streams`; a customer's positions are packed together (see ``StreamIndex``).
 struct StoreLayout: Sendable {
     let events: Database
     let customers: Database
@@ -34,7 +34,7 @@ struct StoreLayout: Sendable {
             let layout = StoreLayout(
                 events: try txn.openDatabase("events", flags: flags),
                 customers: try txn.openDatabase("customers", flags: flags),
-                streams: try txn.openDatabase("streams", flags: flags),
+                streams: try txn.openDatabase("streams", flags: flags.union([.dupSort, .dupFixed])),
                 eventIds: try txn.openDatabase("event-ids", flags: flags),
                 meta: try txn.openDatabase("meta", flags: flags))
             if let f = try txn.get(layout.meta, key: MetaKey.format) {
@@ -60,12 +60,6 @@ struct StoreLayout: Sendable {
         var key: [UInt8] = [0xFF]
         key.append(contentsOf: SHA256.hash(data: utf8))
         return key
-    }
-
-    /// The `streams` key of (customer number, version).
-    @inline(__always)
-    static func streamKey(_ customer: UInt64, _ version: UInt64) -> (UInt64, UInt64) {
-        (customer.bigEndian, version.bigEndian)
     }
 }
 

@@ -48,6 +48,30 @@ public struct Cursor {
         try key.withUnsafeBytes { (k) in try seek(atLeast: k) }
     }
 
+    // MARK: Duplicates (databases opened with `.dupSort`)
+
+    /// The next value of the current key, or `nil` after its last.
+    public func nextDuplicate() throws -> Entry? { try move(MDB_NEXT_DUP) }
+    /// The previous value of the current key, or `nil` before its first.
+    public func previousDuplicate() throws -> Entry? { try move(MDB_PREV_DUP) }
+    /// The last value of the current key.
+    public func lastDuplicate() throws -> Entry? { try move(MDB_LAST_DUP) }
+    /// The first value of the current key.
+    public func firstDuplicate() throws -> Entry? { try move(MDB_FIRST_DUP) }
+
+    /// How many values the current key holds.
+    public func duplicateCount() throws -> Int {
+        var n = 0
+        try check(mdb_cursor_count(cursor, &n), "mdb_cursor_count(\(name))")
+        return n
+    }
+
+    /// With `.dupFixed`: the values of the current key from the cursor on, a page's worth at a
+    /// time (`MDB_GET_MULTIPLE` first, then `MDB_NEXT_MULTIPLE`); `nil` when there are no more.
+    public func multiple(first: Bool) throws -> UnsafeRawBufferPointer? {
+        try move(first ? MDB_GET_MULTIPLE : MDB_NEXT_MULTIPLE)?.value
+    }
+
     /// Stores a value through the cursor (write transactions only).
     public func put(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, flags: PutFlags = []) throws {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))

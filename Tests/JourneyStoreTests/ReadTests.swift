@@ -21,6 +21,22 @@ import Testing
         #expect(try f.store.readStream("b").map(\.position) == (1...10).map { UInt64($0 * 2) })
     }
 
+    /// Past about 250 events a stream's positions move from inline to their own sub-tree.
+    @Test func longStreams() async throws {
+        let f = try StoreFixture()
+        for chunk in 0..<6 {
+            _ = try await f.store.append((0..<100).map { i in event(i % 2 == 0 ? "long" : "other-\(chunk)") })
+        }
+        #expect(try f.store.streamVersion("long") == 300)
+        #expect(try f.store.readStream("long", limit: 1000).map(\.version) == Array(1...300))
+        #expect(try f.store.readStream("long", from: 250, limit: 3).map(\.version) == [250, 251, 252])
+        #expect(try f.store.readStream("long", backward: true, limit: 2).map(\.version) == [300, 299])
+        #expect(try f.store.readStream("long", from: 2, backward: true, limit: 5).map(\.version) == [2, 1])
+        let positions = try f.store.readStream("long", limit: 1000).map(\.position)
+        #expect(positions == positions.sorted())
+        #expect(try f.store.readStream("long", from: 300).first?.position == 599)
+    }
+
     @Test func logFromAPositionWithALimit() async throws {
         let f = try await filled()
         #expect(try f.store.readLog(from: 5, limit: 3).map(\.position) == [5, 6, 7])

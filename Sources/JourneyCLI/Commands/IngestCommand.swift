@@ -19,7 +19,7 @@ struct IngestCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The NDJSON file, or - for standard input.") var file: String
-    @Option(help: "Events per atomic batch (default 10000).") var batchSize: Int = 10_000
+    @Option(help: "Events per atomic batch (default 25000).") var batchSize: Int = 25_000
     @Flag(help: "Stop at the first bad line.") var strict = false
     @Flag(help: "Print the summary as JSON.") var json = false
     @Flag(help: "Print one line per committed batch on standard error.") var verbose = false

@@ -1,7 +1,10 @@
 /// How ``NDJSONIngester`` batches and what it does with bad lines.
 public struct IngestOptions: Sendable, Equatable {
-    /// Events per append (one atomic, durable commit each; default 10,000).
-    public var batchSize: Int = 10_000
+    /// Events per append (atomic: all of a batch or none; default 25,000).
+    public var batchSize: Int = 25_000
+    /// Batches queued to the writer at once (default 4): while the writer commits, the next
+    /// batches are parsed and wait, and the writer merges waiting batches into one commit.
+    public var batchesInFlight: Int = 4
     /// Stop at the first bad line; nothing of the batch it falls in is written (default `false`:
     /// bad lines are reported and skipped, every good line is written).
     public var strict: Bool = false

@@ -65,7 +65,7 @@ public struct NDJSONIngester: Sendable {
         // Several batches in flight let the writer merge them into one commit when it falls
         // behind the parser (fewer, larger commits: fewer index pages rewritten). Strict mode
         // waits for each batch, so a failure stops before the next batch is written.
-        let depth = options.strict ? 0 : max(2, store.configuration.maxEventsPerCommit / max(options.batchSize, 1) + 1)
+        let depth = options.strict ? 0 : max(1, options.batchesInFlight)
 
         while !run.stopped {
             var ready: [Batch] = []
