@@ -98,7 +98,7 @@ struct Benchmarks {
         defer { close(fd) }
         let summary = try await NDJSONIngester(store: store).ingest(fileDescriptor: fd)
         store.close()
-        report("ingest NDJSON, durable, batches of 10000", summary.written, summary.seconds)
+        report("ingest NDJSON, durable (journeyctl ingest defaults)", summary.written, summary.seconds)
     }
 
     /// Replay: every record decoded from the map (customer, type, touchpoint, channel, times, sentiment).
