@@ -6,9 +6,10 @@ public struct StoreConfiguration: Sendable, Equatable {
     /// folder without a store fails with `not_found` instead of creating one.
     public var createIfMissing: Bool = true
     /// Flush every commit to disk before acknowledging it (default `true`: an acknowledged event
-    /// is on disk). `false` is the opt-in bulk mode: much faster commits, but an operating-system
-    /// crash or power loss can lose the most recently acknowledged events (the store stays
-    /// consistent: whole transactions vanish, never parts). A process crash loses nothing.
+    /// is on disk). `false` is the opt-in bulk mode (`MDB_NOSYNC`): much faster commits, but an
+    /// operating-system crash or power loss before the next flush can lose acknowledged events
+    /// and corrupt the store. A crash of the process alone loses nothing. Flush with
+    /// `environment.sync()`; use it only for loads that can be redone.
     public var durable: Bool = true
     /// First map size in bytes (default 1 GiB); the map grows by itself.
     public var initialMapSize: Int = 1 << 30

@@ -84,3 +84,9 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         return e
     }
 }
+
+/// LMDB return codes a caller may want to recognise in ``StoreError/lmdbCode``.
+public enum LMDBErrorCode {
+    /// `MDB_MAP_FULL`: the store reached its maximum map size.
+    public static let mapFull: Int32 = LMDBError.mapFullCode
+}

@@ -192,4 +192,33 @@ import Testing
         #expect(try f.store.readStream(long).map(\.version) == [1, 2])
         #expect(try f.store.statistics().customers == 1)
     }
+
+    /// A store that cannot grow (as with a full disk) fails appends cleanly: a storage error,
+    /// nothing of the failed append written, everything acknowledged before still there.
+    @Test func aFullStoreFailsCleanlyAndKeepsWhatWasAcknowledged() async throws {
+        let f = try StoreFixture {
+            $0.initialMapSize = 256 * 1024
+            $0.maximumMapSize = 1024 * 1024
+        }
+        var acknowledged = 0
+        var failure: StoreError?
+        for i in 0..<1000 {
+            do {
+                let r = try await f.store.append((0..<20).map { j in
+                    event("full-\(j)", properties: #"{"pad":"\#(String(repeating: "x", count: 300))","i":\#(i)}"#)
+                })
+                acknowledged += r.written
+            } catch {
+                failure = error
+                break
+            }
+        }
+        let e = try #require(failure)
+        #expect(e.code == .storage)
+        #expect(e.lmdbCode == LMDBErrorCode.mapFull)
+        #expect(try f.store.headPosition() == UInt64(acknowledged))
+        #expect(try f.store.verify().isValid)
+        // Reads still work, and so does a smaller append that fits.
+        #expect(try f.store.readLog(from: UInt64(acknowledged), limit: 1).count == 1)
+    }
 }

@@ -12,9 +12,11 @@ struct IngestCommand: AsyncParsableCommand {
             on standard error with their line number and reason and skipped; --strict stops at the \
             first one instead (nothing of its batch is written). Exit 0 when every line was \
             written or was a duplicate, 2 when any line was rejected, 1 on failure.
-            --no-sync is the bulk mode: commits are not flushed one by one, so an operating-system \
+            --no-sync is the bulk mode: commits are not flushed one by one. An operating-system \
             crash or power loss during the ingest can lose events it already counted as written \
-            (the store stays consistent, and everything is flushed before the command exits).
+            and can corrupt the store (LMDB's MDB_NOSYNC); a crash of journeyctl alone loses \
+            nothing. Everything is flushed before the command exits. Use it for loads you can \
+            redo, e.g. into an empty data folder.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -41,7 +43,7 @@ struct IngestCommand: AsyncParsableCommand {
         let store = try global.openStore(create: true, durable: !noSync)
         defer { store.close() }
         if noSync {
-            Output.error("journeyctl: --no-sync: commits are not flushed until the ingest ends; an OS crash or power loss before then can lose them")
+            Output.error("journeyctl: --no-sync: commits are not flushed until the ingest ends; an OS crash or power loss before then can lose them and corrupt the store")
         }
         var options = IngestOptions()
         options.batchSize = batchSize
