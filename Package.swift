@@ -33,14 +33,16 @@ let package = Package(
             dependencies: ["LMDBKit", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // Journey model and rules, folds, projections and their workers, rebuild, time travel, what-if.
+        .target(name: "JourneyCore", dependencies: ["JourneyStore", "LMDBKit"], swiftSettings: strict),
         // The journeyctl commands, as a library so the executable stays a file.
         .target(
             name: "JourneyCLI",
-            dependencies: ["JourneyStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["JourneyCore", "JourneyStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .executableTarget(name: "journeyctl", dependencies: ["JourneyCLI"], swiftSettings: strict),
-        .executableTarget(name: "journey-bench", dependencies: ["JourneyStore"], swiftSettings: strict),
+        .executableTarget(name: "journey-bench", dependencies: ["JourneyCore", "JourneyStore"], swiftSettings: strict),
 
         // Fixtures shared by the test targets: temporary folders, repository paths, child processes.
         .target(name: "JourneyTestSupport", path: "Tests/JourneyTestSupport", swiftSettings: strict),
@@ -51,6 +53,7 @@ let package = Package(
             exclude: ["Support/check_event_schema.py"],
             swiftSettings: strict
         ),
+        .testTarget(name: "JourneyCoreTests", dependencies: ["JourneyCore", "JourneyStore", "JourneyTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "JourneyCLITests",
             dependencies: ["JourneyCLI", "journeyctl", "JourneyStore", "JourneyTestSupport"],

@@ -20,6 +20,23 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// Parses JSON text, or explains where it is malformed ("at byte 17: expected ':' …").
+    public static func parseOrExplain(_ bytes: some Collection<UInt8>) -> Result<JSONValue, JSONParseError> {
+        let array = Array(bytes)
+        return array.withUnsafeBytes { raw in
+            var s = JSONScanner(raw)
+            s.skipWhitespace()
+            do throws(JSONSyntaxError) {
+                let v = try value(&s, depth: 0)
+                s.skipWhitespace()
+                guard s.isAtEnd else { throw s.error(expected: "end of input") }
+                return .success(v)
+            } catch {
+                return .failure(JSONParseError(offset: error.offset, message: error.message))
+            }
+        }
+    }
+
     static func parse(_ raw: UnsafeRawBufferPointer) -> JSONValue? {
         var s = JSONScanner(raw)
         s.skipWhitespace()
@@ -69,5 +86,57 @@ public enum JSONValue: Sendable, Hashable {
         default:
             return .number(try s.readNumber())
         }
+    }
+}
+
+/// Where and why JSON text is malformed.
+public struct JSONParseError: Error, Sendable, CustomStringConvertible {
+    /// 1-based byte offset.
+    public var offset: Int
+    public var message: String
+    public var description: String { "malformed JSON at byte \(offset): \(message)" }
+}
+
+extension JSONValue {
+    /// Compact JSON text of the value (object keys sorted, for a stable form).
+    public var jsonText: String {
+        var out: [UInt8] = []
+        write(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func write(to out: inout [UInt8]) {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let d): EventJSON.appendDouble(d, to: &out)
+        case .string(let s): EventJSON.appendString(s, to: &out)
+        case .array(let a):
+            out.append(0x5B)
+            for (i, v) in a.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                v.write(to: &out)
+            }
+            out.append(0x5D)
+        case .object(let o):
+            out.append(0x7B)
+            for (i, k) in o.keys.sorted().enumerated() {
+                if i > 0 { out.append(0x2C) }
+                EventJSON.appendString(k, to: &out)
+                out.append(0x3A)
+                o[k]!.write(to: &out)
+            }
+            out.append(0x7D)
+        }
+    }
+
+    /// The value at a dotted path inside an object, or `nil`.
+    public func value(at path: [String]) -> JSONValue? {
+        var v = self
+        for k in path {
+            guard case .object(let o) = v, let next = o[k] else { return nil }
+            v = next
+        }
+        return v
     }
 }

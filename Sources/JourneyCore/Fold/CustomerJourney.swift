@@ -1,0 +1,28 @@
+/// Everything the projections know about one customer: stage, advocacy and the history of both.
+/// The fold of the customer's events in business order (occurredAt, then position).
+public struct CustomerJourney: Sendable, Equatable {
+    public var customerId: String
+    public var stage: StageState
+    public var advocacy: AdvocacyState
+    public var transitions: [StageTransition] = []
+    public var advocacyChanges: [AdvocacyChange] = []
+
+    public init(customerId: String, model: CompiledModel) {
+        self.customerId = customerId
+        stage = StageState(stages: model.model.stages.count)
+        advocacy = AdvocacyState(actions: model.model.advocacy.actionIds.count, metrics: model.model.advocacy.metrics.count)
+    }
+
+    /// Applies one event in business order.
+    mutating func apply(_ e: ClassifiedEvent, model: CompiledModel) {
+        if let t = stage.apply(e, model: model.model) { transitions.append(t) }
+        if let c = advocacy.apply(e, compiled: model) { advocacyChanges.append(c) }
+    }
+
+    /// The fold of `events` (any order) from nothing.
+    static func fold(customerId: String, _ events: [ClassifiedEvent], model: CompiledModel) -> CustomerJourney {
+        var j = CustomerJourney(customerId: customerId, model: model)
+        for e in events.sorted(by: ClassifiedEvent.businessOrder) { j.apply(e, model: model) }
+        return j
+    }
+}

@@ -1,0 +1,145 @@
+import JourneyStore
+
+/// A journey model prepared for replay speed: event types interned to small numbers, each
+/// type's candidate rules, actions and metrics precomputed in document order.
+public final class CompiledModel: Sendable {
+    public let model: JourneyModel
+    /// Type name → number, for types the model mentions.
+    private let typeTable: ByteTable
+    /// Per type number (last entry: types the model does not name): candidate rule indices.
+    private let rulesByType: [[Int]]
+    private let actionsByType: [[Int]]
+    private let metricsByType: [[Int]]
+    /// Action matcher index → action id index.
+    private let actionIdOfMatcher: [Int]
+    private let touchpointSets: [[[UInt8]]?]
+    private let channelSets: [[[UInt8]]?]
+    private let actionMatchers: [EventMatcher]
+    /// The largest window of any windowed criterion, in milliseconds (0: none).
+    let maxWindowMs: Int64
+    /// How many recent actions to keep as evidence for count criteria without a window.
+    let recentActionsKept: Int
+
+    public init(_ model: JourneyModel) {
+        self.model = model
+        var names: [String] = []
+        func collect(_ m: EventMatcher) { for t in m.types ?? [] where !names.contains(t) { names.append(t) } }
+        model.rules.forEach { collect($0.match) }
+        model.advocacy.actions.forEach { collect($0.match) }
+        model.advocacy.metrics.forEach { collect($0.match) }
+        typeTable = ByteTable(names)
+        func byType(_ matchers: [EventMatcher]) -> [[Int]] {
+            (0...names.count).map { t in
+                matchers.indices.filter { i in
+                    guard let types = matchers[i].types else { return true }
+                    return t < names.count && types.contains(names[t])
+                }
+            }
+        }
+        rulesByType = byType(model.rules.map(\.match))
+        actionsByType = byType(model.advocacy.actions.map(\.match))
+        metricsByType = byType(model.advocacy.metrics.map(\.match))
+        actionIdOfMatcher = model.advocacy.actions.map { a in model.advocacy.actionIds.firstIndex(of: a.id)! }
+        actionMatchers = model.advocacy.actions.map(\.match)
+        touchpointSets = (model.rules.map(\.match) + actionMatchers + model.advocacy.metrics.map(\.match)).map { $0.touchpoints?.map { Array($0.utf8) } }
+        channelSets = (model.rules.map(\.match) + actionMatchers + model.advocacy.metrics.map(\.match)).map { $0.channels?.map { Array($0.utf8) } }
+        var window = 0
+        var recent = 1
+        for level in model.advocacy.levels {
+            for c in level.when {
+                switch c {
+                case .actions(_, let days, _, let value):
+                    if let days { window = max(window, days) } else { recent = max(recent, min(Int(value.rounded(.up)), 100)) }
+                case .actionTypes(let days, _, _):
+                    if let days { window = max(window, days) }
+                case .metric: break
+                }
+            }
+        }
+        maxWindowMs = Int64(window) * 86_400_000
+        recentActionsKept = recent
+    }
+
+    /// The stage names.
+    public var stages: [String] { model.stages }
+
+    /// Classifies one stored event: the stage rule it matches (if any), the advocacy action it
+    /// counts as (if any), and the metric values it carries.
+    func classify(_ r: RecordView, position: UInt64) -> ClassifiedEvent {
+        let t = typeTable.lookup(r.typeBytes) ?? typeTable.count
+        var e = ClassifiedEvent(position: position, occurredAt: r.occurredAt.milliseconds, version: r.version)
+        let props = r.propertiesBytes
+        let rules = model.rules
+        var best = -1
+        for i in rulesByType[t] where matches(rules[i].match, matcherIndex: i, r, props, typeKnown: true) {
+            if model.ruleMatching == .first { best = i; break }
+            if best < 0 || rules[i].stage > rules[best].stage { best = i }
+        }
+        e.rule = Int16(best)
+        let offset = rules.count
+        for i in actionsByType[t] where matches(actionMatchers[i], matcherIndex: offset + i, r, props, typeKnown: true) {
+            e.action = Int8(actionIdOfMatcher[i])
+            break
+        }
+        let metricOffset = offset + actionMatchers.count
+        for i in metricsByType[t] where matches(model.advocacy.metrics[i].match, matcherIndex: metricOffset + i, r, props, typeKnown: true) {
+            let m = model.advocacy.metrics[i]
+            if let props, case .number(let v)? = PropertyReader.value(at: m.property, in: props) {
+                e.metrics.append(.init(metric: Int8(i), value: v))
+            }
+        }
+        return e
+    }
+
+    @inline(__always)
+    private func matches(_ m: EventMatcher, matcherIndex: Int, _ r: RecordView, _ props: UnsafeRawBufferPointer?, typeKnown: Bool) -> Bool {
+        if let tps = touchpointSets[matcherIndex] {
+            guard let tp = r.touchpointBytes, tps.contains(where: { $0.elementsEqual(tp) }) else { return false }
+        }
+        if let chs = channelSets[matcherIndex] {
+            guard let ch = r.channelBytes, chs.contains(where: { $0.elementsEqual(ch) }) else { return false }
+        }
+        for p in m.properties where !PropertyReader.holds(p, properties: props) { return false }
+        return true
+    }
+}
+
+/// A small hash table from byte strings to their index, looked up without allocating.
+struct ByteTable: Sendable {
+    private let keys: [[UInt8]]
+    private let slots: [Int32]
+    private let mask: Int
+    var count: Int { keys.count }
+
+    init(_ names: [String]) {
+        keys = names.map { Array($0.utf8) }
+        var size = 16
+        while size < names.count * 4 { size *= 2 }
+        mask = size - 1
+        var s = [Int32](repeating: -1, count: size)
+        for (i, k) in keys.enumerated() {
+            var h = k.withUnsafeBytes { Self.hash($0) } & (size - 1)
+            while s[h] >= 0 { h = (h + 1) & (size - 1) }
+            s[h] = Int32(i)
+        }
+        slots = s
+    }
+
+    @inline(__always)
+    static func hash(_ b: UnsafeRawBufferPointer) -> Int {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for c in b { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
+        return Int(truncatingIfNeeded: h ^ (h >> 29))
+    }
+
+    @inline(__always)
+    func lookup(_ b: UnsafeRawBufferPointer) -> Int? {
+        var h = Self.hash(b) & mask
+        while true {
+            let s = slots[h]
+            if s < 0 { return nil }
+            if keys[Int(s)].elementsEqual(b) { return Int(s) }
+            h = (h + 1) & mask
+        }
+    }
+}

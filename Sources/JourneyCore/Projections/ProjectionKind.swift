@@ -1,0 +1,27 @@
+/// The four projections (views) the journey layer keeps, each with its own checkpoint and two
+/// slots of databases (the active one answers reads; the other receives rebuilds).
+public enum ProjectionKind: String, CaseIterable, Sendable, Codable {
+    /// Each customer's current stage, entry time of every reached stage, version, first and last seen.
+    case customerStage = "customer-stage"
+    /// Each customer's audit trail: stage transitions and advocacy changes with their evidence.
+    case journeyHistory = "journey-history"
+    /// Each customer's advocacy level, counts per action, latest metrics, detractor flag.
+    case advocacy
+    /// Customers per stage now and ever, conversion, time between consecutive stages.
+    case funnel
+
+    /// The databases of one slot: a name suffix for each.
+    var databaseSuffixes: [String] {
+        switch self {
+        case .customerStage: ["view", "index"]
+        case .journeyHistory: ["view"]
+        case .advocacy: ["view", "index"]
+        case .funnel: ["view", "aggregates"]
+        }
+    }
+
+    /// The LMDB database name of one of this projection's databases in `slot` (0 or 1).
+    func databaseName(_ suffix: String, slot: Int) -> String {
+        "view:\(rawValue):\(suffix):\(slot == 0 ? "a" : "b")"
+    }
+}
