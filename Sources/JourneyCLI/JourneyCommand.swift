@@ -14,6 +14,8 @@ public struct JourneyCommand: AsyncParsableCommand {
             """,
         subcommands: [
             AppendCommand.self, IngestCommand.self, EventsCommand.self, VerifyCommand.self, StatsCommand.self,
+            CustomerCommand.self, JourneyHistoryCommand.self, FunnelCommand.self, StageCommand.self, AdvocatesCommand.self,
+            ProjectionsCommand.self, RebuildCommand.self, SimulateCommand.self, ModelCommand.self,
         ]
     )
 

@@ -60,7 +60,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         return s
     }
 
-    static func invalid(_ field: String, _ message: String) -> StoreError {
+    public static func invalid(_ field: String, _ message: String) -> StoreError {
         StoreError(.invalidEvent, "\(field): \(message)", field: field)
     }
 
@@ -71,7 +71,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Wraps any error as a `StoreError` (LMDB errors become `storage_error`).
-    static func wrap(_ error: any Error) -> StoreError {
+    public static func wrap(_ error: any Error) -> StoreError {
         if let e = error as? StoreError { return e }
         if let e = error as? LMDBError { return .storage(e) }
         return StoreError(.storage, "\(error)")

@@ -1,0 +1,54 @@
+import ArgumentParser
+import JourneyCore
+import JourneyStore
+
+/// `journeyctl customer ID`: current stage and advocacy, or as of a time.
+struct CustomerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "customer",
+        abstract: "Show a customer's stage, stage entry times and advocacy (now, or as of a time).",
+        discussion: """
+            --as-of T leaves out events that occurred after T (business time); --known-at K leaves \
+            out events recorded after K (what the store knew then). Both are RFC 3339 times. \
+            A customer the store has never seen exits 1.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The customer id.") var id: String
+    @Option(help: "Business time: as the customer was at this time.") var asOf: String?
+    @Option(help: "Knowledge time: as the store knew it at this time.") var knownAt: String?
+    @Flag(help: "Print as JSON.") var json = false
+
+    func run() async throws {
+        let asOfTime = try parseTime(asOf, option: "--as-of")
+        let knownAtTime = try parseTime(knownAt, option: "--known-at")
+        let ctx = try JourneyContext(global, quiet: json)
+        defer { ctx.close() }
+        let c: CustomerStateOutput
+        do {
+            c = try ctx.engine.customer(id, asOf: asOfTime, knownAt: knownAtTime)
+        } catch {
+            throw CLIError(error)
+        }
+        if json { Output.json(c); return }
+        Output.line("customer   \(c.customerId)\(c.asOf.map { "  (as of \($0))" } ?? "")\(c.knownAt.map { "  (as known at \($0))" } ?? "")")
+        Output.line("stage      \(c.stage ?? "none yet")\(c.since.map { " since \($0)" } ?? "")")
+        Output.line("events     \(c.eventCount) (version \(c.version))\(c.firstSeen.map { ", first \($0)" } ?? "")\(c.lastSeen.map { ", last \($0)" } ?? "")")
+        Output.line("stages     " + (c.stages.isEmpty ? "none reached" : c.stages.map { "\($0.stage) \($0.enteredAt)" }.joined(separator: " → ")))
+        let a = c.advocacy
+        var line = "advocacy   \(a.level)\(a.since.map { " since \($0)" } ?? "")"
+        line += "; actions " + a.actions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        for (k, m) in a.metrics.sorted(by: { $0.key < $1.key }) { line += "; \(k) \(JSONNumber.text(m.value)) (\(m.at))" }
+        line += "; detractor \(a.detractor ? "yes" : "no")"
+        Output.line(line)
+        Output.line("model      \(c.modelVersion)")
+    }
+}
+
+enum JSONNumber {
+    static func text(_ v: Double) -> String {
+        var out: [UInt8] = []
+        EventJSON.appendDouble(v, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import JourneyCore
+
+/// `journeyctl stage STAGE`: customers now in a stage.
+struct StageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stage", abstract: "List customers now in a stage, a page at a time.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The stage, e.g. decision.") var stage: String
+    @Option(help: "Continue after this cursor (printed as `next`).") var after: String?
+    @Option(help: "Customers per page (default 100).") var limit: Int = 100
+    @Flag(help: "Print as JSON.") var json = false
+
+    func run() async throws {
+        let ctx = try JourneyContext(global, quiet: json)
+        defer { ctx.close() }
+        do {
+            printPage(try ctx.engine.customers(inStage: stage, after: after, limit: limit), json: json)
+        } catch {
+            throw CLIError(error)
+        }
+    }
+}
+
+/// `journeyctl advocates [--level L]`.
+struct AdvocatesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "advocates", abstract: "List advocates (customers above level none), highest level first.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Only this level, e.g. champion.") var level: String?
+    @Option(help: "Continue after this cursor (printed as `next`).") var after: String?
+    @Option(help: "Customers per page (default 100).") var limit: Int = 100
+    @Flag(help: "Print as JSON.") var json = false
+
+    func run() async throws {
+        let ctx = try JourneyContext(global, quiet: json)
+        defer { ctx.close() }
+        do {
+            printPage(try ctx.engine.advocates(level: level, after: after, limit: limit), json: json)
+        } catch {
+            throw CLIError(error)
+        }
+    }
+}
+
+func printPage(_ page: CustomerPage, json: Bool) {
+    if json { Output.json(page); return }
+    for c in page.customers {
+        Output.line("\(c.customerId)\t\(c.stage ?? c.level ?? "")\tsince \(c.since ?? "-")")
+    }
+    if let next = page.next { Output.line("next: \(next)") }
+}

@@ -1,0 +1,109 @@
+import JourneyStore
+import LMDBKit
+
+/// The journey layer's LMDB databases, opened once: metadata, checkpoints, and for each
+/// projection both slots of its views.
+struct JourneyDatabases: Sendable {
+    /// `journey-meta`: active model, model documents, each projection's active slot and
+    /// generation, rebuilds in progress.
+    let meta: Database
+    /// `checkpoints`: "<projection>:<slot>" → last applied position.
+    let checkpoints: Database
+    private let views: [String: Database]
+
+    static func open(_ env: Environment) throws -> JourneyDatabases {
+        try env.write { txn in
+            var views: [String: Database] = [:]
+            for kind in ProjectionKind.allCases {
+                for slot in 0..<2 {
+                    for suffix in kind.databaseSuffixes {
+                        let name = kind.databaseName(suffix, slot: slot)
+                        views[name] = try txn.openDatabase(name, flags: .create)
+                    }
+                }
+            }
+            return JourneyDatabases(
+                meta: try txn.openDatabase("journey-meta", flags: .create),
+                checkpoints: try txn.openDatabase("checkpoints", flags: .create),
+                views: views)
+        }
+    }
+
+    /// One of a projection's databases in a slot.
+    func view(_ kind: ProjectionKind, _ suffix: String, slot: Int) -> Database {
+        views[kind.databaseName(suffix, slot: slot)]!
+    }
+
+    // MARK: Checkpoints
+
+    func checkpoint(_ kind: ProjectionKind, slot: Int, in txn: Transaction) throws -> UInt64 {
+        guard let v = try txn.get(checkpoints, key: Array("\(kind.rawValue):\(slot)".utf8)), v.count == 8 else { return 0 }
+        return UInt64(bigEndian: v.loadUnaligned(as: UInt64.self))
+    }
+
+    func setCheckpoint(_ kind: ProjectionKind, slot: Int, _ position: UInt64, in txn: Transaction) throws {
+        let v = withUnsafeBytes(of: position.bigEndian) { Array($0) }
+        try txn.put(checkpoints, key: Array("\(kind.rawValue):\(slot)".utf8), value: v)
+    }
+
+    // MARK: Metadata records (small JSON documents)
+
+    func record<T: Decodable>(_ key: String, as type: T.Type, in txn: Transaction) throws -> T? {
+        guard let v = try txn.get(meta, key: Array(key.utf8)) else { return nil }
+        return try JSONCoding.decode(T.self, from: Array(v))
+    }
+
+    func setRecord<T: Encodable>(_ key: String, _ value: T?, in txn: Transaction) throws {
+        if let value {
+            try txn.put(meta, key: Array(key.utf8), value: JSONCoding.encode(value))
+        } else {
+            try txn.delete(meta, key: Array(key.utf8))
+        }
+    }
+
+    func string(_ key: String, in txn: Transaction) throws -> String? {
+        try txn.get(meta, key: Array(key.utf8)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    func setString(_ key: String, _ value: String, in txn: Transaction) throws {
+        try txn.put(meta, key: Array(key.utf8), value: Array(value.utf8))
+    }
+}
+
+/// Which slot of a projection answers reads, its generation and the model it was built with.
+struct ProjectionRecord: Codable, Sendable, Equatable {
+    var slot: Int
+    var generation: Int
+    var modelVersion: String
+}
+
+/// A rebuild in progress: into which slot, under which model, by whom.
+struct RebuildRecord: Codable, Sendable, Equatable {
+    var slot: Int
+    var generation: Int
+    var modelVersion: String
+    /// Rebuilds that switch together (a model activation, or `rebuild` of all).
+    var group: [ProjectionKind]
+    var startedAt: Int64
+    var startHead: UInt64
+    var pid: Int32
+}
+
+import Foundation
+
+/// JSON for the small metadata records.
+enum JSONCoding {
+    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return Array(try e.encode(value))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch {
+            throw StoreError(.corrupt, "journey metadata does not decode: \(error)")
+        }
+    }
+}

@@ -1,0 +1,281 @@
+import Foundation
+import JourneyStore
+import LMDBKit
+import Synchronization
+
+/// The derived side of the journey store: keeps the four projections (customer stage, journey
+/// history, advocacy, funnel) up to date with the log, rebuilds them into a new generation
+/// beside the live one, and activates new journey models.
+///
+/// All methods are synchronous and do their work in LMDB write transactions of bounded size
+/// (a chunk of events, never long), so call them from a thread that may block (the workers
+/// run them on their own threads). Several processes may run engines on one store: every
+/// chunk re-reads checkpoints inside its transaction, so no event is applied twice.
+public final class JourneyEngine: @unchecked Sendable {
+    // Safe to share: `live` and the projections in it are only touched with `liveLock` held;
+    // rebuild state is local to the rebuilding call; `models` and `stats` are behind Mutexes.
+    public let store: EventStore
+    let dbs: JourneyDatabases
+    private let liveLock = NSLock()
+    private var live: [ProjectionKind: (record: ProjectionRecord, projection: any AnyProjection)] = [:]
+    private let models = Mutex<[String: CompiledModel]>([:])
+    let stats = Mutex<[ProjectionKind: WorkerStats]>([:])
+    let rebuilding = Mutex<Set<ProjectionKind>>([])
+    /// Position up to which every live projection has applied the log (for waiters).
+    public let applied: CommitNotifierSource
+
+    /// Most events one live chunk applies (one write transaction).
+    public var liveChunkEvents = 20_000
+    /// Most events one rebuild chunk applies.
+    public var rebuildChunkEvents = 250_000
+    /// Longest a chunk keeps LMDB's write lock before committing.
+    public var chunkTimeLimit: Duration = .milliseconds(250)
+
+    /// Opens the journey layer on `store`, creating its databases and, on first use, storing
+    /// the default model as the active one.
+    public init(store: EventStore) throws(StoreError) {
+        self.store = store
+        applied = CommitNotifierSource()
+        do {
+            dbs = try JourneyDatabases.open(store.environment)
+            try store.environment.write { txn in
+                if try dbs.string(MetaKey.activeModel, in: txn) == nil {
+                    let m = JourneyModel.defaultModel
+                    try dbs.setString(MetaKey.modelDocument(m.version), m.document, in: txn)
+                    try dbs.setString(MetaKey.activeModel, m.version, in: txn)
+                }
+                let active = try dbs.string(MetaKey.activeModel, in: txn)!
+                for kind in ProjectionKind.allCases where try dbs.record(MetaKey.projection(kind), as: ProjectionRecord.self, in: txn) == nil {
+                    try dbs.setRecord(MetaKey.projection(kind), ProjectionRecord(slot: 0, generation: 1, modelVersion: active), in: txn)
+                }
+            }
+        } catch {
+            throw StoreError.wrap(error)
+        }
+    }
+
+    enum MetaKey {
+        static let activeModel = "model:active"
+        static func modelDocument(_ version: String) -> String { "model:doc:\(version)" }
+        static func projection(_ kind: ProjectionKind) -> String { "projection:\(kind.rawValue)" }
+        static func rebuild(_ kind: ProjectionKind) -> String { "rebuild:\(kind.rawValue)" }
+    }
+
+    // MARK: Models
+
+    /// The compiled model stored under `version`.
+    func compiledModel(_ version: String, in txn: Transaction) throws -> CompiledModel {
+        if let m = models.withLock({ $0[version] }) { return m }
+        guard let doc = try dbs.string(MetaKey.modelDocument(version), in: txn) else {
+            throw StoreError(.corrupt, "journey model version \(version) is referenced but not stored")
+        }
+        let model: JourneyModel
+        do {
+            model = try JourneyModel.parse(doc)
+        } catch {
+            throw StoreError(.corrupt, "stored journey model \(version) is invalid: \(error)")
+        }
+        let compiled = CompiledModel(model)
+        models.withLock { $0[version] = compiled }
+        return compiled
+    }
+
+    /// The active journey model.
+    public func activeModel() throws(StoreError) -> JourneyModel {
+        do {
+            return try store.readTransaction { txn in
+                try compiledModel(try dbs.string(MetaKey.activeModel, in: txn) ?? JourneyModel.defaultModel.version, in: txn).model
+            }
+        } catch {
+            throw StoreError.wrap(error)
+        }
+    }
+
+    // MARK: Chunks
+
+    /// Applies the records after the projections' checkpoints (up to `head`, `maxEvents`, and the
+    /// time limit) inside `txn`, then flushes every projection and its checkpoint.
+    /// Returns the number of events read.
+    func process(_ projections: [any AnyProjection], head: UInt64, maxEvents: Int, txn: Transaction) throws -> Int {
+        guard let lowest = projections.map(\.checkpoint).min(), lowest < head else { return 0 }
+        let context = ChunkContext(store: store)
+        // Classify each event once per distinct model.
+        var groups: [(model: CompiledModel, projections: [any AnyProjection])] = []
+        for p in projections {
+            if let i = groups.firstIndex(where: { $0.model === p.compiled }) { groups[i].projections.append(p) } else { groups.append((p.compiled, [p])) }
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + chunkTimeLimit
+        var count = 0
+        var last = lowest
+        try store.forEachRecord(from: lowest + 1, in: txn) { position, record in
+            guard position <= head else { return false }
+            let key = EventStore.customerKey(bytes: record.customerIdBytes)
+            for g in groups {
+                let e = g.model.classify(record, position: position)
+                for p in g.projections where p.checkpoint < position {
+                    try p.apply(e, customerKey: key, customerId: record.customerId, context: context, txn: txn)
+                }
+            }
+            last = position
+            count += 1
+            return count < maxEvents && (count & 1023 != 0 || clock.now < deadline)
+        }
+        for p in projections where p.checkpoint < last {
+            try p.flush(txn)
+            p.checkpoint = last
+            try dbs.setCheckpoint(p.kind, slot: p.slot, last, in: txn)
+        }
+        return count
+    }
+
+    /// Brings the live projections' instances in line with the stored records (another process
+    /// may have switched generations or advanced checkpoints).
+    private func syncLive(_ txn: Transaction) throws {
+        for kind in ProjectionKind.allCases {
+            guard let record = try dbs.record(MetaKey.projection(kind), as: ProjectionRecord.self, in: txn) else {
+                throw StoreError(.corrupt, "projection \(kind.rawValue) has no metadata record")
+            }
+            let checkpoint = try dbs.checkpoint(kind, slot: record.slot, in: txn)
+            if let current = live[kind], current.record == record {
+                if current.projection.checkpoint != checkpoint {
+                    current.projection.dropCache()
+                    current.projection.checkpoint = checkpoint
+                }
+                continue
+            }
+            let p = ProjectionFactory.make(kind, slot: record.slot, model: try compiledModel(record.modelVersion, in: txn), dbs: dbs)
+            p.checkpoint = checkpoint
+            live[kind] = (record, p)
+        }
+    }
+
+    /// Applies one chunk of new events to the live projections. Returns the events applied and
+    /// whether more are waiting.
+    @discardableResult
+    public func runLiveChunk() throws(StoreError) -> (applied: Int, more: Bool) {
+        liveLock.lock()
+        defer { liveLock.unlock() }
+        let started = ContinuousClock.now
+        var attempt = 0
+        do {
+            let (count, checkpoint, head) = try store.environment.write { txn -> (Int, UInt64, UInt64) in
+                attempt += 1
+                if attempt > 1 { for p in live.values { p.projection.dropCache() } }
+                try syncLive(txn)
+                let head = try store.headPosition(in: txn)
+                let projections = live.values.map(\.projection)
+                let n = try process(projections, head: head, maxEvents: liveChunkEvents, txn: txn)
+                return (n, projections.map(\.checkpoint).min() ?? 0, head)
+            }
+            let seconds = (ContinuousClock.now - started).seconds
+            stats.withLock { s in
+                for kind in ProjectionKind.allCases { s[kind, default: WorkerStats()].record(count, seconds: seconds) }
+            }
+            applied.publish(checkpoint)
+            return (count, checkpoint < head)
+        } catch {
+            // The transaction did not commit: cached states may be ahead of the stored ones.
+            for p in live.values { p.projection.dropCache() }
+            live.removeAll()
+            let e = StoreError.wrap(error)
+            stats.withLock { s in for kind in ProjectionKind.allCases { s[kind, default: WorkerStats()].lastError = e.description } }
+            throw e
+        }
+    }
+
+    /// Applies every event up to the head to the live projections (in chunks).
+    /// Returns the number of events applied.
+    /// `progress` gets the number of events applied so far after each chunk.
+    @discardableResult
+    public func catchUp(progress: ((Int) -> Void)? = nil) throws(StoreError) -> Int {
+        var total = 0
+        while true {
+            let r = try runLiveChunk()
+            total += r.applied
+            if r.applied > 0 { progress?(total) }
+            if !r.more { return total }
+        }
+    }
+
+    /// The position every live projection has applied (0 when empty).
+    public func appliedPosition() throws(StoreError) -> UInt64 {
+        do {
+            return try store.readTransaction { txn in
+                var lowest = UInt64.max
+                for kind in ProjectionKind.allCases {
+                    guard let r = try dbs.record(MetaKey.projection(kind), as: ProjectionRecord.self, in: txn) else { return 0 }
+                    lowest = min(lowest, try dbs.checkpoint(kind, slot: r.slot, in: txn))
+                }
+                return lowest
+            }
+        } catch {
+            throw StoreError.wrap(error)
+        }
+    }
+}
+
+/// Recent throughput and the last error of one projection in this process.
+struct WorkerStats: Sendable {
+    var samples: [(at: ContinuousClock.Instant, events: Int, seconds: Double)] = []
+    var lastError: String?
+
+    mutating func record(_ events: Int, seconds: Double) {
+        guard events > 0 else { return }
+        let now = ContinuousClock.now
+        samples.append((now, events, seconds))
+        samples.removeAll { now - $0.at > .seconds(10) }
+        lastError = nil
+    }
+
+    /// Events per second over the last ten seconds of work.
+    var eventsPerSecond: Double {
+        let now = ContinuousClock.now
+        let recent = samples.filter { now - $0.at <= .seconds(10) }
+        let events = recent.reduce(0) { $0 + $1.events }
+        let seconds = recent.reduce(0.0) { $0 + $1.seconds }
+        return seconds > 0 ? Double(events) / seconds : 0
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+}
+
+/// Publishes a growing position to async waiters (read-your-writes).
+public final class CommitNotifierSource: Sendable {
+    private let state = Mutex<(value: UInt64, waiters: [UInt64: [CheckedContinuation<Void, Never>]])>((0, [:]))
+
+    init() {}
+
+    /// The last published position.
+    public var value: UInt64 { state.withLock { $0.value } }
+
+    func publish(_ position: UInt64) {
+        let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.value = max(s.value, position)
+            var out: [CheckedContinuation<Void, Never>] = []
+            for (p, cs) in s.waiters where p <= s.value {
+                out += cs
+                s.waiters[p] = nil
+            }
+            return out
+        }
+        for c in ready { c.resume() }
+    }
+
+    /// Returns once `position` is published (or immediately when it already is).
+    public func wait(for position: UInt64) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { s -> Bool in
+                if s.value >= position { return true }
+                s.waiters[position, default: []].append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import JourneyStore
+import LMDBKit
+
+/// Builds the projection objects of one slot, wiring each projection's indexes and aggregates.
+enum ProjectionFactory {
+    static func make(_ kind: ProjectionKind, slot: Int, model: CompiledModel, dbs: JourneyDatabases) -> any AnyProjection {
+        switch kind {
+        case .customerStage:
+            let index = dbs.view(kind, "index", slot: slot)
+            var hooks = ProjectionHooks<StageView>()
+            hooks.changed = { old, new, key, txn in
+                guard old?.stage.current != new.stage.current else { return }
+                if let o = old?.stage.current, o >= 0 { try txn.delete(index, key: [UInt8(o)] + key) }
+                if new.stage.current >= 0 { try txn.put(index, key: [UInt8(new.stage.current)] + key, value: []) }
+            }
+            hooks.clear = { txn in try txn.drop(index) }
+            return ViewProjection<StageView>(kind: kind, slot: slot, compiled: model, view: dbs.view(kind, "view", slot: slot), hooks: hooks)
+        case .journeyHistory:
+            return ViewProjection<CustomerJourney>(kind: kind, slot: slot, compiled: model, view: dbs.view(kind, "view", slot: slot), hooks: ProjectionHooks())
+        case .advocacy:
+            let index = dbs.view(kind, "index", slot: slot)
+            var hooks = ProjectionHooks<AdvocacyView>()
+            hooks.changed = { old, new, key, txn in
+                guard old?.advocacy.level != new.advocacy.level else { return }
+                if let o = old?.advocacy.level, o > 0 { try txn.delete(index, key: [UInt8(o)] + key) }
+                if new.advocacy.level > 0 { try txn.put(index, key: [UInt8(new.advocacy.level)] + key, value: []) }
+            }
+            hooks.clear = { txn in try txn.drop(index) }
+            return ViewProjection<AdvocacyView>(kind: kind, slot: slot, compiled: model, view: dbs.view(kind, "view", slot: slot), hooks: hooks)
+        case .funnel:
+            let aggregates = FunnelAggregates(database: dbs.view(kind, "aggregates", slot: slot), stages: model.model.stages.count)
+            var hooks = ProjectionHooks<StageView>()
+            hooks.beginChunk = { txn in try aggregates.load(txn) }
+            hooks.changed = { old, new, key, txn in try aggregates.change(from: old?.stage, to: new.stage, key: key, txn: txn) }
+            hooks.endChunk = { txn in try aggregates.save(txn) }
+            hooks.clear = { txn in try aggregates.clear(txn) }
+            return ViewProjection<StageView>(kind: kind, slot: slot, compiled: model, view: dbs.view(kind, "view", slot: slot), hooks: hooks)
+        }
+    }
+}

@@ -1,0 +1,288 @@
+import JourneyStore
+import LMDBKit
+
+extension JourneyEngine {
+    /// Runs `body` in a read snapshot with the live projections' records.
+    func withViews<R>(_ body: (Transaction, (ProjectionKind) throws -> (ProjectionRecord, CompiledModel)) throws -> R) throws(StoreError) -> R {
+        do {
+            return try store.readTransaction { txn in
+                try body(txn) { kind in
+                    guard let r = try dbs.record(MetaKey.projection(kind), as: ProjectionRecord.self, in: txn) else {
+                        throw StoreError(.corrupt, "projection \(kind.rawValue) has no metadata record")
+                    }
+                    return (r, try compiledModel(r.modelVersion, in: txn))
+                }
+            }
+        } catch {
+            throw StoreError.wrap(error)
+        }
+    }
+
+    static func notFound(_ customerId: String) -> StoreError {
+        StoreError(.notFound, "customer \(customerId) is not known to this store")
+    }
+
+    /// The customer's current state from the views, or, with `asOf` (business time) and/or
+    /// `knownAt` (recording time), as it was: computed from the customer's stream, leaving out
+    /// events after `asOf` and events recorded after `knownAt`.
+    public func customer(_ customerId: String, asOf: Timestamp? = nil, knownAt: Timestamp? = nil) throws(StoreError) -> CustomerStateOutput {
+        if asOf != nil || knownAt != nil {
+            let (journey, model) = try timeTravel(customerId, asOf: asOf, knownAt: knownAt)
+            var out = Self.output(stage: journey.stage, advocacy: journey.advocacy, customerId: customerId, model: model)
+            out.asOf = asOf?.rfc3339
+            out.knownAt = knownAt?.rfc3339
+            return out
+        }
+        return try withViews { txn, views in
+            let key = EventStore.customerKey(customerId)
+            let (stageRecord, model) = try views(.customerStage)
+            guard let raw = try txn.get(dbs.view(.customerStage, "view", slot: stageRecord.slot), key: key) else {
+                throw Self.notFound(customerId)
+            }
+            let stage = try Self.decode(StageView.self, raw, model: model).stage
+            let (advRecord, advModel) = try views(.advocacy)
+            var advocacy = AdvocacyState(actions: advModel.model.advocacy.actionIds.count, metrics: advModel.model.advocacy.metrics.count)
+            if let a = try txn.get(dbs.view(.advocacy, "view", slot: advRecord.slot), key: key) {
+                advocacy = try Self.decode(AdvocacyView.self, a, model: advModel).advocacy
+            }
+            return Self.output(stage: stage, advocacy: advocacy, customerId: customerId, model: model)
+        }
+    }
+
+    /// The customer's audit trail from the journey-history view (or, with time travel, from
+    /// the stream), with every event of the customer and what the model made of it.
+    public func journey(_ customerId: String, asOf: Timestamp? = nil, knownAt: Timestamp? = nil) throws(StoreError) -> JourneyOutput {
+        let stored: CustomerJourney
+        let model: CompiledModel
+        if asOf != nil || knownAt != nil {
+            (stored, model) = try timeTravel(customerId, asOf: asOf, knownAt: knownAt)
+        } else {
+            (stored, model) = try withViews { txn, views in
+                let (record, model) = try views(.journeyHistory)
+                guard let raw = try txn.get(dbs.view(.journeyHistory, "view", slot: record.slot), key: EventStore.customerKey(customerId)) else {
+                    throw Self.notFound(customerId)
+                }
+                return (try Self.decode(CustomerJourney.self, raw, model: model), model)
+            }
+        }
+        var out = try withViews { txn, views in
+            // Without time travel the timeline stops where the view does.
+            let upTo = asOf == nil && knownAt == nil
+                ? try dbs.checkpoint(.journeyHistory, slot: try views(.journeyHistory).0.slot, in: txn) : .max
+            return try describe(stored, model: model, asOf: asOf, knownAt: knownAt, upTo: upTo, txn: txn)
+        }
+        out.asOf = asOf?.rfc3339
+        out.knownAt = knownAt?.rfc3339
+        return out
+    }
+
+    /// The funnel from the funnel view.
+    public func funnel() throws(StoreError) -> FunnelOutput {
+        try withViews { txn, views in
+            let (record, model) = try views(.funnel)
+            let db = dbs.view(.funnel, "aggregates", slot: record.slot)
+            let stages = model.model.stages
+            let c = try FunnelAggregates.read(db, stages: stages.count, txn: txn)
+            var out = FunnelOutput(modelVersion: record.modelVersion, customers: c.customers, noStage: c.noStage, stages: [])
+            for (i, name) in stages.enumerated() {
+                var s = FunnelOutput.FunnelStage(stage: name, current: c.current[i], reached: c.reached[i])
+                if i + 1 < stages.count {
+                    if c.reached[i] > 0 { s.conversionToNext = Double(c.reached[i + 1]) / Double(c.reached[i]) }
+                    let n = c.pairs[i]
+                    var d = FunnelOutput.Durations(customers: n)
+                    if n > 0 {
+                        let ranks = [Int64((Double(n) * 0.5).rounded(.up)), Int64((Double(n) * 0.9).rounded(.up))]
+                        let values = try Self.durations(at: ranks, pair: i, db: db, txn: txn)
+                        d.medianSeconds = values[0].map { Double($0) / 1000 }
+                        d.p90Seconds = values[1].map { Double($0) / 1000 }
+                    }
+                    s.toNext = d
+                }
+                out.stages.append(s)
+            }
+            return out
+        }
+    }
+
+    /// The durations (ms) at the given 1-based ranks among a stage pair's sorted durations.
+    static func durations(at ranks: [Int64], pair: Int, db: Database, txn: Transaction) throws -> [UInt64?] {
+        var out = [UInt64?](repeating: nil, count: ranks.count)
+        try txn.withCursor(db) { c in
+            var rank: Int64 = 0
+            var entry = try c.seek(atLeast: [0x02, UInt8(pair)])
+            while let e = entry, e.key.count >= 10, e.key[0] == 0x02, e.key[1] == UInt8(pair) {
+                rank += 1
+                for (i, r) in ranks.enumerated() where r == rank {
+                    out[i] = UInt64(bigEndian: e.key.loadUnaligned(fromByteOffset: 2, as: UInt64.self))
+                }
+                if rank >= ranks.max() ?? 0 { break }
+                entry = try c.next()
+            }
+        }
+        return out
+    }
+
+    /// Customers whose current stage is `stage`, in customer-key order, `limit` at a time after
+    /// the customer id `after`.
+    public func customers(inStage stage: String, after: String? = nil, limit: Int = 100) throws(StoreError) -> CustomerPage {
+        try withViews { txn, views in
+            let (record, model) = try views(.customerStage)
+            guard let index = model.model.stages.firstIndex(of: stage) else {
+                throw StoreError(.notFound, "unknown stage \(stage) (the model's stages are \(model.model.stages.joined(separator: ", ")))")
+            }
+            let view = dbs.view(.customerStage, "view", slot: record.slot)
+            return try page(index: dbs.view(.customerStage, "index", slot: record.slot), prefixes: [UInt8(index)], after: after, limit: limit, txn: txn) { key in
+                guard let raw = try txn.get(view, key: key) else { return nil }
+                let v = try Self.decode(StageView.self, raw, model: model)
+                return .init(customerId: v.customerId, stage: stage, level: nil, since: iso(v.stage.since))
+            }
+        }
+    }
+
+    /// Advocates (customers above level `none`), optionally of one `level`, paged like
+    /// ``customers(inStage:after:limit:)``.
+    public func advocates(level: String? = nil, after: String? = nil, limit: Int = 100) throws(StoreError) -> CustomerPage {
+        try withViews { txn, views in
+            let (record, model) = try views(.advocacy)
+            let levels = model.model.advocacy.levels.map(\.id)
+            var prefixes: [UInt8] = Array(1...UInt8(levels.count)).reversed()
+            if let level {
+                guard let i = levels.firstIndex(of: level) else {
+                    throw StoreError(.notFound, "unknown advocacy level \(level) (the model's levels are \(levels.joined(separator: ", ")))")
+                }
+                prefixes = [UInt8(i + 1)]
+            }
+            let view = dbs.view(.advocacy, "view", slot: record.slot)
+            return try page(index: dbs.view(.advocacy, "index", slot: record.slot), prefixes: prefixes, after: after, limit: limit, txn: txn) { key in
+                guard let raw = try txn.get(view, key: key) else { return nil }
+                let v = try Self.decode(AdvocacyView.self, raw, model: model)
+                return .init(customerId: v.customerId, stage: nil, level: levels[v.advocacy.level - 1], since: iso(v.advocacy.since))
+            }
+        }
+    }
+
+    /// Walks index entries `prefix ‖ customer key` for each prefix in turn. The cursor `after`
+    /// is "<prefix>:<customerId>".
+    private func page(
+        index: Database, prefixes: [UInt8], after: String?, limit: Int, txn: Transaction,
+        entry make: ([UInt8]) throws -> CustomerPage.Entry?
+    ) throws -> CustomerPage {
+        guard limit >= 1 && limit <= 10_000 else { throw StoreError(.invalidArgument, "limit must be 1…10000, got \(limit)") }
+        var startPrefix = prefixes.first ?? 0
+        var startKey: [UInt8]?
+        if let after {
+            guard let colon = after.firstIndex(of: ":"), let p = UInt8(after[..<colon]), prefixes.contains(p) else {
+                throw StoreError(.invalidArgument, "invalid cursor \(after)")
+            }
+            startPrefix = p
+            startKey = [p] + EventStore.customerKey(String(after[after.index(after: colon)...]))
+        }
+        var out: [CustomerPage.Entry] = []
+        var last: (UInt8, String)?
+        var more = false
+        try txn.withCursor(index) { c in
+            for prefix in prefixes.drop(while: { $0 != startPrefix }) {
+                var entry = try c.seek(atLeast: startKey != nil && prefix == startPrefix ? startKey! : [prefix])
+                if let e = entry, let s = startKey, prefix == startPrefix, Array(e.key) == s { entry = try c.next() }
+                while let e = entry, e.key.first == prefix {
+                    if out.count == limit { more = true; return }
+                    if let item = try make(Array(e.key.dropFirst())) {
+                        out.append(item)
+                        last = (prefix, item.customerId)
+                    }
+                    entry = try c.next()
+                }
+            }
+        }
+        return CustomerPage(customers: out, next: more ? last.map { "\($0.0):\($0.1)" } : nil)
+    }
+
+    static func decode<S: FoldState>(_ type: S.Type, _ raw: UnsafeRawBufferPointer, model: CompiledModel) throws -> S {
+        var r = ByteReader(raw)
+        let format = r.u8()
+        let id = r.string()
+        let s = S.decode(&r, customerId: id, model: model)
+        guard format == ViewCodec.format, !r.failed else {
+            throw StoreError(.corrupt, "a stored view of customer \(id) does not decode; rebuild the projections")
+        }
+        return s
+    }
+
+    /// The fold of the customer's stream under the active model, leaving out events after
+    /// `asOf` (occurredAt) and events recorded after `knownAt`.
+    func timeTravel(_ customerId: String, asOf: Timestamp?, knownAt: Timestamp?) throws(StoreError) -> (CustomerJourney, CompiledModel) {
+        try withViews { txn, views in
+            let (_, model) = try views(.journeyHistory)
+            var events: [ClassifiedEvent] = []
+            let total = try store.forEachStreamRecord(customerId: customerId, in: txn) { p, r in
+                if let asOf, r.occurredAt > asOf { return }
+                if let knownAt, r.recordedAt > knownAt { return }
+                events.append(model.classify(r, position: p))
+            }
+            guard total > 0 else { throw Self.notFound(customerId) }
+            guard !events.isEmpty else {
+                var what: [String] = []
+                if let asOf { what.append("as of \(asOf.rfc3339)") }
+                if let knownAt { what.append("as known at \(knownAt.rfc3339)") }
+                throw StoreError(.notFound, "customer \(customerId) has no events \(what.joined(separator: " "))")
+            }
+            return (CustomerJourney.fold(customerId: customerId, events, model: model), model)
+        }
+    }
+
+    static func output(stage s: StageState, advocacy a: AdvocacyState, customerId: String, model: CompiledModel) -> CustomerStateOutput {
+        let m = model.model
+        var reached: [CustomerStateOutput.ReachedStage] = []
+        for (i, e) in s.entered.enumerated() { if let e { reached.append(.init(stage: m.stages[i], enteredAt: iso(e))) } }
+        var actions: [String: UInt32] = [:]
+        for (i, id) in m.advocacy.actionIds.enumerated() { actions[id] = a.counts[i] }
+        var metrics: [String: AdvocacyOutput.MetricOutput] = [:]
+        for (i, metric) in m.advocacy.metrics.enumerated() {
+            if let r = a.metrics[i] { metrics[metric.id] = .init(value: r.value, at: iso(r.at), position: r.position) }
+        }
+        return CustomerStateOutput(
+            customerId: customerId, stage: s.current >= 0 ? m.stages[s.current] : nil,
+            since: s.current >= 0 ? iso(s.since) : nil, version: s.version, eventCount: s.eventCount,
+            firstSeen: s.eventCount > 0 ? iso(s.firstSeen) : nil, lastSeen: s.eventCount > 0 ? iso(s.lastSeen) : nil,
+            stages: reached,
+            advocacy: AdvocacyOutput(
+                level: a.level == 0 ? "none" : m.advocacy.levels[a.level - 1].id, since: a.level == 0 ? nil : iso(a.since),
+                detractor: a.detractor, actions: actions, metrics: metrics),
+            modelVersion: m.version)
+    }
+
+    /// Turns a stored journey into its public shape, resolving event ids and types by position.
+    func describe(_ j: CustomerJourney, model: CompiledModel, asOf: Timestamp?, knownAt: Timestamp?, upTo: UInt64, txn: Transaction) throws -> JourneyOutput {
+        let m = model.model
+        func ref(_ p: UInt64) throws -> JourneyOutput.EventReference {
+            guard let r = try store.record(at: p, in: txn) else { throw StoreError(.corrupt, "history points at missing position \(p)") }
+            return .init(eventId: r.id, position: p, type: r.type, occurredAt: r.occurredAt.rfc3339)
+        }
+        let transitions = try j.transitions.map { t in
+            let e = try ref(t.position)
+            return JourneyOutput.TransitionOutput(
+                from: t.from >= 0 ? m.stages[t.from] : nil, to: m.stages[t.to], at: iso(t.at), eventId: e.eventId,
+                position: t.position, type: e.type, rule: m.rules[t.rule].id, regression: t.regression, modelVersion: m.version)
+        }
+        let levelName = { (l: Int) in l == 0 ? "none" : m.advocacy.levels[l - 1].id }
+        let changes = try j.advocacyChanges.map { c in
+            JourneyOutput.AdvocacyChangeOutput(
+                from: levelName(c.from), to: levelName(c.to), at: iso(c.at), eventId: try ref(c.position).eventId,
+                position: c.position, evidence: try c.evidence.map(ref))
+        }
+        var timeline: [(ClassifiedEvent, JourneyOutput.TimelineEvent)] = []
+        let moved = Set(j.transitions.map(\.position))
+        try store.forEachStreamRecord(customerId: j.customerId, upTo: upTo, in: txn) { p, r in
+            if let asOf, r.occurredAt > asOf { return }
+            if let knownAt, r.recordedAt > knownAt { return }
+            let e = model.classify(r, position: p)
+            let rule = e.rule >= 0 ? m.rules[Int(e.rule)] : nil
+            timeline.append((e, .init(
+                position: p, eventId: r.id, type: r.type, occurredAt: r.occurredAt.rfc3339, recordedAt: r.recordedAt.rfc3339,
+                stage: rule.map { m.stages[$0.stage] }, rule: rule?.id, moved: moved.contains(p),
+                action: e.action >= 0 ? m.advocacy.actionIds[Int(e.action)] : nil)))
+        }
+        timeline.sort { ClassifiedEvent.businessOrder($0.0, $1.0) }
+        return JourneyOutput(customerId: j.customerId, modelVersion: m.version, transitions: transitions, advocacy: changes, events: timeline.map(\.1))
+    }
+}
