@@ -1,3 +1,4 @@
+import Foundation
 import JourneyCore
 import JourneyStore
 
@@ -11,6 +12,7 @@ struct JourneyContext {
         store = try global.openStore(create: false)
         do {
             engine = try JourneyEngine(store: store)
+            engine.configure(from: ProcessInfo.processInfo.environment)
             let head = try store.headPosition()
             let showProgress = Output.stderrIsTerminal && !quiet
             try engine.catchUp { applied in

@@ -26,6 +26,7 @@ struct ModelCommand: AsyncParsableCommand {
 
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check a model file; exit 2 naming the JSON path at fault.")
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "The model file.") var file: String
 
         func run() async throws {

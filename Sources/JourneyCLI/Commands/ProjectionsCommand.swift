@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import JourneyCore
 
 /// `journeyctl projections`: status of every projection.
@@ -18,6 +19,7 @@ struct ProjectionsCommand: AsyncParsableCommand {
         let statuses: [ProjectionStatus]
         do {
             let engine = try JourneyEngine(store: store)
+            engine.configure(from: ProcessInfo.processInfo.environment)
             if !noCatchUp { try engine.catchUp() }
             statuses = try engine.status()
         } catch {

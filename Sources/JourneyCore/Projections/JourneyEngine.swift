@@ -24,12 +24,29 @@ public final class JourneyEngine: @unchecked Sendable {
     /// Position up to which every live projection has applied the log (for waiters).
     public let applied: CommitNotifierSource
 
-    /// Most events one live chunk applies (one write transaction).
-    public var liveChunkEvents = 20_000
-    /// Most events one rebuild chunk applies.
-    public var rebuildChunkEvents = 250_000
-    /// Longest a chunk keeps LMDB's write lock before committing.
-    public var chunkTimeLimit: Duration = .milliseconds(250)
+    /// Most events one live chunk applies (one write transaction; default 20,000).
+    public var liveChunkEvents: Int {
+        get { tuning.withLock { $0.live } }
+        set { tuning.withLock { $0.live = max(1, newValue) } }
+    }
+    /// Most events one rebuild chunk applies (default 250,000).
+    public var rebuildChunkEvents: Int {
+        get { tuning.withLock { $0.rebuild } }
+        set { tuning.withLock { $0.rebuild = max(1, newValue) } }
+    }
+    /// Longest a chunk keeps LMDB's write lock before committing (default 250 ms).
+    public var chunkTimeLimit: Duration {
+        get { tuning.withLock { $0.time } }
+        set { tuning.withLock { $0.time = newValue } }
+    }
+    private let tuning = Mutex<(live: Int, rebuild: Int, time: Duration)>((20_000, 250_000, .milliseconds(250)))
+
+    /// Applies `JOURNEY_PROJECTION_CHUNK_EVENTS` (live chunk size) and
+    /// `JOURNEY_REBUILD_CHUNK_EVENTS` from an environment, when set.
+    public func configure(from environment: [String: String]) {
+        if let v = environment["JOURNEY_PROJECTION_CHUNK_EVENTS"].flatMap(Int.init) { liveChunkEvents = v }
+        if let v = environment["JOURNEY_REBUILD_CHUNK_EVENTS"].flatMap(Int.init) { rebuildChunkEvents = v }
+    }
 
     /// Opens the journey layer on `store`, creating its databases and, on first use, storing
     /// the default model as the active one.

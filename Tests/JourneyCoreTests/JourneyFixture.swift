@@ -1,0 +1,38 @@
+import Foundation
+@testable import JourneyCore
+import JourneyStore
+import JourneyTestSupport
+
+/// A store and its journey engine in a temporary folder.
+final class JourneyFixture: @unchecked Sendable {
+    let directory = TemporaryDirectory("journey")
+    let store: EventStore
+    let engine: JourneyEngine
+
+    init() throws {
+        store = try EventStore(directory: directory.appending("data"))
+        engine = try JourneyEngine(store: store)
+    }
+
+    deinit { store.close() }
+
+    /// Appends events (in the order given) and brings the views up to date.
+    @discardableResult
+    func append(_ events: [NewEvent], catchUp: Bool = true) async throws -> AppendResult {
+        let r = try await store.append(events)
+        if catchUp { try engine.catchUp() }
+        return r
+    }
+}
+
+/// An event at a day offset (2026-01-01 + `day` days + `minute` minutes).
+func ev(_ customer: String, _ type: String, day: Double, id: String? = nil, properties: String? = nil) -> NewEvent {
+    let base = Timestamp(rfc3339: "2026-01-01T00:00:00Z")!.milliseconds
+    return NewEvent(
+        id: id, customerId: customer, type: type, occurredAt: Timestamp(milliseconds: base + Int64(day * 86_400_000)),
+        properties: properties.flatMap { try? JSONObjectText(validating: $0) })
+}
+
+func day(_ d: Double) -> String {
+    Timestamp(milliseconds: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!.milliseconds + Int64(d * 86_400_000)).rfc3339
+}
