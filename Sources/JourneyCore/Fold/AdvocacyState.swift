@@ -66,6 +66,9 @@ extension AdvocacyState {
             }
             recent = kept
         }
+        // Levels can only change when a metric or an action changed, unless a level that is not
+        // retained has a windowed criterion (time passing can then end it).
+        guard !e.metrics.isEmpty || e.action >= 0 || compiled.levelsDependOnTime else { return nil }
         if let d = def.detractor { detractor = holds(d, at: e.occurredAt, def: def).holds }
         var best = 0
         var evidence: [UInt64] = []
@@ -98,29 +101,41 @@ extension AdvocacyState {
             guard let reading = metrics[index] else { return (false, []) }
             return (op.compare(reading.value, value), [reading.position])
         case .actions(let ids, let days, let op, let value):
-            let inWindow = recent.filter { a in
-                (ids == nil || ids!.contains(a.action)) && (days == nil || a.at >= now - Int64(days!) * 86_400_000)
-            }
             let count: Double
-            if days == nil {
-                count = Double(ids.map { $0.reduce(UInt32(0)) { $0 + counts[$1] } } ?? counts.reduce(0, +))
+            if let days {
+                let horizon = now - Int64(days) * 86_400_000
+                var n = 0
+                for a in recent where a.at >= horizon && (ids == nil || ids!.contains(a.action)) { n += 1 }
+                count = Double(n)
             } else {
-                count = Double(inWindow.count)
+                count = Double(ids.map { $0.reduce(UInt32(0)) { $0 + counts[$1] } } ?? counts.reduce(0, +))
             }
+            let ok = op.compare(count, value)
+            guard ok else { return (false, []) }
+            // Evidence: the latest actions that make up the count.
             let needed = max(1, Int(value.rounded(.up)))
-            return (op.compare(count, value), inWindow.suffix(needed).map(\.position))
+            let horizon = days.map { now - Int64($0) * 86_400_000 } ?? .min
+            var evidence: [UInt64] = []
+            for a in recent.reversed() where a.at >= horizon && (ids == nil || ids!.contains(a.action)) {
+                evidence.append(a.position)
+                if evidence.count == needed { break }
+            }
+            return (true, evidence)
         case .actionTypes(let days, let op, let value):
-            let inWindow = recent.filter { days == nil || $0.at >= now - Int64(days!) * 86_400_000 }
+            let horizon = days.map { now - Int64($0) * 86_400_000 } ?? .min
             let distinct: Double
             if days == nil {
                 distinct = Double(counts.filter { $0 > 0 }.count)
             } else {
-                distinct = Double(Set(inWindow.map(\.action)).count)
+                var seen: UInt64 = 0
+                for a in recent where a.at >= horizon { seen |= 1 << UInt64(a.action & 63) }
+                distinct = Double(seen.nonzeroBitCount)
             }
+            guard op.compare(distinct, value) else { return (false, []) }
             // Evidence: the latest action of each kind in the window.
             var latest: [Int: UInt64] = [:]
-            for a in inWindow { latest[a.action] = a.position }
-            return (op.compare(distinct, value), Array(latest.values))
+            for a in recent where a.at >= horizon { latest[a.action] = a.position }
+            return (true, Array(latest.values))
         }
     }
 }

@@ -19,6 +19,9 @@ public final class CompiledModel: Sendable {
     let maxWindowMs: Int64
     /// How many recent actions to keep as evidence for count criteria without a window.
     let recentActionsKept: Int
+    /// Whether a level that is not retained has a windowed criterion (its level can then change
+    /// with time alone, so every event re-evaluates the levels).
+    let levelsDependOnTime: Bool
 
     public init(_ model: JourneyModel) {
         self.model = model
@@ -58,6 +61,14 @@ public final class CompiledModel: Sendable {
         }
         maxWindowMs = Int64(window) * 86_400_000
         recentActionsKept = recent
+        levelsDependOnTime = model.advocacy.levels.contains { level in
+            !level.retain && level.when.contains { c in
+                switch c {
+                case .actions(_, let days, _, _), .actionTypes(let days, _, _): days != nil
+                case .metric: false
+                }
+            }
+        }
     }
 
     /// The stage names.

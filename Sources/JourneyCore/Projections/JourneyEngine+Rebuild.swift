@@ -81,6 +81,7 @@ extension JourneyEngine {
         var projections: [any AnyProjection] = group.map { kind in
             ProjectionFactory.make(kind, slot: records[kind]!.slot, model: compiled, dbs: dbs)
         }
+        let customers = CustomerTable()
         var reports: [RebuildProgress] = []
         var switched = false
         var attempt = 0
@@ -91,10 +92,15 @@ extension JourneyEngine {
                 if attempt > 1 {
                     // A retry after the map grew: start from what is stored.
                     projections = group.map { kind in ProjectionFactory.make(kind, slot: records[kind]!.slot, model: compiled, dbs: dbs) }
+                    customers.removeAll()
                 }
                 for p in projections { p.checkpoint = try dbs.checkpoint(p.kind, slot: p.slot, in: txn) }
                 let head = try store.headPosition(in: txn)
-                _ = try process(projections, head: head, maxEvents: rebuildChunkEvents, txn: txn)
+                if customers.count > Self.cacheLimit {
+                    for p in projections { p.dropCache() }
+                    customers.removeAll()
+                }
+                _ = try process(projections, customers: customers, head: head, maxEvents: rebuildChunkEvents, timeLimit: rebuildChunkTimeLimit, txn: txn)
                 if projections.allSatisfy({ $0.checkpoint >= head }) {
                     try switchGenerations(group, records: records, model: model, in: txn)
                     switched = true

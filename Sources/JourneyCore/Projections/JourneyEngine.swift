@@ -18,6 +18,10 @@ public final class JourneyEngine: @unchecked Sendable {
     let dbs: JourneyDatabases
     private let liveLock = NSLock()
     private var live: [ProjectionKind: (record: ProjectionRecord, projection: any AnyProjection)] = [:]
+    /// Customers the live projections have cached (interned); cleared with their caches.
+    private let liveCustomers = CustomerTable()
+    /// Most customers kept cached between chunks.
+    static let cacheLimit = 1_000_000
     private let models = Mutex<[String: CompiledModel]>([:])
     let stats = Mutex<[ProjectionKind: WorkerStats]>([:])
     let rebuilding = Mutex<Set<ProjectionKind>>([])
@@ -34,7 +38,10 @@ public final class JourneyEngine: @unchecked Sendable {
         get { tuning.withLock { $0.rebuild } }
         set { tuning.withLock { $0.rebuild = max(1, newValue) } }
     }
-    /// Longest a chunk keeps LMDB's write lock before committing (default 250 ms).
+    /// Longest a rebuild chunk keeps LMDB's write lock (default 1 s: larger chunks rewrite each
+    /// customer's views fewer times).
+    public var rebuildChunkTimeLimit: Duration = .seconds(1)
+    /// Longest a live chunk keeps LMDB's write lock before committing (default 250 ms).
     public var chunkTimeLimit: Duration {
         get { tuning.withLock { $0.time } }
         set { tuning.withLock { $0.time = newValue } }
@@ -113,25 +120,32 @@ public final class JourneyEngine: @unchecked Sendable {
     /// Applies the records after the projections' checkpoints (up to `head`, `maxEvents`, and the
     /// time limit) inside `txn`, then flushes every projection and its checkpoint.
     /// Returns the number of events read.
-    func process(_ projections: [any AnyProjection], head: UInt64, maxEvents: Int, txn: Transaction) throws -> Int {
+    func process(
+        _ projections: [any AnyProjection], customers: CustomerTable, head: UInt64, maxEvents: Int,
+        timeLimit: Duration? = nil, txn: Transaction
+    ) throws -> Int {
         guard let lowest = projections.map(\.checkpoint).min(), lowest < head else { return 0 }
-        let context = ChunkContext(store: store)
+        let context = ChunkContext(store: store, customers: customers)
         // Classify each event once per distinct model.
         var groups: [(model: CompiledModel, projections: [any AnyProjection])] = []
         for p in projections {
             if let i = groups.firstIndex(where: { $0.model === p.compiled }) { groups[i].projections.append(p) } else { groups.append((p.compiled, [p])) }
         }
         let clock = ContinuousClock()
-        let deadline = clock.now + chunkTimeLimit
+        let deadline = clock.now + (timeLimit ?? chunkTimeLimit)
         var count = 0
         var last = lowest
         try store.forEachRecord(from: lowest + 1, in: txn) { position, record in
             guard position <= head else { return false }
-            let key = EventStore.customerKey(bytes: record.customerIdBytes)
+            let idBytes = record.customerIdBytes
+            let customer = idBytes.count <= 480
+                ? customers.slot(idBytes)
+                : EventStore.customerKey(bytes: idBytes).withUnsafeBytes { customers.slot($0) }
+            context.record = record
             for g in groups {
                 let e = g.model.classify(record, position: position)
                 for p in g.projections where p.checkpoint < position {
-                    try p.apply(e, customerKey: key, customerId: record.customerId, context: context, txn: txn)
+                    try p.apply(e, customer: customer, context: context, txn: txn)
                 }
             }
             last = position
@@ -146,6 +160,11 @@ public final class JourneyEngine: @unchecked Sendable {
         return count
     }
 
+    private func dropLiveCaches() {
+        for p in live.values { p.projection.dropCache() }
+        liveCustomers.removeAll()
+    }
+
     /// Brings the live projections' instances in line with the stored records (another process
     /// may have switched generations or advanced checkpoints).
     private func syncLive(_ txn: Transaction) throws {
@@ -156,7 +175,8 @@ public final class JourneyEngine: @unchecked Sendable {
             let checkpoint = try dbs.checkpoint(kind, slot: record.slot, in: txn)
             if let current = live[kind], current.record == record {
                 if current.projection.checkpoint != checkpoint {
-                    current.projection.dropCache()
+                    // Another process applied events: what this one cached is out of date.
+                    dropLiveCaches()
                     current.projection.checkpoint = checkpoint
                 }
                 continue
@@ -178,11 +198,11 @@ public final class JourneyEngine: @unchecked Sendable {
         do {
             let (count, checkpoint, head) = try store.environment.write { txn -> (Int, UInt64, UInt64) in
                 attempt += 1
-                if attempt > 1 { for p in live.values { p.projection.dropCache() } }
+                if attempt > 1 || liveCustomers.count > Self.cacheLimit { dropLiveCaches() }
                 try syncLive(txn)
                 let head = try store.headPosition(in: txn)
                 let projections = live.values.map(\.projection)
-                let n = try process(projections, head: head, maxEvents: liveChunkEvents, txn: txn)
+                let n = try process(projections, customers: liveCustomers, head: head, maxEvents: liveChunkEvents, txn: txn)
                 return (n, projections.map(\.checkpoint).min() ?? 0, head)
             }
             let seconds = (ContinuousClock.now - started).seconds
@@ -193,7 +213,7 @@ public final class JourneyEngine: @unchecked Sendable {
             return (count, checkpoint < head)
         } catch {
             // The transaction did not commit: cached states may be ahead of the stored ones.
-            for p in live.values { p.projection.dropCache() }
+            dropLiveCaches()
             live.removeAll()
             let e = StoreError.wrap(error)
             stats.withLock { s in for kind in ProjectionKind.allCases { s[kind, default: WorkerStats()].lastError = e.description } }
