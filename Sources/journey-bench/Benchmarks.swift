@@ -1,4 +1,5 @@
 import Foundation
+import JourneyCore
 import JourneyStore
 
 struct BenchOptions {
@@ -19,7 +20,7 @@ struct BenchOptions {
             case "--generator": o.generator = it.next() ?? o.generator
             case "--only": o.only = Set((it.next() ?? "").split(separator: ",").map(String.init))
             default:
-                print("usage: journey-bench [--dataset FILE] [--work DIR] [--seconds N] [--generator gen_events.py] [--only parse,ingest,replay,reads,append1,append64]")
+                print("usage: journey-bench [--dataset FILE] [--work DIR] [--seconds N] [--generator gen_events.py] [--only parse,ingest,replay,reads,rebuild,lookups,append1,append64,lag]")
                 exit(2)
             }
         }
@@ -47,8 +48,11 @@ struct Benchmarks {
         defer { store.close() }
         if want("replay") { try replay(store) }
         if want("reads") { try await reads(store) }
+        if want("rebuild") { try rebuild(store) }
+        if want("lookups") { try await lookups(store) }
         if want("append1") { try await appends(writers: 1) }
         if want("append64") { try await appends(writers: 64) }
+        if want("lag") { try await lag(dataset) }
     }
 
     func want(_ name: String) -> Bool { options.only.isEmpty || options.only.contains(name) }
@@ -141,6 +145,74 @@ struct Benchmarks {
         report("random customer-stream reads, 2 threads", n, Date().timeIntervalSince(start), unit: "reads/s ")
     }
 
+    /// Full rebuild of all four projections into a new generation.
+    func rebuild(_ store: EventStore) throws {
+        let engine = try JourneyEngine(store: store)
+        try engine.catchUp()
+        let start = Date()
+        let reports = try engine.rebuild()
+        let seconds = Date().timeIntervalSince(start)
+        report("rebuild all 4 projections (log events)", Int(reports.first?.checkpoint ?? 0), seconds)
+        let one = Date()
+        try engine.rebuild([.customerStage])
+        report("rebuild customer-stage alone", Int(reports.first?.checkpoint ?? 0), Date().timeIntervalSince(one))
+    }
+
+    /// In-process stage look-ups of random customers.
+    func lookups(_ store: EventStore) async throws {
+        let engine = try JourneyEngine(store: store)
+        try engine.catchUp()
+        var rng = SystemRandomNumberGenerator()
+        let n = 1_000_000
+        let ids = (0..<n).map { _ in String(format: "cust-%07d", Int.random(in: 0..<100_000, using: &rng)) }
+        var start = Date()
+        var found = 0
+        for id in ids where try engine.stage(of: id) != nil { found += 1 }
+        report("stage look-ups (engine.stage), 1 thread", n, Date().timeIntervalSince(start), unit: "lookups/s", extra: "  \(found) with a stage")
+        start = Date()
+        _ = try await withThrowingTaskGroup(of: Int.self) { group in
+            for t in 0..<2 {
+                group.addTask {
+                    var k = 0
+                    for i in stride(from: t, to: n, by: 2) where try engine.stage(of: ids[i]) != nil { k += 1 }
+                    return k
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        report("stage look-ups (engine.stage), 2 threads", n, Date().timeIntervalSince(start), unit: "lookups/s")
+        start = Date()
+        for id in ids.prefix(200_000) { _ = try engine.customer(id) }
+        report("full customer state (engine.customer), 1 thread", 200_000, Date().timeIntervalSince(start), unit: "lookups/s")
+    }
+
+    /// The live worker's lag while ingesting at full speed: how long after the ingest finishes
+    /// until the views hold every event.
+    func lag(_ dataset: String) async throws {
+        let dir = options.work + "/lag"
+        try? FileManager.default.removeItem(atPath: dir)
+        let store = try EventStore(directory: dir)
+        defer { store.close() }
+        let engine = try JourneyEngine(store: store)
+        let done = ManagedFlag()
+        let worker = Thread {
+            while !done.isSet {
+                if (try? engine.runLiveChunk().applied) ?? 0 == 0 { usleep(1000) }
+            }
+        }
+        worker.start()
+        let fd = open(dataset, O_RDONLY)
+        defer { close(fd) }
+        let summary = try await NDJSONIngester(store: store).ingest(fileDescriptor: fd)
+        let finished = Date()
+        let lagAtEnd = summary.headPosition - (try engine.appliedPosition())
+        await engine.applied.wait(for: summary.headPosition)
+        let caughtUp = Date().timeIntervalSince(finished)
+        done.set()
+        report("ingest with the live worker running", summary.written, summary.seconds,
+               extra: String(format: "  lag at ingest end %d events, caught up %.2f s later", lagAtEnd, caughtUp))
+    }
+
     /// Single-event durable appends from `writers` concurrent tasks, for `seconds`.
     func appends(writers: Int) async throws {
         let dir = options.work + "/appends-\(writers)"
@@ -183,4 +255,13 @@ struct Benchmarks {
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
+}
+
+/// A flag one thread sets and another polls.
+final class ManagedFlag: @unchecked Sendable {
+    // Safe to share: guarded by the lock.
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }

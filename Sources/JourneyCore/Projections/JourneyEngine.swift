@@ -28,6 +28,20 @@ public final class JourneyEngine: @unchecked Sendable {
     /// Position up to which every live projection has applied the log (for waiters).
     public let applied: CommitNotifierSource
 
+    /// Decoded projection records, reused while their stored bytes are unchanged.
+    private let recordCache = Mutex<[ProjectionKind: (raw: [UInt8], record: ProjectionRecord)]>([:])
+
+    /// The projection's record as seen by `txn` (decoded once per change).
+    func projectionRecord(_ kind: ProjectionKind, in txn: Transaction) throws -> ProjectionRecord {
+        guard let raw = try txn.get(dbs.meta, key: Array(MetaKey.projection(kind).utf8)) else {
+            throw StoreError(.corrupt, "projection \(kind.rawValue) has no metadata record")
+        }
+        if let cached = recordCache.withLock({ $0[kind] }), cached.raw.elementsEqual(raw) { return cached.record }
+        let record = try JSONCoding.decode(ProjectionRecord.self, from: Array(raw))
+        recordCache.withLock { $0[kind] = (Array(raw), record) }
+        return record
+    }
+
     /// Most events one live chunk applies (one write transaction; default 20,000).
     public var liveChunkEvents: Int {
         get { tuning.withLock { $0.live } }
@@ -40,13 +54,16 @@ public final class JourneyEngine: @unchecked Sendable {
     }
     /// Longest a rebuild chunk keeps LMDB's write lock (default 1 s: larger chunks rewrite each
     /// customer's views fewer times).
-    public var rebuildChunkTimeLimit: Duration = .seconds(1)
+    public var rebuildChunkTimeLimit: Duration {
+        get { tuning.withLock { $0.rebuildTime } }
+        set { tuning.withLock { $0.rebuildTime = newValue } }
+    }
     /// Longest a live chunk keeps LMDB's write lock before committing (default 250 ms).
     public var chunkTimeLimit: Duration {
         get { tuning.withLock { $0.time } }
         set { tuning.withLock { $0.time = newValue } }
     }
-    private let tuning = Mutex<(live: Int, rebuild: Int, time: Duration)>((20_000, 250_000, .milliseconds(250)))
+    private let tuning = Mutex<(live: Int, rebuild: Int, time: Duration, rebuildTime: Duration)>((20_000, 250_000, .milliseconds(250), .seconds(1)))
 
     /// Applies `JOURNEY_PROJECTION_CHUNK_EVENTS` (live chunk size) and
     /// `JOURNEY_REBUILD_CHUNK_EVENTS` from an environment, when set.

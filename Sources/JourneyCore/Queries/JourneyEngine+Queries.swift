@@ -7,11 +7,40 @@ extension JourneyEngine {
         do {
             return try store.readTransaction { txn in
                 try body(txn) { kind in
-                    guard let r = try dbs.record(MetaKey.projection(kind), as: ProjectionRecord.self, in: txn) else {
-                        throw StoreError(.corrupt, "projection \(kind.rawValue) has no metadata record")
-                    }
+                    let r = try projectionRecord(kind, in: txn)
                     return (r, try compiledModel(r.modelVersion, in: txn))
                 }
+            }
+        } catch {
+            throw StoreError.wrap(error)
+        }
+    }
+
+    /// The customer's current stage from the customer-stage view: the fast path for look-ups
+    /// (no allocation beyond the answer). `nil` when the customer has no stage yet; throws
+    /// `not_found` for a customer the view does not hold.
+    public func stage(of customerId: String) throws(StoreError) -> String? {
+        do {
+            return try store.readTransaction { txn -> String? in
+                let record = try projectionRecord(.customerStage, in: txn)
+                let model = try compiledModel(record.modelVersion, in: txn)
+                let view = dbs.view(.customerStage, "view", slot: record.slot)
+                var id = customerId
+                let raw: UnsafeRawBufferPointer? = try id.withUTF8 { utf8 in
+                    utf8.count <= 480
+                        ? try txn.get(view, key: UnsafeRawBufferPointer(utf8))
+                        : try txn.get(view, key: EventStore.customerKey(customerId))
+                }
+                guard let raw else { throw Self.notFound(customerId) }
+                var r = ByteReader(raw)
+                _ = r.u8()
+                let n = Int(r.varint())
+                r.index += n
+                let current = Int(r.svarint())
+                guard !r.failed, current < model.model.stages.count else {
+                    throw StoreError(.corrupt, "the customer-stage view of \(customerId) does not decode; rebuild it")
+                }
+                return current >= 0 ? model.model.stages[current] : nil
             }
         } catch {
             throw StoreError.wrap(error)
