@@ -15,7 +15,8 @@ extension JourneyEngine {
         _ kinds: [ProjectionKind] = ProjectionKind.allCases, model: JourneyModel? = nil,
         progress: (([RebuildProgress]) -> Void)? = nil
     ) throws(StoreError) -> [RebuildProgress] {
-        let group = ProjectionKind.allCases.filter { kinds.contains($0) }
+        // journey-history holds the state the others derive from: rebuilding it rebuilds all.
+        let group = kinds.contains(.journeyHistory) ? ProjectionKind.allCases : ProjectionKind.allCases.filter { kinds.contains($0) }
         guard !group.isEmpty else { throw StoreError(.invalidArgument, "nothing to rebuild") }
         let clash = rebuilding.withLock { running -> Set<ProjectionKind> in
             let overlap = running.intersection(group)
@@ -67,8 +68,7 @@ extension JourneyEngine {
                     record.startedAt = existing.startedAt
                     record.startHead = existing.startHead
                 } else {
-                    let p = ProjectionFactory.make(kind, slot: record.slot, model: try compiledModel(version, in: txn), dbs: dbs)
-                    try p.clear(txn)
+                    for suffix in kind.databaseSuffixes { try txn.drop(dbs.view(kind, suffix, slot: record.slot)) }
                     try dbs.setCheckpoint(kind, slot: record.slot, 0, in: txn)
                 }
                 try dbs.setRecord(MetaKey.rebuild(kind), record, in: txn)
@@ -78,10 +78,23 @@ extension JourneyEngine {
             return (records, lowest)
         }
         let compiled = try store.readTransaction { txn in try compiledModel(records[group[0]]!.modelVersion, in: txn) }
-        var projections: [any AnyProjection] = group.map { kind in
-            ProjectionFactory.make(kind, slot: records[kind]!.slot, model: compiled, dbs: dbs)
+        // With journey-history in the group, states are saved in its new view; without it (derived
+        // projections alone) they are folded from scratch and kept in memory.
+        func makeGroup() -> FoldGroup {
+            FoldGroup(
+                model: compiled, members: group.map { FoldGroup.Member(kind: $0, slot: records[$0]!.slot, checkpoint: 0) }, dbs: dbs,
+                stateSource: group.contains(.journeyHistory) ? dbs.view(.journeyHistory, "view", slot: records[.journeyHistory]!.slot) : nil)
         }
-        let customers = CustomerTable()
+        var fold = makeGroup()
+        if !group.contains(.journeyHistory) && startCheckpoint > 0 {
+            // A resumed derived rebuild has no saved states: start it over.
+            try store.environment.write { txn in
+                for kind in group {
+                    for suffix in kind.databaseSuffixes { try txn.drop(dbs.view(kind, suffix, slot: records[kind]!.slot)) }
+                    try dbs.setCheckpoint(kind, slot: records[kind]!.slot, 0, in: txn)
+                }
+            }
+        }
         var reports: [RebuildProgress] = []
         var switched = false
         var attempt = 0
@@ -91,21 +104,19 @@ extension JourneyEngine {
                 attempt += 1
                 if attempt > 1 {
                     // A retry after the map grew: start from what is stored.
-                    projections = group.map { kind in ProjectionFactory.make(kind, slot: records[kind]!.slot, model: compiled, dbs: dbs) }
-                    customers.removeAll()
+                    fold = makeGroup()
                 }
-                for p in projections { p.checkpoint = try dbs.checkpoint(p.kind, slot: p.slot, in: txn) }
+                for i in fold.members.indices {
+                    fold.members[i].checkpoint = try dbs.checkpoint(fold.members[i].kind, slot: fold.members[i].slot, in: txn)
+                }
+                if fold.stateSource != nil && fold.cachedCustomers > Self.cacheLimit { fold.dropCache() }
                 let head = try store.headPosition(in: txn)
-                if customers.count > Self.cacheLimit {
-                    for p in projections { p.dropCache() }
-                    customers.removeAll()
-                }
-                _ = try process(projections, customers: customers, head: head, maxEvents: rebuildChunkEvents, timeLimit: rebuildChunkTimeLimit, txn: txn)
-                if projections.allSatisfy({ $0.checkpoint >= head }) {
+                _ = try process(fold, head: head, maxEvents: rebuildChunkEvents, timeLimit: rebuildChunkTimeLimit, txn: txn)
+                if fold.members.allSatisfy({ $0.checkpoint >= head }) {
                     try switchGenerations(group, records: records, model: model, in: txn)
                     switched = true
                 }
-                return (head, projections.map(\.checkpoint))
+                return (head, fold.members.map(\.checkpoint))
             }
             let seconds = (ContinuousClock.now - started).seconds
             reports = zip(group, checkpoints).map { kind, checkpoint in
@@ -131,8 +142,7 @@ extension JourneyEngine {
             let old = try dbs.record(MetaKey.projection(kind), as: ProjectionRecord.self, in: txn)!
             try dbs.setRecord(MetaKey.projection(kind), ProjectionRecord(slot: r.slot, generation: r.generation, modelVersion: r.modelVersion), in: txn)
             try dbs.setRecord(MetaKey.rebuild(kind), Optional<RebuildRecord>.none, in: txn)
-            let stale = ProjectionFactory.make(kind, slot: old.slot, model: try compiledModel(old.modelVersion, in: txn), dbs: dbs)
-            try stale.clear(txn)
+            for suffix in kind.databaseSuffixes { try txn.drop(dbs.view(kind, suffix, slot: old.slot)) }
             try dbs.setCheckpoint(kind, slot: old.slot, 0, in: txn)
         }
         if let model { try dbs.setString(MetaKey.activeModel, model.version, in: txn) }
@@ -161,7 +171,7 @@ extension JourneyEngine {
             return try store.readTransaction { txn in
                 let head = try store.headPosition(in: txn)
                 return try ProjectionKind.allCases.map { kind in
-                    let record = try dbs.record(MetaKey.projection(kind), as: ProjectionRecord.self, in: txn)!
+                    let record = try projectionRecord(kind, in: txn)
                     let checkpoint = try dbs.checkpoint(kind, slot: record.slot, in: txn)
                     var rebuild: RebuildProgress?
                     if let r = try dbs.record(MetaKey.rebuild(kind), as: RebuildRecord.self, in: txn) {

@@ -17,9 +17,8 @@ public final class JourneyEngine: @unchecked Sendable {
     public let store: EventStore
     let dbs: JourneyDatabases
     private let liveLock = NSLock()
-    private var live: [ProjectionKind: (record: ProjectionRecord, projection: any AnyProjection)] = [:]
-    /// Customers the live projections have cached (interned); cleared with their caches.
-    private let liveCustomers = CustomerTable()
+    /// The live projections' fold group, and the records it was built from.
+    private var live: (records: [ProjectionKind: ProjectionRecord], group: FoldGroup)?
     /// Most customers kept cached between chunks.
     static let cacheLimit = 1_000_000
     private let models = Mutex<[String: CompiledModel]>([:])
@@ -134,74 +133,68 @@ public final class JourneyEngine: @unchecked Sendable {
 
     // MARK: Chunks
 
-    /// Applies the records after the projections' checkpoints (up to `head`, `maxEvents`, and the
-    /// time limit) inside `txn`, then flushes every projection and its checkpoint.
-    /// Returns the number of events read.
-    func process(
-        _ projections: [any AnyProjection], customers: CustomerTable, head: UInt64, maxEvents: Int,
-        timeLimit: Duration? = nil, txn: Transaction
-    ) throws -> Int {
-        guard let lowest = projections.map(\.checkpoint).min(), lowest < head else { return 0 }
-        let context = ChunkContext(store: store, customers: customers)
-        // Classify each event once per distinct model.
-        var groups: [(model: CompiledModel, projections: [any AnyProjection])] = []
-        for p in projections {
-            if let i = groups.firstIndex(where: { $0.model === p.compiled }) { groups[i].projections.append(p) } else { groups.append((p.compiled, [p])) }
+    /// Applies the records after the lowest member checkpoint inside `txn` (up to `head`, the
+    /// next higher member checkpoint, `maxEvents` and the time limit), then writes the changed
+    /// customers and the checkpoints of the members that took part. Returns the events read.
+    func process(_ group: FoldGroup, head: UInt64, maxEvents: Int, timeLimit: Duration? = nil, txn: Transaction) throws -> Int {
+        guard let lowest = group.members.map(\.checkpoint).min(), lowest < head else { return 0 }
+        let taking = group.members.filter { $0.checkpoint == lowest }
+        // Members ahead wait until the others reach them (their views already hold those events).
+        let bound = group.members.map(\.checkpoint).filter { $0 > lowest }.min().map { min($0, head) } ?? head
+        if group.stateSource != nil && !taking.contains(where: { $0.kind == .journeyHistory }) {
+            throw StoreError(.corrupt, "journey-history is ahead of the projections derived from it; rebuild all projections (journeyctl rebuild)")
         }
+        let context = ChunkContext(store: store)
         let clock = ContinuousClock()
         let deadline = clock.now + (timeLimit ?? chunkTimeLimit)
         var count = 0
         var last = lowest
         try store.forEachRecord(from: lowest + 1, in: txn) { position, record in
-            guard position <= head else { return false }
+            guard position <= bound else { return false }
             let idBytes = record.customerIdBytes
             let customer = idBytes.count <= 480
-                ? customers.slot(idBytes)
-                : EventStore.customerKey(bytes: idBytes).withUnsafeBytes { customers.slot($0) }
-            context.record = record
-            for g in groups {
-                let e = g.model.classify(record, position: position)
-                for p in g.projections where p.checkpoint < position {
-                    try p.apply(e, customer: customer, context: context, txn: txn)
-                }
-            }
+                ? group.customers.slot(idBytes)
+                : EventStore.customerKey(bytes: idBytes).withUnsafeBytes { group.customers.slot($0) }
+            try group.apply(group.model.classify(record, position: position), record: record, customer: customer, context: context, txn: txn)
             last = position
             count += 1
             return count < maxEvents && (count & 1023 != 0 || clock.now < deadline)
         }
-        for p in projections where p.checkpoint < last {
-            try p.flush(txn)
-            p.checkpoint = last
-            try dbs.setCheckpoint(p.kind, slot: p.slot, last, in: txn)
+        guard count > 0 else { return 0 }
+        try group.flush(taking, txn: txn)
+        for i in group.members.indices where group.members[i].checkpoint == lowest {
+            group.members[i].checkpoint = last
+            try dbs.setCheckpoint(group.members[i].kind, slot: group.members[i].slot, last, in: txn)
         }
         return count
     }
 
-    private func dropLiveCaches() {
-        for p in live.values { p.projection.dropCache() }
-        liveCustomers.removeAll()
-    }
-
-    /// Brings the live projections' instances in line with the stored records (another process
-    /// may have switched generations or advanced checkpoints).
-    private func syncLive(_ txn: Transaction) throws {
-        for kind in ProjectionKind.allCases {
-            guard let record = try dbs.record(MetaKey.projection(kind), as: ProjectionRecord.self, in: txn) else {
-                throw StoreError(.corrupt, "projection \(kind.rawValue) has no metadata record")
+    /// Brings the live fold group in line with the stored records and checkpoints (another
+    /// process may have switched generations or applied events).
+    private func syncLive(_ txn: Transaction) throws -> FoldGroup {
+        var records: [ProjectionKind: ProjectionRecord] = [:]
+        for kind in ProjectionKind.allCases { records[kind] = try projectionRecord(kind, in: txn) }
+        let checkpoints = try ProjectionKind.allCases.map { try dbs.checkpoint($0, slot: records[$0]!.slot, in: txn) }
+        if let live, live.records == records {
+            if live.group.members.map(\.checkpoint) != checkpoints {
+                // Another process applied events: what this one cached is out of date.
+                live.group.dropCache()
+                for i in live.group.members.indices { live.group.members[i].checkpoint = checkpoints[i] }
             }
-            let checkpoint = try dbs.checkpoint(kind, slot: record.slot, in: txn)
-            if let current = live[kind], current.record == record {
-                if current.projection.checkpoint != checkpoint {
-                    // Another process applied events: what this one cached is out of date.
-                    dropLiveCaches()
-                    current.projection.checkpoint = checkpoint
-                }
-                continue
-            }
-            let p = ProjectionFactory.make(kind, slot: record.slot, model: try compiledModel(record.modelVersion, in: txn), dbs: dbs)
-            p.checkpoint = checkpoint
-            live[kind] = (record, p)
+            return live.group
         }
+        let versions = Set(records.values.map(\.modelVersion))
+        guard versions.count == 1 else {
+            throw StoreError(.corrupt, "the projections were built with different models (\(versions.sorted().joined(separator: ", "))); rebuild all projections")
+        }
+        let members = ProjectionKind.allCases.enumerated().map { i, kind in
+            FoldGroup.Member(kind: kind, slot: records[kind]!.slot, checkpoint: checkpoints[i])
+        }
+        let group = FoldGroup(
+            model: try compiledModel(versions.first!, in: txn), members: members, dbs: dbs,
+            stateSource: dbs.view(.journeyHistory, "view", slot: records[.journeyHistory]!.slot))
+        live = (records, group)
+        return group
     }
 
     /// Applies one chunk of new events to the live projections. Returns the events applied and
@@ -215,12 +208,12 @@ public final class JourneyEngine: @unchecked Sendable {
         do {
             let (count, checkpoint, head) = try store.environment.write { txn -> (Int, UInt64, UInt64) in
                 attempt += 1
-                if attempt > 1 || liveCustomers.count > Self.cacheLimit { dropLiveCaches() }
-                try syncLive(txn)
+                if attempt > 1 { live?.group.dropCache() }
+                let group = try syncLive(txn)
+                if group.cachedCustomers > Self.cacheLimit { group.dropCache() }
                 let head = try store.headPosition(in: txn)
-                let projections = live.values.map(\.projection)
-                let n = try process(projections, customers: liveCustomers, head: head, maxEvents: liveChunkEvents, txn: txn)
-                return (n, projections.map(\.checkpoint).min() ?? 0, head)
+                let n = try process(group, head: head, maxEvents: liveChunkEvents, txn: txn)
+                return (n, group.members.map(\.checkpoint).min() ?? 0, head)
             }
             let seconds = (ContinuousClock.now - started).seconds
             stats.withLock { s in
@@ -230,8 +223,7 @@ public final class JourneyEngine: @unchecked Sendable {
             return (count, checkpoint < head)
         } catch {
             // The transaction did not commit: cached states may be ahead of the stored ones.
-            dropLiveCaches()
-            live.removeAll()
+            live = nil
             let e = StoreError.wrap(error)
             stats.withLock { s in for kind in ProjectionKind.allCases { s[kind, default: WorkerStats()].lastError = e.description } }
             throw e
@@ -239,8 +231,7 @@ public final class JourneyEngine: @unchecked Sendable {
     }
 
     /// Applies every event up to the head to the live projections (in chunks).
-    /// Returns the number of events applied.
-    /// `progress` gets the number of events applied so far after each chunk.
+    /// Returns the number of events applied; `progress` gets the number applied so far after each chunk.
     @discardableResult
     public func catchUp(progress: ((Int) -> Void)? = nil) throws(StoreError) -> Int {
         var total = 0
@@ -258,7 +249,7 @@ public final class JourneyEngine: @unchecked Sendable {
             return try store.readTransaction { txn in
                 var lowest = UInt64.max
                 for kind in ProjectionKind.allCases {
-                    guard let r = try dbs.record(MetaKey.projection(kind), as: ProjectionRecord.self, in: txn) else { return 0 }
+                    let r = try projectionRecord(kind, in: txn)
                     lowest = min(lowest, try dbs.checkpoint(kind, slot: r.slot, in: txn))
                 }
                 return lowest

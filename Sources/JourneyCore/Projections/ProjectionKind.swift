@@ -1,5 +1,10 @@
 /// The four projections (views) the journey layer keeps, each with its own checkpoint and two
 /// slots of databases (the active one answers reads; the other receives rebuilds).
+///
+/// All four are fed by one fold per customer (stage, advocacy and their history), whose state
+/// the journey-history view persists; the others keep what they add to it: customer-stage an
+/// index of customers by stage, advocacy an index by level, funnel the counts and durations.
+/// Rebuilding journey-history rebuilds all four (it holds the state the others derive from).
 public enum ProjectionKind: String, CaseIterable, Sendable, Codable {
     /// Each customer's current stage, entry time of every reached stage, version, first and last seen.
     case customerStage = "customer-stage"
@@ -13,10 +18,10 @@ public enum ProjectionKind: String, CaseIterable, Sendable, Codable {
     /// The databases of one slot: a name suffix for each.
     var databaseSuffixes: [String] {
         switch self {
-        case .customerStage: ["view", "index"]
+        case .customerStage: ["index"]
         case .journeyHistory: ["view"]
-        case .advocacy: ["view", "index"]
-        case .funnel: ["view", "aggregates"]
+        case .advocacy: ["index"]
+        case .funnel: ["aggregates"]
         }
     }
 

@@ -22,9 +22,9 @@ extension JourneyEngine {
     public func stage(of customerId: String) throws(StoreError) -> String? {
         do {
             return try store.readTransaction { txn -> String? in
-                let record = try projectionRecord(.customerStage, in: txn)
+                let record = try projectionRecord(.journeyHistory, in: txn)
                 let model = try compiledModel(record.modelVersion, in: txn)
-                let view = dbs.view(.customerStage, "view", slot: record.slot)
+                let view = dbs.view(.journeyHistory, "view", slot: record.slot)
                 var id = customerId
                 let raw: UnsafeRawBufferPointer? = try id.withUTF8 { utf8 in
                     utf8.count <= 480
@@ -38,7 +38,7 @@ extension JourneyEngine {
                 r.index += n
                 let current = Int(r.svarint())
                 guard !r.failed, current < model.model.stages.count else {
-                    throw StoreError(.corrupt, "the customer-stage view of \(customerId) does not decode; rebuild it")
+                    throw StoreError(.corrupt, "the journey-history view of \(customerId) does not decode; rebuild the projections")
                 }
                 return current >= 0 ? model.model.stages[current] : nil
             }
@@ -63,18 +63,12 @@ extension JourneyEngine {
             return out
         }
         return try withViews { txn, views in
-            let key = EventStore.customerKey(customerId)
-            let (stageRecord, model) = try views(.customerStage)
-            guard let raw = try txn.get(dbs.view(.customerStage, "view", slot: stageRecord.slot), key: key) else {
+            let (record, model) = try views(.journeyHistory)
+            guard let raw = try txn.get(dbs.view(.journeyHistory, "view", slot: record.slot), key: EventStore.customerKey(customerId)) else {
                 throw Self.notFound(customerId)
             }
-            let stage = try Self.decode(StageView.self, raw, model: model).stage
-            let (advRecord, advModel) = try views(.advocacy)
-            var advocacy = AdvocacyState(actions: advModel.model.advocacy.actionIds.count, metrics: advModel.model.advocacy.metrics.count)
-            if let a = try txn.get(dbs.view(.advocacy, "view", slot: advRecord.slot), key: key) {
-                advocacy = try Self.decode(AdvocacyView.self, a, model: advModel).advocacy
-            }
-            return Self.output(stage: stage, advocacy: advocacy, customerId: customerId, model: model)
+            let j = try JourneyViews.decodeJourney(raw, model: model)
+            return Self.output(stage: j.stage, advocacy: j.advocacy, customerId: customerId, model: model)
         }
     }
 
@@ -91,7 +85,7 @@ extension JourneyEngine {
                 guard let raw = try txn.get(dbs.view(.journeyHistory, "view", slot: record.slot), key: EventStore.customerKey(customerId)) else {
                     throw Self.notFound(customerId)
                 }
-                return (try Self.decode(CustomerJourney.self, raw, model: model), model)
+                return (try JourneyViews.decodeJourney(raw, model: model), model)
             }
         }
         var out = try withViews { txn, views in
@@ -159,11 +153,11 @@ extension JourneyEngine {
             guard let index = model.model.stages.firstIndex(of: stage) else {
                 throw StoreError(.notFound, "unknown stage \(stage) (the model's stages are \(model.model.stages.joined(separator: ", ")))")
             }
-            let view = dbs.view(.customerStage, "view", slot: record.slot)
+            let view = dbs.view(.journeyHistory, "view", slot: try views(.journeyHistory).0.slot)
             return try page(index: dbs.view(.customerStage, "index", slot: record.slot), prefixes: [UInt8(index)], after: after, limit: limit, txn: txn) { key in
                 guard let raw = try txn.get(view, key: key) else { return nil }
-                let v = try Self.decode(StageView.self, raw, model: model)
-                return .init(customerId: v.customerId, stage: stage, level: nil, since: iso(v.stage.since))
+                let j = try JourneyViews.decodeJourney(raw, model: model)
+                return .init(customerId: j.customerId, stage: stage, level: nil, since: iso(j.stage.since))
             }
         }
     }
@@ -181,11 +175,12 @@ extension JourneyEngine {
                 }
                 prefixes = [UInt8(i + 1)]
             }
-            let view = dbs.view(.advocacy, "view", slot: record.slot)
+            let view = dbs.view(.journeyHistory, "view", slot: try views(.journeyHistory).0.slot)
             return try page(index: dbs.view(.advocacy, "index", slot: record.slot), prefixes: prefixes, after: after, limit: limit, txn: txn) { key in
                 guard let raw = try txn.get(view, key: key) else { return nil }
-                let v = try Self.decode(AdvocacyView.self, raw, model: model)
-                return .init(customerId: v.customerId, stage: nil, level: levels[v.advocacy.level - 1], since: iso(v.advocacy.since))
+                let j = try JourneyViews.decodeJourney(raw, model: model)
+                guard j.advocacy.level > 0 else { return nil }
+                return .init(customerId: j.customerId, stage: nil, level: levels[j.advocacy.level - 1], since: iso(j.advocacy.since))
             }
         }
     }
@@ -224,17 +219,6 @@ extension JourneyEngine {
             }
         }
         return CustomerPage(customers: out, next: more ? last.map { "\($0.0):\($0.1)" } : nil)
-    }
-
-    static func decode<S: FoldState>(_ type: S.Type, _ raw: UnsafeRawBufferPointer, model: CompiledModel) throws -> S {
-        var r = ByteReader(raw)
-        let format = r.u8()
-        let id = r.string()
-        let s = S.decode(&r, customerId: id, model: model)
-        guard format == ViewCodec.format, !r.failed else {
-            throw StoreError(.corrupt, "a stored view of customer \(id) does not decode; rebuild the projections")
-        }
-        return s
     }
 
     /// The fold of the customer's stream under the active model, leaving out events after

@@ -1,0 +1,117 @@
+import JourneyStore
+import LMDBKit
+
+/// A customer's view key (the store's customer key) with a fast hash.
+struct CustomerKey: Hashable {
+    let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    static func == (a: CustomerKey, b: CustomerKey) -> Bool {
+        a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in
+            b.bytes.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+        }
+    }
+
+    static func precedes(_ a: CustomerKey, _ b: CustomerKey) -> Bool {
+        a.bytes.withUnsafeBytes { x in
+            b.bytes.withUnsafeBytes { y in
+                let n = min(x.count, y.count)
+                let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                return c != 0 ? c < 0 : x.count < y.count
+            }
+        }
+    }
+}
+
+/// Customer keys interned to small numbers, shared by the projections a worker processes
+/// together, so each event costs one hash lookup whatever the number of projections. An
+/// open-addressing table over the key bytes: looking up needs no allocation.
+final class CustomerTable {
+    private(set) var keys: [CustomerKey] = []
+    /// Sort keys: the first 16 bytes of each key, big-endian, for fast ordering.
+    private(set) var prefixes: [(UInt64, UInt64)] = []
+    private var hashes: [UInt64] = []
+    private var slots: [Int32] = Array(repeating: -1, count: 1024)
+
+    var count: Int { keys.count }
+
+    @inline(__always)
+    static func hash(_ b: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(b.count)
+        var i = 0
+        while i + 8 <= b.count {
+            h = (h ^ b.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < b.count {
+            tail |= UInt64(b[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 29)
+    }
+
+    /// The number of the customer whose key is `bytes`, interning it when new.
+    func slot(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let h = Self.hash(bytes)
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let s = slots[i]
+            if s < 0 { break }
+            if hashes[Int(s)] == h && keys[Int(s)].bytes.elementsEqual(bytes) { return Int(s) }
+            i = (i + 1) & mask
+        }
+        let n = keys.count
+        slots[i] = Int32(n)
+        hashes.append(h)
+        let key = CustomerKey(Array(bytes))
+        keys.append(key)
+        var p: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &p) { out in
+            out.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<min(16, bytes.count)]))
+        }
+        prefixes.append((UInt64(bigEndian: p.0), UInt64(bigEndian: p.1)))
+        if keys.count * 2 > slots.count { grow() }
+        return n
+    }
+
+    private func grow() {
+        slots = Array(repeating: -1, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (n, h) in hashes.enumerated() {
+            var i = Int(truncatingIfNeeded: h) & mask
+            while slots[i] >= 0 { i = (i + 1) & mask }
+            slots[i] = Int32(n)
+        }
+    }
+
+    /// Whether customer `a`'s key sorts before `b`'s.
+    @inline(__always)
+    func precedes(_ a: Int, _ b: Int) -> Bool {
+        let x = prefixes[a], y = prefixes[b]
+        if x.0 != y.0 { return x.0 < y.0 }
+        if x.1 != y.1 { return x.1 < y.1 }
+        return CustomerKey.precedes(keys[a], keys[b])
+    }
+
+    func removeAll() {
+        keys.removeAll()
+        prefixes.removeAll()
+        hashes.removeAll()
+        slots = Array(repeating: -1, count: 1024)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,175 @@
+import JourneyStore
+import LMDBKit
+
+/// Projections advanced together by one fold per customer.
+///
+/// Each event is folded once into the customer's ``CustomerJourney``; at the end of a chunk the
+/// changed customers are written out, sorted by key, to every member's databases: the
+/// journey-history view (the state itself), the stage and level indexes (when the stage or level
+/// changed), and the funnel's counts and durations. States are cached between chunks and
+/// loaded from `stateSource` (a journey-history view at the members' checkpoint) when not cached;
+/// with no state source (a rebuild of derived projections alone) they live in memory only.
+final class FoldGroup {
+    struct Member {
+        var kind: ProjectionKind
+        var slot: Int
+        var checkpoint: UInt64
+    }
+
+    let model: CompiledModel
+    var members: [Member]
+    let dbs: JourneyDatabases
+    /// Where states not in the cache are read from.
+    let stateSource: Database?
+    let customers = CustomerTable()
+
+    private struct Entry {
+        var state: CustomerJourney
+        /// The state as of the last flush (nil: new), to see what changed.
+        var persisted: CustomerJourney?
+        var dirty: Bool
+        var customer: Int
+    }
+
+    private var local: [Int32] = []
+    private var entries: [Entry] = []
+    private var dirty: [Int] = []
+    private var funnel: [Int: FunnelAggregates] = [:]
+
+    init(model: CompiledModel, members: [Member], dbs: JourneyDatabases, stateSource: Database?) {
+        self.model = model
+        self.members = members
+        self.dbs = dbs
+        self.stateSource = stateSource
+    }
+
+    /// Forgets cached states (after a failed transaction, or when another process moved on).
+    func dropCache() {
+        local.removeAll()
+        entries.removeAll()
+        dirty.removeAll()
+        customers.removeAll()
+    }
+
+    var cachedCustomers: Int { entries.count }
+
+    /// Applies one event (in log order) to the customer's state.
+    func apply(_ e: ClassifiedEvent, record: RecordView, customer: Int, context: ChunkContext, txn: Transaction) throws {
+        if customer >= local.count { local.append(contentsOf: repeatElement(-1, count: customer - local.count + 1)) }
+        var j = Int(local[customer])
+        if j < 0 {
+            let stored = try load(customers.keys[customer].bytes, txn)
+            entries.append(Entry(
+                state: stored ?? CustomerJourney(customerId: record.customerId, model: model),
+                persisted: stored, dirty: false, customer: customer))
+            j = entries.count - 1
+            local[customer] = Int32(j)
+        }
+        if entries[j].state.isLate(e) {
+            // A late event: the history it belongs to is re-folded in business order, so the
+            // result is exactly what in-order arrival would have given.
+            var s = CustomerJourney(customerId: entries[j].state.customerId, model: model)
+            for h in try context.history(s.customerId, upTo: e.position, model: model, txn: txn) {
+                s.apply(h, model: model)
+            }
+            entries[j].state = s
+        } else {
+            entries[j].state.apply(e, model: model)
+        }
+        if !entries[j].dirty {
+            entries[j].dirty = true
+            dirty.append(j)
+        }
+    }
+
+    func load(_ key: [UInt8], _ txn: Transaction) throws -> CustomerJourney? {
+        guard let source = stateSource, let raw = try txn.get(source, key: key) else { return nil }
+        return try JourneyViews.decodeJourney(raw, model: model)
+    }
+
+    /// Writes the changed customers to the members whose checkpoint is below `upTo`.
+    func flush(_ members: [Member], txn: Transaction) throws {
+        guard !dirty.isEmpty else { return }
+        dirty.sort { customers.precedes(entries[$0].customer, entries[$1].customer) }
+        let journey = members.first { $0.kind == .journeyHistory }.map { dbs.view(.journeyHistory, "view", slot: $0.slot) }
+        let stageIndex = members.first { $0.kind == .customerStage }.map { dbs.view(.customerStage, "index", slot: $0.slot) }
+        let levelIndex = members.first { $0.kind == .advocacy }.map { dbs.view(.advocacy, "index", slot: $0.slot) }
+        var aggregates: FunnelAggregates?
+        if let f = members.first(where: { $0.kind == .funnel }) {
+            let a = FunnelAggregates(database: dbs.view(.funnel, "aggregates", slot: f.slot), stages: model.model.stages.count)
+            try a.load(txn)
+            aggregates = a
+        }
+        var w = ByteWriter(capacity: 512)
+        for j in dirty {
+            let key = customers.keys[entries[j].customer].bytes
+            let new = entries[j].state
+            let old = entries[j].persisted
+            if let journey {
+                w.bytes.removeAll(keepingCapacity: true)
+                JourneyViews.encode(new, &w)
+                try txn.put(journey, key: key, value: w.bytes)
+            }
+            if let stageIndex, old?.stage.current != new.stage.current {
+                if let o = old?.stage.current, o >= 0 { try txn.delete(stageIndex, key: [UInt8(o)] + key) }
+                if new.stage.current >= 0 { try txn.put(stageIndex, key: [UInt8(new.stage.current)] + key, value: []) }
+            }
+            if let levelIndex, old?.advocacy.level != new.advocacy.level {
+                if let o = old?.advocacy.level, o > 0 { try txn.delete(levelIndex, key: [UInt8(o)] + key) }
+                if new.advocacy.level > 0 { try txn.put(levelIndex, key: [UInt8(new.advocacy.level)] + key, value: []) }
+            }
+            try aggregates?.change(from: old?.stage, to: new.stage, key: key, txn: txn)
+            entries[j].persisted = new
+            entries[j].dirty = false
+        }
+        try aggregates?.save(txn)
+        dirty.removeAll(keepingCapacity: true)
+    }
+
+    /// Empties the members' databases (the start of a rebuild).
+    func clear(_ txn: Transaction) throws {
+        for m in members {
+            for suffix in m.kind.databaseSuffixes { try txn.drop(dbs.view(m.kind, suffix, slot: m.slot)) }
+        }
+        dropCache()
+    }
+}
+
+/// Encoding of the journey-history view value: format, customer id, state.
+enum JourneyViews {
+    static func encode(_ j: CustomerJourney, _ w: inout ByteWriter) {
+        w.u8(ViewCodec.format)
+        w.string(j.customerId)
+        j.encode(&w)
+    }
+
+    static func decodeJourney(_ raw: UnsafeRawBufferPointer, model: CompiledModel) throws -> CustomerJourney {
+        var r = ByteReader(raw)
+        let format = r.u8()
+        let id = r.string()
+        let j = CustomerJourney.decode(&r, customerId: id, model: model)
+        guard format == ViewCodec.format, !r.failed else {
+            throw StoreError(.corrupt, "the journey-history view of customer \(id) does not decode; rebuild the projections (journeyctl rebuild)")
+        }
+        return j
+    }
+}
+
+/// What a chunk needs beyond the group: how to re-read a customer's history for late events.
+final class ChunkContext {
+    let store: EventStore
+
+    init(store: EventStore) {
+        self.store = store
+    }
+
+    /// The customer's events with position ≤ `upTo`, classified by `model`, in business order.
+    func history(_ customerId: String, upTo: UInt64, model: CompiledModel, txn: Transaction) throws -> [ClassifiedEvent] {
+        var events: [ClassifiedEvent] = []
+        try store.forEachStreamRecord(customerId: customerId, upTo: upTo, in: txn) { p, r in
+            events.append(model.classify(r, position: p))
+        }
+        events.sort(by: ClassifiedEvent.businessOrder)
+        return events
+    }
+}
