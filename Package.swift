@@ -12,10 +12,17 @@ let package = Package(
         .executable(name: "journeyctl", targets: ["journeyctl"]),
         .executable(name: "journey-bench", targets: ["journey-bench"]),
         .library(name: "JourneyStore", targets: ["JourneyStore"]),
+        .library(name: "JourneyCore", targets: ["JourneyCore"]),
+        .library(name: "JourneyServer", targets: ["JourneyServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // The C library, bare: module map + shim header, linked through pkg-config.
@@ -35,10 +42,29 @@ let package = Package(
         ),
         // Journey model and rules, folds, projections and their workers, rebuild, time travel, what-if.
         .target(name: "JourneyCore", dependencies: ["JourneyStore", "LMDBKit"], swiftSettings: strict),
+        // The HTTP API over the store and the views: routes, auth, problem details, metrics, services.
+        .target(
+            name: "JourneyServer",
+            dependencies: [
+                "JourneyCore", "JourneyStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
         // The journeyctl commands, as a library so the executable stays a file.
         .target(
             name: "JourneyCLI",
-            dependencies: ["JourneyCore", "JourneyStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "JourneyServer", "JourneyCore", "JourneyStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(name: "journeyctl", dependencies: ["JourneyCLI"], swiftSettings: strict),
@@ -57,6 +83,14 @@ let package = Package(
             name: "JourneyCoreTests",
             dependencies: ["JourneyCore", "JourneyStore", "JourneyTestSupport"],
             exclude: ["Support/check_model_schema.py"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "JourneyServerTests",
+            dependencies: [
+                "JourneyServer", "JourneyCore", "JourneyStore", "JourneyTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

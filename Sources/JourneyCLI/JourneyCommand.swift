@@ -15,7 +15,7 @@ public struct JourneyCommand: AsyncParsableCommand {
         subcommands: [
             AppendCommand.self, IngestCommand.self, EventsCommand.self, VerifyCommand.self, StatsCommand.self,
             CustomerCommand.self, JourneyHistoryCommand.self, FunnelCommand.self, StageCommand.self, AdvocatesCommand.self,
-            ProjectionsCommand.self, RebuildCommand.self, SimulateCommand.self, ModelCommand.self,
+            ProjectionsCommand.self, RebuildCommand.self, SimulateCommand.self, ModelCommand.self, ServeCommand.self,
         ]
     )
 

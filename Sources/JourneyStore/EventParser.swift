@@ -84,6 +84,122 @@ public struct EventParser: Sendable {
         return events
     }
 
+    /// Parses NDJSON (one event a line; blank lines skipped, `\r\n` accepted) as one batch.
+    /// An error names the 1-based line in ``StoreError/line``.
+    public func parseNDJSON(_ bytes: UnsafeRawBufferPointer) throws(StoreError) -> [NewEvent] {
+        var events: [NewEvent] = []
+        var line = 0
+        var start = 0
+        let n = bytes.count
+        while start <= n {
+            var end = start
+            while end < n && bytes[end] != 0x0A { end += 1 }
+            line += 1
+            var hi = end
+            if hi > start && bytes[hi - 1] == 0x0D { hi -= 1 }
+            var lo = start
+            if line == 1 && hi - lo >= 3 && bytes[lo] == 0xEF && bytes[lo + 1] == 0xBB && bytes[lo + 2] == 0xBF { lo += 3 }
+            let text = UnsafeRawBufferPointer(rebasing: bytes[lo..<hi])
+            if !text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                do {
+                    events.append(try parse(text))
+                } catch {
+                    var e = error
+                    e.line = line
+                    e.index = events.count
+                    throw e
+                }
+            }
+            start = end + 1
+        }
+        return events
+    }
+
+    /// Parses a customer append body, `{"expectedVersion": …, "events": [ … ]}`. Events may
+    /// omit `customerId` (it is `customerId`); one that names another customer is refused.
+    public func parseCustomerAppend(_ bytes: UnsafeRawBufferPointer, customerId: String) throws(StoreError) -> (ExpectedVersion, [NewEvent]) {
+        var scanner = JSONScanner(bytes)
+        scanner.skipWhitespace()
+        guard scanner.current == 0x7B else {
+            throw StoreError(.invalidArgument, "expected a JSON object {\"expectedVersion\": …, \"events\": […]}, got \(scanner.kindAtCursor)", field: "body")
+        }
+        scanner.index += 1
+        var expected = ExpectedVersion.any
+        var events: [NewEvent]?
+        scanner.skipWhitespace()
+        while scanner.current != 0x7D {
+            let key: String
+            do throws(JSONSyntaxError) { key = try scanner.readString() } catch { throw Self.syntax(error) }
+            scanner.skipWhitespace()
+            do throws(JSONSyntaxError) { try scanner.expect(0x3A, "':'") } catch { throw Self.syntax(error) }
+            scanner.skipWhitespace()
+            switch key {
+            case "expectedVersion":
+                if scanner.current == 0x22 {
+                    let s: String
+                    do throws(JSONSyntaxError) { s = try scanner.readString() } catch { throw Self.syntax(error) }
+                    guard let v = ExpectedVersion(parsing: s), s != "0" else {
+                        throw StoreError(.invalidArgument, "expectedVersion: expected any, no-stream, exists or a number, got \"\(s)\"", field: "expectedVersion")
+                    }
+                    expected = v
+                } else if scanner.kindAtCursor == "a number" {
+                    let r: Range<Int>
+                    do throws(JSONSyntaxError) { r = try scanner.scanNumber() } catch { throw Self.syntax(error) }
+                    let text = String(decoding: UnsafeRawBufferPointer(rebasing: scanner.bytes[r]), as: UTF8.self)
+                    guard let v = UInt64(text) else {
+                        throw StoreError(.invalidArgument, "expectedVersion: expected a whole number ≥ 0, got \(text)", field: "expectedVersion")
+                    }
+                    expected = v == 0 ? .noStream : .exact(v)
+                } else {
+                    throw StoreError(.invalidArgument, "expectedVersion: expected any, no-stream, exists or a number, got \(scanner.kindAtCursor)", field: "expectedVersion")
+                }
+            case "events":
+                guard scanner.current == 0x5B else {
+                    throw StoreError(.invalidArgument, "events: expected an array of events, got \(scanner.kindAtCursor)", field: "events")
+                }
+                scanner.index += 1
+                var list: [NewEvent] = []
+                scanner.skipWhitespace()
+                while scanner.current != 0x5D {
+                    let start = scanner.index
+                    do throws(StoreError) {
+                        var e = try parseObject(&scanner, defaultCustomerId: customerId)
+                        if scanner.index - start > limits.maxEventBytes {
+                            throw StoreError.invalid("event", "expected at most \(limits.maxEventBytes) bytes, got \(scanner.index - start)")
+                        }
+                        if e.customerId != customerId {
+                            throw StoreError.invalid("customerId", "expected the customer of the path (\(customerId)) or none, got \(e.customerId)")
+                        }
+                        e.customerId = customerId
+                        list.append(e)
+                    } catch {
+                        var err = error
+                        err.index = list.count
+                        err.message = "events[\(list.count)]: " + err.message
+                        throw err
+                    }
+                    scanner.skipWhitespace()
+                    if scanner.current == 0x2C { scanner.index += 1; scanner.skipWhitespace(); continue }
+                    guard scanner.current == 0x5D else { throw Self.syntax(scanner.error(expected: "',' or ']'")) }
+                }
+                scanner.index += 1
+                events = list
+            default:
+                throw StoreError(.invalidArgument, "\(key): unknown field (expected expectedVersion, events)", field: key)
+            }
+            scanner.skipWhitespace()
+            if scanner.current == 0x2C { scanner.index += 1; scanner.skipWhitespace(); continue }
+            guard scanner.current == 0x7D else { throw Self.syntax(scanner.error(expected: "',' or '}'")) }
+        }
+        scanner.index += 1
+        scanner.skipWhitespace()
+        guard scanner.isAtEnd else { throw Self.syntax(scanner.error(expected: "end of input")) }
+        guard let events, !events.isEmpty else {
+            throw StoreError(.invalidArgument, "events: expected at least one event", field: "events")
+        }
+        return (expected, events)
+    }
+
     static func syntax(_ e: JSONSyntaxError) -> StoreError {
         StoreError(.invalidEvent, "malformed JSON at byte \(e.offset): \(e.message)")
     }
@@ -132,7 +248,7 @@ public struct EventParser: Sendable {
         return nil
     }
 
-    private func parseObject(_ scanner: inout JSONScanner) throws(StoreError) -> NewEvent {
+    private func parseObject(_ scanner: inout JSONScanner, defaultCustomerId: String? = nil) throws(StoreError) -> NewEvent {
         guard scanner.current == 0x7B else {
             throw .invalid("event", "expected a JSON object, got \(scanner.kindAtCursor)")
         }
@@ -212,7 +328,7 @@ public struct EventParser: Sendable {
         } catch {
             throw StoreError.wrap(error)
         }
-        guard let customerId else { throw .invalid("customerId", "required field is missing") }
+        guard let customerId = customerId ?? defaultCustomerId else { throw .invalid("customerId", "required field is missing") }
         guard let type else { throw .invalid("type", "required field is missing") }
         let event = NewEvent(
             id: id, customerId: customerId, type: type, occurredAt: occurredAt,

@@ -20,6 +20,35 @@ public enum JSONOutput {
     }
 }
 
+extension AppendResult {
+    /// The JSON ``JSONOutput`` gives, written directly (fast for large appends): keys sorted.
+    public var jsonBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + events.count * 110)
+        out.append(contentsOf: #"{"duplicates":"#.utf8)
+        EventJSON.appendInteger(UInt64(duplicates), to: &out)
+        out.append(contentsOf: #","events":["#.utf8)
+        for (i, e) in events.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            out.append(contentsOf: #"{"customerId":"#.utf8)
+            EventJSON.appendString(e.customerId, to: &out)
+            out.append(contentsOf: e.duplicate ? #","duplicate":true,"id":"#.utf8 : #","duplicate":false,"id":"#.utf8)
+            EventJSON.appendString(e.id, to: &out)
+            out.append(contentsOf: #","position":"#.utf8)
+            EventJSON.appendInteger(e.position, to: &out)
+            out.append(contentsOf: #","version":"#.utf8)
+            EventJSON.appendInteger(e.version, to: &out)
+            out.append(0x7D)
+        }
+        out.append(contentsOf: #"],"headPosition":"#.utf8)
+        EventJSON.appendInteger(headPosition, to: &out)
+        out.append(contentsOf: #","written":"#.utf8)
+        EventJSON.appendInteger(UInt64(written), to: &out)
+        out.append(0x7D)
+        return out
+    }
+}
+
 extension AppendResult: Encodable {
     private enum CodingKeys: String, CodingKey { case events, headPosition, written, duplicates }
     public func encode(to encoder: any Encoder) throws {

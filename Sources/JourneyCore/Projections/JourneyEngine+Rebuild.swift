@@ -99,6 +99,9 @@ extension JourneyEngine {
         var switched = false
         var attempt = 0
         while !switched {
+            if rebuildsCancelled.load(ordering: .relaxed) {
+                throw StoreError(.closed, "the rebuild was interrupted by shutdown; run it again to resume")
+            }
             attempt = 0
             let (head, checkpoints) = try store.environment.write { txn -> (UInt64, [UInt64]) in
                 attempt += 1

@@ -24,6 +24,17 @@ public final class JourneyEngine: @unchecked Sendable {
     private let models = Mutex<[String: CompiledModel]>([:])
     let stats = Mutex<[ProjectionKind: WorkerStats]>([:])
     let rebuilding = Mutex<Set<ProjectionKind>>([])
+    /// Set by ``cancelRebuilds()``: running rebuilds stop after their current chunk.
+    let rebuildsCancelled = Atomic<Bool>(false)
+
+    /// The projections this process is rebuilding right now.
+    public var rebuildingKinds: Set<ProjectionKind> { rebuilding.withLock { $0 } }
+
+    /// Asks running rebuilds to stop after their current chunk (they resume when run again),
+    /// e.g. before the process shuts down.
+    public func cancelRebuilds() {
+        rebuildsCancelled.store(true, ordering: .relaxed)
+    }
     /// Position up to which every live projection has applied the log (for waiters).
     public let applied: CommitNotifierSource
 

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import JourneyServer
+import Logging
+
+/// `journeyctl serve`: the HTTP API and the projection workers over the store.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the HTTP API and the projection workers (until SIGTERM or SIGINT).",
+        discussion: """
+            Settings come from flags, then JOURNEY_… environment variables, then --config FILE \
+            (JSON; see deploy/journey.example.json), then defaults: 127.0.0.1:8080, data in ./data. \
+            With no token the server only listens on loopback unless --insecure-public is given. \
+            Tokens: --token name:scope:secret (scope read, write or admin), repeatable, or \
+            JOURNEY_TOKENS=name:scope:secret,… .
+            """)
+
+    @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
+    @Option(help: "Port (default 8080; 0 picks a free one).") var port: Int?
+    @Option(name: .customLong("data"), help: ArgumentHelp("The data folder (default ./data).", valueName: "dir")) var data: String?
+    @Option(help: "A JSON configuration file.") var config: String?
+    @Option(name: .customLong("token"), help: ArgumentHelp("A bearer token, name:scope:secret (repeatable).", valueName: "token"))
+    var tokens: [String] = []
+    @Flag(help: "Listen on a non-loopback address without any token.") var insecurePublic = false
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).") var logLevel: String?
+    @Option(help: "Largest request body in bytes (default 8 MiB).") var maxBodyBytes: Int?
+
+    /// Defaults, then the file, then the environment, then flags.
+    func configuration() -> Result<ServerConfiguration, ConfigurationError> {
+        var c = ServerConfiguration()
+        do throws(ConfigurationError) {
+            if let config { try c.apply(file: config) }
+            try c.apply(environment: ProcessInfo.processInfo.environment)
+            if let host { c.host = host }
+            if let port { c.port = port }
+            if let data { c.dataDirectory = data }
+            if !tokens.isEmpty {
+                var parsed: [APIToken] = []
+                for t in tokens { parsed.append(try APIToken(parsing: t)) }
+                c.tokens = parsed
+            }
+            if insecurePublic { c.insecurePublic = true }
+            if let logLevel { c.logLevel = logLevel }
+            if let maxBodyBytes { c.maxBodyBytes = maxBodyBytes }
+            try c.validate()
+            return .success(c)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    func run() async throws {
+        let c: ServerConfiguration
+        switch configuration() {
+        case .success(let value): c = value
+        case .failure(let e): throw CLIError(e.message, exitCode: 2)
+        }
+        let level = Logger.Level(rawValue: c.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "journey-store")
+        logger.logLevel = level
+        let server: JourneyServer
+        do {
+            server = try JourneyServer(configuration: c, logger: logger)
+        } catch {
+            throw CLIError("cannot start: \(error)")
+        }
+        do {
+            try await server.run()
+        } catch {
+            throw CLIError("the server stopped: \(error)")
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import JourneyCore
+import JourneyStore
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// `journeyctl serve`: the HTTP API and the projection worker over one store, as one process.
+///
+/// ``run()`` opens nothing itself: create the server (which opens the store), run it, and it
+/// closes the store when it has stopped. SIGTERM/SIGINT (or ``shutdown()``) stop accepting
+/// connections, let requests in flight finish, let the worker commit, then close LMDB.
+public final class JourneyServer: Sendable {
+    public let state: ServerState
+    private let listening = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
+    private let group = Mutex<ServiceGroup?>(nil)
+
+    /// Validates the configuration and opens the store.
+    public init(configuration: ServerConfiguration, logger: Logger) throws {
+        try configuration.validate()
+        var storeConfiguration = StoreConfiguration(directory: configuration.dataDirectory)
+        storeConfiguration.limits.maxEventBytes = configuration.maxEventBytes
+        let store = try EventStore(storeConfiguration)
+        do {
+            let engine = try JourneyEngine(store: store)
+            engine.liveChunkEvents = configuration.projectionChunkEvents
+            state = ServerState(store: store, engine: engine, configuration: configuration, logger: logger)
+        } catch {
+            store.close()
+            throw error
+        }
+    }
+
+    /// The router with every route and middleware.
+    public static func router(state: ServerState) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestLogMiddleware(logger: state.logger, metrics: state.metrics))
+        router.add(middleware: ProblemMiddleware(logger: state.logger))
+        router.add(middleware: TimeoutMiddleware(limit: .milliseconds(Int(state.configuration.requestTimeoutSeconds * 1000))))
+        router.add(middleware: AuthMiddleware(tokens: state.configuration.tokens))
+        EventRoutes.add(to: router, state: state)
+        CustomerRoutes.add(to: router, state: state)
+        ViewRoutes.add(to: router, state: state)
+        ProjectionRoutes.add(to: router, state: state)
+        OperationsRoutes.add(to: router, state: state)
+        return router
+    }
+
+    /// The application: HTTP server plus the projection worker, as one service.
+    public func application() -> some ApplicationProtocol {
+        let c = state.configuration
+        let worker = ProjectionWorker(
+            engine: state.engine, store: state.store, pollInterval: .milliseconds(c.pollIntervalMilliseconds), logger: state.logger)
+        return Application(
+            router: Self.router(state: state),
+            server: .http1(configuration: .init(
+                idleTimeout: .milliseconds(Int64(c.idleTimeoutSeconds * 1000)),
+                httpDecoderConfiguration: .init(maxHeaderFieldSize: c.maxHeaderBytes, maxHeaderListSize: c.maxHeaderBytes, maxHeaderFieldCount: 200))),
+            configuration: .init(
+                address: .hostname(c.host, port: c.port), serverName: "journey-store",
+                availableConnectionsDelegate: .maximum(c.maxConnections, logger: state.logger)),
+            services: [worker],
+            onServerRunning: { [weak self] channel in
+                let port = channel.localAddress?.port ?? 0
+                self?.state.logger.notice("listening on http://\(c.host):\(port) (data \(c.dataDirectory))")
+                self?.listened(port)
+            },
+            logger: state.logger)
+    }
+
+    private func listened(_ port: Int) {
+        let waiters = listening.withLock { l -> [CheckedContinuation<Int, Never>] in
+            l.port = port
+            defer { l.waiters.removeAll() }
+            return l.waiters
+        }
+        for w in waiters { w.resume(returning: port) }
+    }
+
+    /// The port the server listens on, once it does.
+    public func port() async -> Int {
+        await withCheckedContinuation { c in
+            let ready = listening.withLock { l -> Int? in
+                if let p = l.port { return p }
+                l.waiters.append(c)
+                return nil
+            }
+            if let ready { c.resume(returning: ready) }
+        }
+    }
+
+    /// Runs until SIGTERM/SIGINT or ``shutdown()``, then stops gracefully and closes the store.
+    public func run(signals: [UnixSignal] = [.sigterm, .sigint]) async throws {
+        let app = application()
+        let serviceGroup = ServiceGroup(configuration: .init(
+            services: [.init(service: app)], gracefulShutdownSignals: signals, logger: state.logger))
+        group.withLock { $0 = serviceGroup }
+        defer { group.withLock { $0 = nil } }
+        do {
+            try await serviceGroup.run()
+        } catch {
+            await stopBackground()
+            state.store.close()
+            throw error
+        }
+        await stopBackground()
+        state.store.close()
+        state.logger.notice("stopped; the store is closed")
+    }
+
+    /// Stops gracefully: no new connections, requests in flight finish, the worker commits.
+    public func shutdown() async {
+        let g = group.withLock { $0 }
+        await g?.triggerGracefulShutdown()
+    }
+
+    private func stopBackground() async {
+        state.engine.cancelRebuilds()
+        await state.background.waitForAll()
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JourneyStore
+import ServiceLifecycle
+
+/// `/v1/events`: append (JSON object, array, NDJSON), read the log, live tail (SSE).
+enum EventRoutes {
+    static func add(to router: Router<BasicRequestContext>, state: ServerState) {
+        router.post("/v1/events") { request, _ -> Response in
+            let body = try await state.body(of: request)
+            let type = mediaType(request)
+            let events: [NewEvent] = try body.withUnsafeReadableBytes { raw throws(StoreError) in
+                switch type {
+                case nil, "application/json": return try state.parser.parseBatch(raw)
+                case "application/x-ndjson", "application/ndjson", "application/jsonl": return try state.parser.parseNDJSON(raw)
+                default: throw StoreError(.invalidArgument, "")
+                }
+            }.mapUnsupported(type)
+            guard !events.isEmpty else { throw APIError.badRequest("the body holds no events", type: "invalid_event") }
+            let result = try await state.store.append(events)
+            return JSONResponse.raw(result.jsonBytes)
+        }
+
+        router.get("/v1/events") { request, _ -> Response in
+            let from = try integer(request, "from", min: 1) ?? 1
+            let limit = Int(try integer(request, "limit", min: 1, max: 10_000) ?? 100)
+            let events = try state.store.readLog(from: from, limit: limit)
+            let head = try state.store.headPosition()
+            let next = events.last.map { $0.position + 1 }.flatMap { $0 <= head ? $0 : nil }
+            return eventPage(events, next: events.count == limit ? next : nil)
+        }
+
+        router.get("/v1/events/stream") { request, _ -> Response in
+            var from = try integer(request, "from", min: 1) ?? 1
+            if let last = request.headers[HTTPField.Name("Last-Event-ID")!] {
+                guard let p = UInt64(last.trimmingCharacters(in: .whitespaces)) else {
+                    throw APIError.badRequest("Last-Event-ID: expected a position, got \(last)")
+                }
+                from = p + 1
+            }
+            let start = from
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
+                body: ResponseBody { writer in
+                    try await stream(from: start, state: state, writer: &writer)
+                })
+        }
+    }
+
+    /// Sends events from `from` on, then new ones as they are committed (woken by this process's
+    /// commits, polling for other processes'), with a comment every 15 s; ends on shutdown or
+    /// when the client goes away.
+    static func stream(from: UInt64, state: ServerState, writer: inout any ResponseBodyWriter) async throws {
+        var next = from
+        var lastSent = ContinuousClock.now
+        try await writer.write(ByteBuffer(string: ": journey store event stream\n\n"))
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let events = try state.store.readLog(from: next, limit: 500)
+            if !events.isEmpty {
+                var out: [UInt8] = []
+                out.reserveCapacity(events.count * 360)
+                for e in events {
+                    out.append(contentsOf: "id: ".utf8)
+                    EventJSON.appendInteger(e.position, to: &out)
+                    out.append(contentsOf: "\nevent: event\ndata: ".utf8)
+                    e.withView { EventJSON.append($0, position: e.position, to: &out) }
+                    out.append(contentsOf: "\n\n".utf8)
+                }
+                try await writer.write(ByteBuffer(bytes: out))
+                next = events.last!.position + 1
+                lastSent = ContinuousClock.now
+                continue
+            }
+            if ContinuousClock.now - lastSent > .seconds(15) {
+                try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                lastSent = ContinuousClock.now
+            }
+            let wait = Duration.milliseconds(state.configuration.pollIntervalMilliseconds)
+            let seen = next - 1
+            _ = try? await cancelWhenGracefulShutdown {
+                await state.store.commits.waitForCommit(after: seen, timeout: wait)
+            }
+        }
+        try await writer.finish(nil)
+    }
+}
+
+extension Result where Failure == StoreError {
+    /// An empty `invalid_argument` marks an unsupported media type (decided inside the parse).
+    func mapUnsupported(_ type: String?) throws -> Success {
+        switch self {
+        case .success(let v): return v
+        case .failure(let e) where e.code == .invalidArgument && e.message.isEmpty:
+            throw APIError.unsupportedMediaType(type, expected: ["application/json", "application/x-ndjson"])
+        case .failure(let e): throw e
+        }
+    }
+}
+
+extension ByteBuffer {
+    /// Runs `body` with the readable bytes, as a `Result` (typed errors do not cross `withUnsafeReadableBytes`).
+    func withUnsafeReadableBytes<T>(_ body: (UnsafeRawBufferPointer) throws(StoreError) -> T) -> Result<T, StoreError> {
+        withUnsafeReadableBytes { raw in Result { () throws(StoreError) in try body(raw) } }
+    }
+}

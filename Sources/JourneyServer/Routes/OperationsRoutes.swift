@@ -1,0 +1,48 @@
+import Hummingbird
+import JourneyStore
+
+/// Health, readiness, metrics, the OpenAPI document, statistics, verify.
+enum OperationsRoutes {
+    struct Readiness: Encodable {
+        var ready: Bool
+        var lag: UInt64
+        var threshold: UInt64
+        var detail: String
+    }
+
+    static func add(to router: Router<BasicRequestContext>, state: ServerState) {
+        router.get("/healthz") { _, _ -> Response in
+            JSONResponse.raw(Array(#"{"status":"ok"}"#.utf8))
+        }
+
+        router.get("/readyz") { _, _ -> Response in
+            let threshold = state.configuration.readyLagThreshold
+            do {
+                let lag = try state.engine.status().map(\.lag).max() ?? 0
+                let ready = lag <= threshold
+                return JSONResponse.make(
+                    Readiness(ready: ready, lag: lag, threshold: threshold,
+                              detail: ready ? "store open; projections within the lag threshold" : "projections are \(lag) events behind"),
+                    status: ready ? .ok : .serviceUnavailable)
+            } catch {
+                return JSONResponse.make(Readiness(ready: false, lag: 0, threshold: threshold, detail: "store unavailable: \(error)"), status: .serviceUnavailable)
+            }
+        }
+
+        router.get("/metrics") { _, _ -> Response in
+            JSONResponse.raw(state.metrics.render(store: state.store, engine: state.engine), contentType: "text/plain; version=0.0.4")
+        }
+
+        router.get("/openapi.yaml") { _, _ -> Response in
+            JSONResponse.raw(Array(OpenAPISpec.yaml.utf8), contentType: "application/yaml")
+        }
+
+        router.get("/v1/stats") { _, _ -> Response in
+            JSONResponse.make(try state.store.statistics())
+        }
+
+        router.post("/v1/verify") { _, _ -> Response in
+            JSONResponse.make(try await BlockingWork.run { try state.store.verify() })
+        }
+    }
+}

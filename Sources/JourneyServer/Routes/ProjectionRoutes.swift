@@ -1,0 +1,94 @@
+import Foundation
+import Hummingbird
+import JourneyCore
+import JourneyStore
+
+/// Projections, rebuilds, what-if, the journey model.
+enum ProjectionRoutes {
+    struct Accepted: Encodable {
+        var accepted: Bool
+        var projections: [String]
+        var modelVersion: String?
+        var detail: String
+    }
+
+    static func add(to router: Router<BasicRequestContext>, state: ServerState) {
+        router.get("/v1/projections") { _, _ -> Response in
+            JSONResponse.make(try state.engine.status())
+        }
+
+        router.post("/v1/projections/:name/rebuild") { _, context -> Response in
+            let name = try pathParameter(context, "name")
+            let kinds: [ProjectionKind]
+            if name == "all" {
+                kinds = ProjectionKind.allCases
+            } else if let kind = ProjectionKind(rawValue: name) {
+                kinds = kind == .journeyHistory ? ProjectionKind.allCases : [kind]
+            } else {
+                throw APIError.notFound("unknown projection \(name) (expected all, \(ProjectionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            try refuseIfRebuilding(kinds, state: state)
+            startRebuild(kinds, model: nil, state: state)
+            return JSONResponse.make(
+                Accepted(accepted: true, projections: kinds.map(\.rawValue), modelVersion: nil,
+                         detail: "rebuilding into a new generation; follow it with GET /v1/projections"),
+                status: .accepted)
+        }
+
+        router.post("/v1/simulations") { request, _ -> Response in
+            let model = try await readModel(request, state: state)
+            let report = try await BlockingWork.run { try state.engine.simulate(model) }
+            return JSONResponse.make(report)
+        }
+
+        router.get("/v1/model") { _, _ -> Response in
+            JSONResponse.raw(Array(try state.engine.activeModel().document.utf8))
+        }
+
+        router.put("/v1/model") { request, _ -> Response in
+            let model = try await readModel(request, state: state)
+            let active = try state.engine.activeModel()
+            if active.version == model.version {
+                guard active.document == model.document else {
+                    throw APIError(.conflict, "conflict", "model version \(model.version) is active with different content; give the new document a new version")
+                }
+                return JSONResponse.make(Accepted(accepted: true, projections: [], modelVersion: model.version, detail: "this model is already active"))
+            }
+            try refuseIfRebuilding(ProjectionKind.allCases, state: state)
+            startRebuild(ProjectionKind.allCases, model: model, state: state)
+            return JSONResponse.make(
+                Accepted(accepted: true, projections: ProjectionKind.allCases.map(\.rawValue), modelVersion: model.version,
+                         detail: "valid; rebuilding every projection under it, active when they switch (GET /v1/projections)"),
+                status: .accepted)
+        }
+    }
+
+    static func readModel(_ request: Request, state: ServerState) async throws -> JourneyModel {
+        try requireJSON(request)
+        let body = try await state.body(of: request)
+        return try JourneyModel.parse(String(buffer: body))
+    }
+
+    static func refuseIfRebuilding(_ kinds: [ProjectionKind], state: ServerState) throws {
+        let busy = state.engine.rebuildingKinds.intersection(kinds)
+        if !busy.isEmpty {
+            throw APIError(.conflict, "conflict", "a rebuild of \(busy.map(\.rawValue).sorted().joined(separator: ", ")) is already running")
+        }
+        if let running = try state.engine.status().first(where: { kinds.map(\.rawValue).contains($0.name) && $0.rebuild != nil }) {
+            throw APIError(.conflict, "conflict", "projection \(running.name) is being rebuilt (by another process)")
+        }
+    }
+
+    static func startRebuild(_ kinds: [ProjectionKind], model: JourneyModel?, state: ServerState) {
+        state.background.start {
+            do {
+                _ = try await BlockingWork.run {
+                    if let model { try state.engine.activate(model) } else { try state.engine.rebuild(kinds) }
+                }
+                state.logger.info("rebuild of \(kinds.map(\.rawValue).joined(separator: ", ")) finished\(model.map { " under model \($0.version)" } ?? "")")
+            } catch {
+                state.logger.error("rebuild of \(kinds.map(\.rawValue).joined(separator: ", ")) stopped: \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Hummingbird
+import JourneyStore
+
+/// Reading requests: bodies within the limit, content types, query parameters with clear errors.
+extension ServerState {
+    /// The body, at most `maxBodyBytes` (413 `payload_too_large` beyond).
+    func body(of request: Request) async throws -> ByteBuffer {
+        let limit = configuration.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw APIError.tooLarge(limit) }
+        var r = request
+        do {
+            return try await r.collectBody(upTo: limit)
+        } catch let e as HTTPError where e.status == .contentTooLarge {
+            throw APIError.tooLarge(limit)
+        }
+    }
+}
+
+/// The request's media type without parameters, lower-cased (nil when absent).
+func mediaType(_ request: Request) -> String? {
+    guard let value = request.headers[.contentType] else { return nil }
+    return value.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+}
+
+/// Refuses a body whose content type is not JSON (a missing type is taken as JSON).
+func requireJSON(_ request: Request) throws {
+    if let type = mediaType(request), type != "application/json" {
+        throw APIError.unsupportedMediaType(type, expected: ["application/json"])
+    }
+}
+
+/// A whole-number query parameter within bounds, or nil when absent.
+func integer(_ request: Request, _ name: String, min: UInt64 = 0, max: UInt64 = .max) throws -> UInt64? {
+    guard let text = request.uri.queryParameters.get(name) else { return nil }
+    guard let v = UInt64(text), v >= min, v <= max else {
+        throw APIError.badRequest("\(name): expected a whole number \(min)…\(max == .max ? "" : String(max)), got \(text)")
+    }
+    return v
+}
+
+/// A boolean query parameter (`true`/`false`/`1`/`0`), or nil when absent.
+func boolean(_ request: Request, _ name: String) throws -> Bool? {
+    guard let text = request.uri.queryParameters.get(name) else { return nil }
+    switch text.lowercased() {
+    case "true", "1", "yes", "": return true
+    case "false", "0", "no": return false
+    default: throw APIError.badRequest("\(name): expected true or false, got \(text)")
+    }
+}
+
+/// An RFC 3339 time query parameter, or nil when absent.
+func time(_ request: Request, _ name: String) throws -> Timestamp? {
+    guard let text = request.uri.queryParameters.get(name) else { return nil }
+    switch Timestamp.parse(text) {
+    case .success(let t): return t
+    case .failure(let e): throw APIError.badRequest("\(name): \(e.reason), got \"\(text)\"")
+    }
+}
+
+/// The path parameter `name` (percent-decoded by the router).
+func pathParameter(_ context: some RequestContext, _ name: String) throws -> String {
+    guard let v = context.parameters.get(name), !v.isEmpty else { throw APIError.badRequest("missing path parameter \(name)") }
+    return v
+}
+
+/// `{"events":[…],"next":…}` with events in their public JSON shape.
+func eventPage(_ events: [StoredEvent], next: UInt64?) -> Response {
+    var out: [UInt8] = Array(#"{"events":["#.utf8)
+    out.reserveCapacity(events.count * 320 + 32)
+    for (i, e) in events.enumerated() {
+        if i > 0 { out.append(0x2C) }
+        e.withView { EventJSON.append($0, position: e.position, to: &out) }
+    }
+    out.append(contentsOf: #"],"next":"#.utf8)
+    if let next { EventJSON.appendInteger(next, to: &out) } else { out.append(contentsOf: "null".utf8) }
+    out.append(0x7D)
+    return JSONResponse.raw(out)
+}

@@ -1,0 +1,99 @@
+import Foundation
+
+extension ServerConfiguration {
+    /// The settings a configuration file may hold (JSON), all optional.
+    struct File: Decodable {
+        var host: String?
+        var port: Int?
+        var dataDirectory: String?
+        var tokens: [APIToken]?
+        var insecurePublic: Bool?
+        var maxBodyBytes: Int?
+        var maxEventBytes: Int?
+        var maxHeaderBytes: Int?
+        var requestTimeoutSeconds: Double?
+        var idleTimeoutSeconds: Double?
+        var maxConnections: Int?
+        var readyLagThreshold: UInt64?
+        var pollIntervalMilliseconds: Int?
+        var projectionChunkEvents: Int?
+        var logLevel: String?
+    }
+
+    /// Applies a JSON configuration file (unknown keys are refused).
+    public mutating func apply(file path: String) throws(ConfigurationError) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError("cannot read the configuration file \(path)")
+        }
+        let known: Set<String> = ["host", "port", "dataDirectory", "tokens", "insecurePublic", "maxBodyBytes", "maxEventBytes",
+                                  "maxHeaderBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "maxConnections",
+                                  "readyLagThreshold", "pollIntervalMilliseconds", "projectionChunkEvents", "logLevel"]
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            for key in object.keys.sorted() where !known.contains(key) && !key.hasPrefix("$") && key != "description" {
+                throw ConfigurationError("\(path): unknown setting \(key)")
+            }
+        }
+        let f: File
+        do {
+            f = try JSONDecoder().decode(File.self, from: data)
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw ConfigurationError("\(path): \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)")
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw ConfigurationError("\(path): \((context.codingPath + [key]).map(\.stringValue).joined(separator: ".")) is missing")
+        } catch {
+            throw ConfigurationError("\(path): not valid JSON (\(error.localizedDescription))")
+        }
+        if let v = f.host { host = v }
+        if let v = f.port { port = v }
+        if let v = f.dataDirectory { dataDirectory = v }
+        if let v = f.tokens { tokens = v }
+        if let v = f.insecurePublic { insecurePublic = v }
+        if let v = f.maxBodyBytes { maxBodyBytes = v }
+        if let v = f.maxEventBytes { maxEventBytes = v }
+        if let v = f.maxHeaderBytes { maxHeaderBytes = v }
+        if let v = f.requestTimeoutSeconds { requestTimeoutSeconds = v }
+        if let v = f.idleTimeoutSeconds { idleTimeoutSeconds = v }
+        if let v = f.maxConnections { maxConnections = v }
+        if let v = f.readyLagThreshold { readyLagThreshold = v }
+        if let v = f.pollIntervalMilliseconds { pollIntervalMilliseconds = v }
+        if let v = f.projectionChunkEvents { projectionChunkEvents = v }
+        if let v = f.logLevel { logLevel = v }
+    }
+
+    /// Applies `JOURNEY_…` environment variables: `JOURNEY_HOST`, `JOURNEY_PORT`, `JOURNEY_DATA`,
+    /// `JOURNEY_TOKENS` (comma-separated `name:scope:secret`), `JOURNEY_INSECURE_PUBLIC`,
+    /// `JOURNEY_MAX_BODY_BYTES`, `JOURNEY_MAX_EVENT_BYTES`, `JOURNEY_MAX_HEADER_BYTES`,
+    /// `JOURNEY_REQUEST_TIMEOUT`, `JOURNEY_IDLE_TIMEOUT`, `JOURNEY_MAX_CONNECTIONS`,
+    /// `JOURNEY_READY_LAG`, `JOURNEY_POLL_MS`, `JOURNEY_PROJECTION_CHUNK_EVENTS`, `JOURNEY_LOG_LEVEL`.
+    public mutating func apply(environment env: [String: String]) throws(ConfigurationError) {
+        func int(_ key: String) throws(ConfigurationError) -> Int? {
+            guard let v = env[key] else { return nil }
+            guard let n = Int(v) else { throw ConfigurationError("\(key) must be a whole number, got \(v)") }
+            return n
+        }
+        func double(_ key: String) throws(ConfigurationError) -> Double? {
+            guard let v = env[key] else { return nil }
+            guard let n = Double(v) else { throw ConfigurationError("\(key) must be a number, got \(v)") }
+            return n
+        }
+        if let v = env["JOURNEY_HOST"] { host = v }
+        if let v = try int("JOURNEY_PORT") { port = v }
+        if let v = env["JOURNEY_DATA"] { dataDirectory = v }
+        if let v = env["JOURNEY_TOKENS"], !v.isEmpty {
+            var parsed: [APIToken] = []
+            for entry in v.split(separator: ",") { parsed.append(try APIToken(parsing: String(entry))) }
+            tokens = parsed
+        }
+        if let v = env["JOURNEY_INSECURE_PUBLIC"] { insecurePublic = ["1", "true", "yes"].contains(v.lowercased()) }
+        if let v = try int("JOURNEY_MAX_BODY_BYTES") { maxBodyBytes = v }
+        if let v = try int("JOURNEY_MAX_EVENT_BYTES") { maxEventBytes = v }
+        if let v = try int("JOURNEY_MAX_HEADER_BYTES") { maxHeaderBytes = v }
+        if let v = try double("JOURNEY_REQUEST_TIMEOUT") { requestTimeoutSeconds = v }
+        if let v = try double("JOURNEY_IDLE_TIMEOUT") { idleTimeoutSeconds = v }
+        if let v = try int("JOURNEY_MAX_CONNECTIONS") { maxConnections = v }
+        if let v = try int("JOURNEY_READY_LAG") { readyLagThreshold = UInt64(max(0, v)) }
+        if let v = try int("JOURNEY_POLL_MS") { pollIntervalMilliseconds = v }
+        if let v = try int("JOURNEY_PROJECTION_CHUNK_EVENTS") { projectionChunkEvents = v }
+        if let v = env["JOURNEY_LOG_LEVEL"] { logLevel = v }
+    }
+}

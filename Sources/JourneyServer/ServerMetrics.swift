@@ -1,0 +1,100 @@
+import Foundation
+import JourneyCore
+import JourneyStore
+import Prometheus
+import Synchronization
+
+/// The server's Prometheus metrics: HTTP requests by route and status, latency, and the store's
+/// and projections' figures read at scrape time.
+public final class ServerMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    private let requestCounters = Mutex<[String: Counter]>([:])
+    private let latency = Mutex<[String: DurationHistogram]>([:])
+    private let last = Mutex<[String: Int]>([:])
+    static let buckets: [Duration] = [
+        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .seconds(2), .seconds(5), .seconds(10),
+    ]
+
+    public init() {}
+
+    /// Records one request.
+    func record(method: String, route: String, status: Int, duration: Duration) {
+        let key = "\(method) \(route) \(status)"
+        let counter = requestCounters.withLock { c in
+            if let existing = c[key] { return existing }
+            let made = registry.makeCounter(
+                name: "journey_http_requests_total",
+                labels: [("method", method), ("route", route), ("status", String(status))],
+                help: "HTTP requests by method, route and status")
+            c[key] = made
+            return made
+        }
+        counter.increment()
+        let hkey = "\(method) \(route)"
+        let histogram = latency.withLock { h in
+            if let existing = h[hkey] { return existing }
+            let made = registry.makeDurationHistogram(
+                name: "journey_http_request_duration_seconds", labels: [("method", method), ("route", route)],
+                buckets: Self.buckets, help: "HTTP request latency by method and route")
+            h[hkey] = made
+            return made
+        }
+        histogram.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    /// Brings the store and projection figures up to date, then renders everything.
+    func render(store: EventStore, engine: JourneyEngine) -> [UInt8] {
+        let w = store.writerMetrics
+        increase("journey_commits_total", to: w.commits, help: "Write transactions committed by this process's append writer")
+        increase("journey_appends_total", to: w.requests, help: "Append requests completed by this process's append writer")
+        increase("journey_events_appended_total", to: w.events, help: "Events written by this process's append writer")
+        gauge("journey_events_per_commit", Double(w.eventsPerCommit), help: "Average events per commit so far")
+        gauge("journey_append_transaction_seconds_total", w.transactionSeconds, help: "Time spent in append transactions (commit and fsync included)")
+        if let statuses = try? engine.status() {
+            for s in statuses {
+                gauge("journey_projection_lag_events", Double(s.lag), labels: [("projection", s.name)], help: "Events not yet applied to a projection")
+                gauge("journey_projection_checkpoint", Double(s.checkpoint), labels: [("projection", s.name)], help: "Last position applied to a projection")
+                gauge("journey_projection_rebuilding", s.rebuild == nil ? 0 : 1, labels: [("projection", s.name)], help: "1 while a rebuild runs")
+                if let r = s.rebuild {
+                    gauge("journey_projection_rebuild_progress", r.fraction, labels: [("projection", s.name)], help: "Fraction of the log a rebuild has applied")
+                }
+            }
+            gauge("journey_head_position", Double(statuses.first?.head ?? 0), help: "The log's head position")
+        }
+        var out: [UInt8] = []
+        registry.emit(into: &out)
+        return out
+    }
+
+    private let gauges = Mutex<[String: Gauge]>([:])
+
+    private func gauge(_ name: String, _ value: Double, labels: [(String, String)] = [], help: String) {
+        let key = name + labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
+        let g = gauges.withLock { g in
+            if let existing = g[key] { return existing }
+            let made = labels.isEmpty ? registry.makeGauge(name: name, help: help) : registry.makeGauge(name: name, labels: labels, help: help)
+            g[key] = made
+            return made
+        }
+        g.set(value)
+    }
+
+    private let counters = Mutex<[String: Counter]>([:])
+
+    private func increase(_ name: String, to total: Int, help: String) {
+        let c = counters.withLock { c in
+            if let existing = c[name] { return existing }
+            let made = registry.makeCounter(name: name, help: help)
+            c[name] = made
+            return made
+        }
+        let delta = last.withLock { l -> Int in
+            let d = total - (l[name] ?? 0)
+            l[name] = total
+            return d
+        }
+        if delta > 0 { c.increment(by: Int64(delta)) }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import JourneyCore
+import JourneyStore
+import Logging
+
+/// What every route shares: the store, the journey engine, the configuration, metrics.
+public struct ServerState: Sendable {
+    public let store: EventStore
+    public let engine: JourneyEngine
+    public let configuration: ServerConfiguration
+    public let metrics: ServerMetrics
+    public let logger: Logger
+    let parser: EventParser
+    let background: BackgroundTasks
+
+    public init(store: EventStore, engine: JourneyEngine, configuration: ServerConfiguration, logger: Logger) {
+        self.store = store
+        self.engine = engine
+        self.configuration = configuration
+        self.metrics = ServerMetrics()
+        self.logger = logger
+        var limits = store.configuration.limits
+        limits.maxEventBytes = configuration.maxEventBytes
+        self.parser = EventParser(limits: limits)
+        self.background = BackgroundTasks()
+    }
+}
+
+/// Long operations started by requests (rebuilds, model activations) that outlive them; the
+/// server waits for them (after asking them to stop) before it closes the store.
+final class BackgroundTasks: Sendable {
+    private let tasks = Mutex<(next: Int, running: [Int: Task<Void, Never>])>((0, [:]))
+
+    func start(_ work: @escaping @Sendable () async -> Void) {
+        tasks.withLock { t in
+            t.next += 1
+            let id = t.next
+            t.running[id] = Task { [weak self] in
+                await work()
+                self?.finished(id)
+            }
+        }
+    }
+
+    private func finished(_ id: Int) {
+        _ = tasks.withLock { $0.running.removeValue(forKey: id) }
+    }
+
+    /// Waits for every running task.
+    func waitForAll() async {
+        let running = tasks.withLock { Array($0.running.values) }
+        for t in running { await t.value }
+    }
+}
+
+import Synchronization

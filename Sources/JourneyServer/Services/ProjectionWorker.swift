@@ -1,0 +1,46 @@
+import Dispatch
+import JourneyCore
+import JourneyStore
+import Logging
+import ServiceLifecycle
+
+/// The projection worker: a long-running service that keeps the views up to date. Woken at once
+/// by commits in this process, it polls for appends by other processes, and applies events in
+/// chunks on its own serial queue (blocking LMDB work never runs on the concurrency pool). On
+/// graceful shutdown it finishes the chunk in progress and stops.
+public struct ProjectionWorker: Service {
+    let engine: JourneyEngine
+    let store: EventStore
+    let pollInterval: Duration
+    let logger: Logger
+    private static let queue = DispatchQueue(label: "journey.projections")
+
+    public init(engine: JourneyEngine, store: EventStore, pollInterval: Duration, logger: Logger) {
+        self.engine = engine
+        self.store = store
+        self.pollInterval = pollInterval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var failures = 0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let result = try await BlockingWork.run(on: Self.queue) { try engine.runLiveChunk() }
+                if failures > 0 { logger.notice("projections are applying events again") }
+                failures = 0
+                if result.more { continue }
+            } catch {
+                failures += 1
+                if failures == 1 || failures % 60 == 0 { logger.error("projection worker: \(error) (retrying)") }
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+                continue
+            }
+            let applied = engine.applied.value
+            let poll = pollInterval
+            _ = try? await cancelWhenGracefulShutdown {
+                await store.commits.waitForCommit(after: applied, timeout: poll)
+            }
+        }
+    }
+}
