@@ -1,13 +1,14 @@
 # The journey store: the two quick-start commands and a few helpers.
 #   make run    install what is missing, build, load the sample dataset, print its stats
-#   make test   install what is missing, run the whole test suite (what CI runs)
+#   make test   install what is missing, run the whole test suite and the API fuzz run (what CI runs)
 SHELL := /bin/bash
 DATA ?= ./data
 SAMPLE := Schemas/examples/sample-events.ndjson
 
 .PHONY: run test deps bench build
 
-# System packages: liblmdb-dev (linked through pkg-config) and python's jsonschema (the schema test).
+# System packages: liblmdb-dev (linked through pkg-config); python's jsonschema (the schema
+# tests) and schemathesis (the API fuzz run).
 deps:
 	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists lmdb; then \
 		echo "installing liblmdb-dev and pkg-config"; \
@@ -16,6 +17,10 @@ deps:
 	@if ! python3 -c "import jsonschema, rfc3339_validator" 2>/dev/null; then \
 		echo "installing python jsonschema"; \
 		pip install -q jsonschema rfc3339-validator; \
+	fi
+	@if ! command -v st >/dev/null; then \
+		echo "installing schemathesis"; \
+		pip install -q schemathesis; \
 	fi
 
 build: deps
@@ -26,7 +31,9 @@ run: build
 	.build/release/journeyctl stats --data $(DATA)
 
 test: deps
+	swift build
 	swift test
+	.ci/fuzz-api
 
 bench: deps
 	swift build -c release --product journey-bench

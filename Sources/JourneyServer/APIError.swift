@@ -11,6 +11,8 @@ public struct APIError: HTTPResponseError, Sendable {
     public var type: String
     public var detail: String
     public var extensions: [String: ExtensionValue] = [:]
+    /// For 405: the methods the route takes.
+    public var allow: String?
 
     public enum ExtensionValue: Sendable, Encodable, Equatable {
         case string(String)
@@ -92,6 +94,7 @@ public struct APIError: HTTPResponseError, Sendable {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if type == "timeout" { headers[.retryAfter] = "1" }
+        if let allow { headers[.allow] = allow }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -1,4 +1,5 @@
-/// `Schemas/openapi.yaml`, served at `GET /openapi.yaml`. A test checks it matches the file.
+/// `Schemas/openapi.yaml`, served at `GET /openapi.yaml`. A test checks it matches the file;
+/// regenerate with `.ci/embed-openapi` after editing the spec.
 enum OpenAPISpec {
     static let yaml = #"""
 openapi: 3.1.0
@@ -45,6 +46,7 @@ paths:
               oneOf:
                 - $ref: "#/components/schemas/NewEvent"
                 - type: array
+                  minItems: 1
                   items: {$ref: "#/components/schemas/NewEvent"}
           application/x-ndjson:
             schema:
@@ -69,7 +71,7 @@ paths:
       summary: The log, a page at a time
       description: Needs scope `read`.
       parameters:
-        - {name: from, in: query, description: "First position (default 1).", schema: {type: integer, minimum: 1}}
+        - {name: from, in: query, description: "First position (default 1).", schema: {type: integer, format: int64, minimum: 1, maximum: 9223372036854775807}}
         - {name: limit, in: query, description: "Events per page (default 100, at most 10000).", schema: {type: integer, minimum: 1, maximum: 10000}}
       responses:
         "200":
@@ -90,7 +92,7 @@ paths:
         `id: <position>`, `event: event` and the event's JSON as `data`, then waits for new ones.
         A comment line is sent every 15 s to keep the connection open. Needs scope `read`.
       parameters:
-        - {name: from, in: query, description: "First position (default 1).", schema: {type: integer, minimum: 1}}
+        - {name: from, in: query, description: "First position (default 1).", schema: {type: integer, format: int64, minimum: 1, maximum: 9223372036854775807}}
         - {name: Last-Event-ID, in: header, description: "Resume after this position.", schema: {type: string}}
       responses:
         "200":
@@ -137,7 +139,7 @@ paths:
       summary: One customer's events, a page at a time
       description: Needs scope `read`.
       parameters:
-        - {name: from, in: query, description: "First version (default 1; backward default the latest).", schema: {type: integer, minimum: 1}}
+        - {name: from, in: query, description: "First version (default 1; backward default the latest).", schema: {type: integer, format: int64, minimum: 1, maximum: 9223372036854775807}}
         - {name: limit, in: query, description: "Events per page (default 100, at most 10000).", schema: {type: integer, minimum: 1, maximum: 10000}}
         - {name: backward, in: query, description: "Newest first.", schema: {type: boolean}}
       responses:
@@ -243,7 +245,7 @@ paths:
       description: Needs scope `read`.
       parameters:
         - {name: level, in: query, description: "Only this level.", schema: {type: string}}
-        - $ref: "#/components/parameters/After"
+        - $ref: "#/components/parameters/AdvocateAfter"
         - $ref: "#/components/parameters/PageLimit"
       responses:
         "200":
@@ -471,8 +473,8 @@ components:
     MinPosition:
       name: minPosition
       in: query
-      description: Wait until the views include this log position.
-      schema: {type: integer, minimum: 1}
+      description: Wait until the views include this log position (at most the head; beyond it is a 400).
+      schema: {type: integer, format: int64, minimum: 1, maximum: 9223372036854775807}
     Timeout:
       name: timeout
       in: query
@@ -481,8 +483,13 @@ components:
     After:
       name: after
       in: query
-      description: The `next` cursor of the previous page.
+      description: The `next` cursor of the previous page (the last customer id it listed).
       schema: {type: string}
+    AdvocateAfter:
+      name: after
+      in: query
+      description: The `next` cursor of the previous page (`<level number>:<customer id>`).
+      schema: {type: string, pattern: "^[0-9]{1,3}:"}
     PageLimit:
       name: limit
       in: query
@@ -577,9 +584,21 @@ components:
         events:
           type: array
           minItems: 1
-          items:
-            type: object
-            description: A NewEvent; customerId may be omitted (it is the path's).
+          items: {$ref: "#/components/schemas/CustomerEvent"}
+    CustomerEvent:
+      type: object
+      description: A NewEvent whose customerId may be omitted (it is the path's; if given it must match).
+      required: [type]
+      additionalProperties: false
+      properties:
+        id: {type: [string, "null"], minLength: 1, maxLength: 128}
+        customerId: {type: string, minLength: 1, maxLength: 256}
+        type: {type: string, minLength: 1, maxLength: 128}
+        occurredAt: {type: [string, "null"], format: date-time}
+        touchpoint: {type: [string, "null"], minLength: 1, maxLength: 256}
+        channel: {type: [string, "null"], minLength: 1, maxLength: 256}
+        sentiment: {type: [number, "null"], minimum: -1, maximum: 1}
+        properties: {type: [object, "null"]}
     StoredEvent:
       type: object
       required: [position, version, id, customerId, type, occurredAt, recordedAt]

@@ -146,7 +146,7 @@ extension JourneyEngine {
     }
 
     /// Customers whose current stage is `stage`, in customer-key order, `limit` at a time after
-    /// the customer id `after`.
+    /// the customer id `after` (the previous page's `next`).
     public func customers(inStage stage: String, after: String? = nil, limit: Int = 100) throws(StoreError) -> CustomerPage {
         try withViews { txn, views in
             let (record, model) = try views(.customerStage)
@@ -154,16 +154,18 @@ extension JourneyEngine {
                 throw StoreError(.notFound, "unknown stage \(stage) (the model's stages are \(model.model.stages.joined(separator: ", ")))")
             }
             let view = dbs.view(.journeyHistory, "view", slot: try views(.journeyHistory).0.slot)
-            return try page(index: dbs.view(.customerStage, "index", slot: record.slot), prefixes: [UInt8(index)], after: after, limit: limit, txn: txn) { key in
+            let p = try page(index: dbs.view(.customerStage, "index", slot: record.slot), prefixes: [UInt8(index)],
+                             after: after.map { (UInt8(index), $0) }, limit: limit, txn: txn) { key in
                 guard let raw = try txn.get(view, key: key) else { return nil }
                 let j = try JourneyViews.decodeJourney(raw, model: model)
                 return .init(customerId: j.customerId, stage: stage, level: nil, since: iso(j.stage.since))
             }
+            return CustomerPage(customers: p.entries, next: p.more ? p.last?.1 : nil)
         }
     }
 
-    /// Advocates (customers above level `none`), optionally of one `level`, paged like
-    /// ``customers(inStage:after:limit:)``.
+    /// Advocates (customers above level `none`), highest level first, optionally of one `level`;
+    /// `after` is the previous page's `next` (`<level number>:<customer id>`).
     public func advocates(level: String? = nil, after: String? = nil, limit: Int = 100) throws(StoreError) -> CustomerPage {
         try withViews { txn, views in
             let (record, model) = try views(.advocacy)
@@ -175,39 +177,54 @@ extension JourneyEngine {
                 }
                 prefixes = [UInt8(i + 1)]
             }
+            var cursor: (UInt8, String)?
+            if let after {
+                guard let colon = after.firstIndex(of: ":"), let n = UInt8(after[..<colon]) else {
+                    throw StoreError(.invalidArgument, "after: expected a cursor <level number>:<customer id>, got \(after)")
+                }
+                cursor = (n, String(after[after.index(after: colon)...]))
+            }
             let view = dbs.view(.journeyHistory, "view", slot: try views(.journeyHistory).0.slot)
-            return try page(index: dbs.view(.advocacy, "index", slot: record.slot), prefixes: prefixes, after: after, limit: limit, txn: txn) { key in
+            let p = try page(index: dbs.view(.advocacy, "index", slot: record.slot), prefixes: prefixes, after: cursor, limit: limit, txn: txn) { key in
                 guard let raw = try txn.get(view, key: key) else { return nil }
                 let j = try JourneyViews.decodeJourney(raw, model: model)
                 guard j.advocacy.level > 0 else { return nil }
                 return .init(customerId: j.customerId, stage: nil, level: levels[j.advocacy.level - 1], since: iso(j.advocacy.since))
             }
+            return CustomerPage(customers: p.entries, next: p.more ? p.last.map { "\($0.0):\($0.1)" } : nil)
         }
     }
 
-    /// Walks index entries `prefix ‖ customer key` for each prefix in turn. The cursor `after`
-    /// is "<prefix>:<customerId>".
+    /// Walks index entries `prefix ‖ customer key` for each prefix in turn, starting after the
+    /// position `after` = (prefix, customer id) when given.
     private func page(
-        index: Database, prefixes: [UInt8], after: String?, limit: Int, txn: Transaction,
+        index: Database, prefixes: [UInt8], after: (UInt8, String)?, limit: Int, txn: Transaction,
         entry make: ([UInt8]) throws -> CustomerPage.Entry?
-    ) throws -> CustomerPage {
+    ) throws -> (entries: [CustomerPage.Entry], last: (UInt8, String)?, more: Bool) {
         guard limit >= 1 && limit <= 10_000 else { throw StoreError(.invalidArgument, "limit must be 1…10000, got \(limit)") }
-        var startPrefix = prefixes.first ?? 0
-        var startKey: [UInt8]?
-        if let after {
-            guard let colon = after.firstIndex(of: ":"), let p = UInt8(after[..<colon]), prefixes.contains(p) else {
-                throw StoreError(.invalidArgument, "invalid cursor \(after)")
+        var remaining = prefixes
+        if let (p, _) = after {
+            // Prefixes are walked in the given order; resume at the cursor's, or the next one.
+            if let i = prefixes.firstIndex(of: p) {
+                remaining = Array(prefixes[i...])
+            } else {
+                let descending = prefixes.count > 1 && prefixes[0] > prefixes[1]
+                remaining = prefixes.filter { descending ? $0 < p : $0 > p }
             }
-            startPrefix = p
-            startKey = [p] + EventStore.customerKey(String(after[after.index(after: colon)...]))
         }
         var out: [CustomerPage.Entry] = []
         var last: (UInt8, String)?
         var more = false
         try txn.withCursor(index) { c in
-            for prefix in prefixes.drop(while: { $0 != startPrefix }) {
-                var entry = try c.seek(atLeast: startKey != nil && prefix == startPrefix ? startKey! : [prefix])
-                if let e = entry, let s = startKey, prefix == startPrefix, Array(e.key) == s { entry = try c.next() }
+            for prefix in remaining {
+                var entry: Cursor.Entry?
+                if let (p, id) = after, p == prefix {
+                    let start = [p] + EventStore.customerKey(id)
+                    entry = try c.seek(atLeast: start)
+                    if let e = entry, Array(e.key) == start { entry = try c.next() }
+                } else {
+                    entry = try c.seek(atLeast: [prefix])
+                }
                 while let e = entry, e.key.first == prefix {
                     if out.count == limit { more = true; return }
                     if let item = try make(Array(e.key.dropFirst())) {
@@ -218,7 +235,7 @@ extension JourneyEngine {
                 }
             }
         }
-        return CustomerPage(customers: out, next: more ? last.map { "\($0.0):\($0.1)" } : nil)
+        return (out, last, more)
     }
 
     /// The fold of the customer's stream under the active model, leaving out events after

@@ -20,11 +20,18 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let e as ModelError {
             return try APIError(e).response(from: request, context: context)
         } catch let e as HTTPError {
-            let api: APIError = switch e.status {
+            var api: APIError = switch e.status {
             case .notFound: .notFound("no route \(request.method.rawValue) \(request.uri.path)")
             case .contentTooLarge: .tooLarge(0)
             case .methodNotAllowed: APIError(.methodNotAllowed, "method_not_allowed", "\(request.method.rawValue) is not allowed on \(request.uri.path)")
             default: APIError(e.status, e.status.code >= 500 ? "internal_error" : "invalid_argument", e.body ?? e.status.reasonPhrase)
+            }
+            if e.status == .notFound {
+                let allowed = KnownRoutes.methods(for: request.uri.path)
+                if !allowed.isEmpty && !allowed.contains(request.method.rawValue) {
+                    api = APIError(.methodNotAllowed, "method_not_allowed", "\(request.method.rawValue) is not allowed on \(request.uri.path) (allowed: \(allowed.joined(separator: ", ")))")
+                    api.allow = allowed.joined(separator: ", ")
+                }
             }
             return try api.response(from: request, context: context)
         } catch is CancellationError {

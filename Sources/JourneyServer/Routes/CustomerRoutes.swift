@@ -49,12 +49,12 @@ enum CustomerRoutes {
     /// With `minPosition`, waits (at most `timeout` seconds, default 5, at most 30) until every
     /// projection has applied that position: a client reads its own writes.
     static func waitForViews(_ request: Request, state: ServerState) async throws {
-        guard let position = try integer(request, "minPosition", min: 1) else { return }
         var timeout = 5.0
         if let t = request.uri.queryParameters.get("timeout") {
             guard let v = Double(t), v >= 0, v <= 30 else { throw APIError.badRequest("timeout: expected seconds 0…30, got \(t)") }
             timeout = v
         }
+        guard let position = try integer(request, "minPosition", min: 1) else { return }
         let head = try state.store.headPosition()
         guard position <= head else {
             throw APIError.badRequest("minPosition: the log's head is \(head), got \(position)")

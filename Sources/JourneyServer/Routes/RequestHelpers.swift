@@ -31,10 +31,10 @@ func requireJSON(_ request: Request) throws {
 }
 
 /// A whole-number query parameter within bounds, or nil when absent.
-func integer(_ request: Request, _ name: String, min: UInt64 = 0, max: UInt64 = .max) throws -> UInt64? {
+func integer(_ request: Request, _ name: String, min: UInt64 = 0, max: UInt64 = UInt64(Int64.max)) throws -> UInt64? {
     guard let text = request.uri.queryParameters.get(name) else { return nil }
     guard let v = UInt64(text), v >= min, v <= max else {
-        throw APIError.badRequest("\(name): expected a whole number \(min)…\(max == .max ? "" : String(max)), got \(text)")
+        throw APIError.badRequest("\(name): expected a whole number \(min)…\(max), got \(text)")
     }
     return v
 }

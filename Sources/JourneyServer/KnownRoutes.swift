@@ -1,0 +1,22 @@
+/// The routes the server answers, to tell "no such route" (404) from "not with this method"
+/// (405, with `Allow`).
+enum KnownRoutes {
+    static let all: [(method: String, pattern: String)] = [
+        ("POST", "/v1/events"), ("GET", "/v1/events"), ("GET", "/v1/events/stream"),
+        ("POST", "/v1/customers/:id/events"), ("GET", "/v1/customers/:id/events"),
+        ("GET", "/v1/customers/:id"), ("GET", "/v1/customers/:id/journey"),
+        ("GET", "/v1/funnel"), ("GET", "/v1/stages/:stage/customers"), ("GET", "/v1/advocates"),
+        ("GET", "/v1/projections"), ("POST", "/v1/projections/:name/rebuild"), ("POST", "/v1/simulations"),
+        ("GET", "/v1/model"), ("PUT", "/v1/model"), ("GET", "/v1/stats"), ("POST", "/v1/verify"),
+        ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.yaml"),
+    ]
+
+    /// The methods allowed on `path` (empty: no such route).
+    static func methods(for path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        return all.filter { route in
+            let p = route.pattern.split(separator: "/", omittingEmptySubsequences: false)
+            return p.count == segments.count && zip(p, segments).allSatisfy { $0.hasPrefix(":") ? !$1.isEmpty : $0 == $1 }
+        }.map(\.method)
+    }
+}
