@@ -7,6 +7,19 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The data folder (default: $JOURNEY_DATA, else ./data).", valueName: "dir"))
     var data: String?
 
+    @Option(name: .long, help: ArgumentHelp("Talk to a running server instead of the data folder (default: $JOURNEY_SERVER).", valueName: "url"))
+    var server: String?
+
+    @Option(name: .long, help: ArgumentHelp("Bearer token for --server (default: $JOURNEY_TOKEN).", valueName: "token"))
+    var token: String?
+
+    /// The server to talk to, if any (`--server`, else `JOURNEY_SERVER`).
+    func remote() throws -> RemoteClient? {
+        let env = ProcessInfo.processInfo.environment
+        guard let url = server ?? env["JOURNEY_SERVER"], !url.isEmpty else { return nil }
+        return try RemoteClient(server: url, token: token ?? env["JOURNEY_TOKEN"])
+    }
+
     /// The data folder: `--data`, else `JOURNEY_DATA`, else `./data`.
     var dataDirectory: String {
         data ?? ProcessInfo.processInfo.environment["JOURNEY_DATA"] ?? "./data"

@@ -75,10 +75,16 @@ paths:
         - {name: limit, in: query, description: "Events per page (default 100, at most 10000).", schema: {type: integer, minimum: 1, maximum: 10000}}
       responses:
         "200":
-          description: A page of events in log order; `next` is the position to ask for next, or null at the head.
+          description: |
+            A page of events in log order; `next` is the position to ask for next, or null at the head.
+            With `Accept: application/x-ndjson`, one event a line, and the next position in the `Journey-Next` header.
+          headers:
+            Journey-Next: {description: "With NDJSON: the position to ask for next (absent at the end).", schema: {type: integer}}
           content:
             application/json:
               schema: {$ref: "#/components/schemas/EventPage"}
+            application/x-ndjson:
+              schema: {type: string}
         "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
@@ -144,10 +150,16 @@ paths:
         - {name: backward, in: query, description: "Newest first.", schema: {type: boolean}}
       responses:
         "200":
-          description: A page of the stream; `next` is the version to ask for next, or null.
+          description: |
+            A page of the stream; `next` is the version to ask for next, or null.
+            With `Accept: application/x-ndjson`, one event a line, and the next version in the `Journey-Next` header.
+          headers:
+            Journey-Next: {description: "With NDJSON: the version to ask for next (absent at the end).", schema: {type: integer}}
           content:
             application/json:
               schema: {$ref: "#/components/schemas/EventPage"}
+            application/x-ndjson:
+              schema: {type: string}
         "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}

@@ -21,6 +21,7 @@ public struct HTTPTestClient: Sendable {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Sends one request and reads the whole response (blocking I/O runs off the concurrency pool).

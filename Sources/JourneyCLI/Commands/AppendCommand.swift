@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import JourneyStore
 
 /// `journeyctl append`: appends one event, durably.
@@ -32,13 +33,29 @@ struct AppendCommand: AsyncParsableCommand {
             throw CLIError("--expected-version: expected any, no-stream, exists or a number, got \(expectedVersion)", exitCode: 2)
         }
         let event = try buildEvent()
-        let store = try global.openStore(create: true)
-        defer { store.close() }
         let result: AppendedEvent
-        do {
-            result = try await store.append(event, expected: expected)
-        } catch {
-            throw CLIError(error)
+        if let remote = try global.remote() {
+            struct Reply: Decodable { var events: [AppendedEvent] }
+            let reply: Reply
+            if expected == .any {
+                reply = try await remote.json(Reply.self, "POST", "/v1/events", body: Data(event.jsonBytes), contentType: "application/json")
+            } else {
+                let version: String = switch expected {
+                case .exact(let n): String(n)
+                default: "\"\(expected.description)\""
+                }
+                let body = Data(#"{"expectedVersion":"#.utf8) + Data(version.utf8) + Data(#","events":["#.utf8) + Data(event.jsonBytes) + Data("]}".utf8)
+                reply = try await remote.json(Reply.self, "POST", "/v1/customers/\(RemoteClient.segment(customer))/events", body: body, contentType: "application/json")
+            }
+            result = reply.events[0]
+        } else {
+            let store = try global.openStore(create: true)
+            defer { store.close() }
+            do {
+                result = try await store.append(event, expected: expected)
+            } catch {
+                throw CLIError(error)
+            }
         }
         if json {
             Output.json(result)

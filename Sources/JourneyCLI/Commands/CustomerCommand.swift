@@ -22,13 +22,18 @@ struct CustomerCommand: AsyncParsableCommand {
     func run() async throws {
         let asOfTime = try parseTime(asOf, option: "--as-of")
         let knownAtTime = try parseTime(knownAt, option: "--known-at")
-        let ctx = try JourneyContext(global, quiet: json)
-        defer { ctx.close() }
         let c: CustomerStateOutput
-        do {
-            c = try ctx.engine.customer(id, asOf: asOfTime, knownAt: knownAtTime)
-        } catch {
-            throw CLIError(error)
+        if let remote = try global.remote() {
+            c = try await remote.json(CustomerStateOutput.self, "GET", "/v1/customers/\(RemoteClient.segment(id))",
+                                      query: [("asOf", asOfTime?.rfc3339), ("knownAt", knownAtTime?.rfc3339)])
+        } else {
+            let ctx = try JourneyContext(global, quiet: json)
+            defer { ctx.close() }
+            do {
+                c = try ctx.engine.customer(id, asOf: asOfTime, knownAt: knownAtTime)
+            } catch {
+                throw CLIError(error)
+            }
         }
         if json { Output.json(c); return }
         Output.line("customer   \(c.customerId)\(c.asOf.map { "  (as of \($0))" } ?? "")\(c.knownAt.map { "  (as known at \($0))" } ?? "")")

@@ -19,6 +19,10 @@ struct EventsCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard limit >= 0 else { throw CLIError("--limit: expected 0 or more, got \(limit)", exitCode: 2) }
+        if let remote = try global.remote() {
+            try await runRemote(remote)
+            return
+        }
         let store = try global.openStore(create: false)
         defer { store.close() }
         var remaining = limit == 0 ? Int.max : limit
@@ -58,5 +62,31 @@ struct EventsCommand: AsyncParsableCommand {
             throw CLIError(e)
         }
         Output.bytes(out)
+    }
+
+    /// Pages through the server's NDJSON answers, printing the lines as they come.
+    func runRemote(_ remote: RemoteClient) async throws {
+        var remaining = limit == 0 ? Int.max : limit
+        var next = from
+        let path = customer.map { "/v1/customers/\(RemoteClient.segment($0))/events" } ?? "/v1/events"
+        if customer == nil && backward {
+            throw CLIError("--backward over the whole log is not available with --server; use --customer", exitCode: 2)
+        }
+        while remaining > 0 {
+            let page = min(remaining, 10_000)
+            var query: [(String, String?)] = [("limit", String(page)), ("from", next.map(String.init))]
+            if backward { query.append(("backward", "true")) }
+            let reply: RemoteClient.Reply
+            do {
+                reply = try await remote.send("GET", path, query: query, accept: "application/x-ndjson")
+            } catch let e as CLIError where customer != nil && e.message.contains("not known") {
+                throw CLIError("customer \(customer!) has no events in this store")
+            }
+            Output.bytes(Array(reply.body))
+            let lines = reply.body.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+            remaining -= lines
+            guard let n = reply.headers["journey-next"].flatMap(UInt64.init), lines == page else { return }
+            next = n
+        }
     }
 }

@@ -12,13 +12,17 @@ struct FunnelCommand: AsyncParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() async throws {
-        let ctx = try JourneyContext(global, quiet: json)
-        defer { ctx.close() }
         let f: FunnelOutput
-        do {
-            f = try ctx.engine.funnel()
-        } catch {
-            throw CLIError(error)
+        if let remote = try global.remote() {
+            f = try await remote.json(FunnelOutput.self, "GET", "/v1/funnel")
+        } else {
+            let ctx = try JourneyContext(global, quiet: json)
+            defer { ctx.close() }
+            do {
+                f = try ctx.engine.funnel()
+            } catch {
+                throw CLIError(error)
+            }
         }
         if json { Output.json(f); return }
         Output.line("funnel of \(Format.count(f.customers)) customers (model \(f.modelVersion)); \(Format.count(f.noStage)) with no stage yet")

@@ -40,18 +40,36 @@ struct IngestCommand: AsyncParsableCommand {
             guard fd >= 0 else { throw CLIError("cannot open \(file): \(String(cString: strerror(errno)))", exitCode: 2) }
         }
         defer { if fd != 0 { close(fd) } }
+        var options = IngestOptions()
+        options.batchSize = batchSize
+        options.strict = strict
+        let showProgress = Output.stderrIsTerminal && !quiet
+        if let remote = try global.remote() {
+            if noSync { throw CLIError("--no-sync applies to a local data folder, not to --server", exitCode: 2) }
+            let summary = try await RemoteIngest(client: remote, options: options).run(fd: fd) { event in
+                report(event, showProgress: showProgress)
+            }
+            try finish(summary, showProgress: showProgress)
+            return
+        }
         let store = try global.openStore(create: true, durable: !noSync)
         defer { store.close() }
         if noSync {
             Output.error("journeyctl: --no-sync: commits are not flushed until the ingest ends; an OS crash or power loss before then can lose them and corrupt the store")
         }
-        var options = IngestOptions()
-        options.batchSize = batchSize
-        options.strict = strict
-        let showProgress = Output.stderrIsTerminal && !quiet
         let summary: IngestSummary
         do {
             summary = try await NDJSONIngester(store: store, options: options).ingest(fileDescriptor: fd) { event in
+                report(event, showProgress: showProgress)
+            }
+            if noSync { try store.environment.sync() }
+        } catch let e as StoreError {
+            throw CLIError(e.code == .invalidArgument ? e.message : e.description, exitCode: 1)
+        }
+        try finish(summary, showProgress: showProgress)
+    }
+
+    func report(_ event: IngestEvent, showProgress: Bool) {
                 switch event {
                 case .rejected(let r):
                     if showProgress { Output.clearProgress() }
@@ -66,11 +84,9 @@ struct IngestCommand: AsyncParsableCommand {
                         Output.error("committed lines \(first)-\(last): written \(written), duplicates \(duplicates), head \(head)")
                     }
                 }
-            }
-            if noSync { try store.environment.sync() }
-        } catch let e as StoreError {
-            throw CLIError(e.code == .invalidArgument ? e.message : e.description, exitCode: 1)
-        }
+    }
+
+    func finish(_ summary: IngestSummary, showProgress: Bool) throws {
         if showProgress { Output.clearProgress() }
         if json {
             Output.json(summary)

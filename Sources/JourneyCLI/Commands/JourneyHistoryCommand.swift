@@ -18,13 +18,18 @@ struct JourneyHistoryCommand: AsyncParsableCommand {
     func run() async throws {
         let asOfTime = try parseTime(asOf, option: "--as-of")
         let knownAtTime = try parseTime(knownAt, option: "--known-at")
-        let ctx = try JourneyContext(global, quiet: json)
-        defer { ctx.close() }
         let j: JourneyOutput
-        do {
-            j = try ctx.engine.journey(id, asOf: asOfTime, knownAt: knownAtTime)
-        } catch {
-            throw CLIError(error)
+        if let remote = try global.remote() {
+            j = try await remote.json(JourneyOutput.self, "GET", "/v1/customers/\(RemoteClient.segment(id))/journey",
+                                      query: [("asOf", asOfTime?.rfc3339), ("knownAt", knownAtTime?.rfc3339)])
+        } else {
+            let ctx = try JourneyContext(global, quiet: json)
+            defer { ctx.close() }
+            do {
+                j = try ctx.engine.journey(id, asOf: asOfTime, knownAt: knownAtTime)
+            } catch {
+                throw CLIError(error)
+            }
         }
         if json { Output.json(j); return }
         Output.line("journey of \(j.customerId) (model \(j.modelVersion))\(j.asOf.map { ", as of \($0)" } ?? "")\(j.knownAt.map { ", as known at \($0)" } ?? "")")

@@ -13,6 +13,11 @@ struct StageCommand: AsyncParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() async throws {
+        if let remote = try global.remote() {
+            printPage(try await remote.json(CustomerPage.self, "GET", "/v1/stages/\(RemoteClient.segment(stage))/customers",
+                                            query: [("after", after), ("limit", String(limit))]), json: json)
+            return
+        }
         let ctx = try JourneyContext(global, quiet: json)
         defer { ctx.close() }
         do {
@@ -35,6 +40,11 @@ struct AdvocatesCommand: AsyncParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() async throws {
+        if let remote = try global.remote() {
+            printPage(try await remote.json(CustomerPage.self, "GET", "/v1/advocates",
+                                            query: [("level", level), ("after", after), ("limit", String(limit))]), json: json)
+            return
+        }
         let ctx = try JourneyContext(global, quiet: json)
         defer { ctx.close() }
         do {

@@ -14,6 +14,10 @@ struct ModelCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
+            if let remote = try global.remote() {
+                Output.line(String(decoding: try await remote.send("GET", "/v1/model").body, as: UTF8.self))
+                return
+            }
             let store = try global.openStore(create: false)
             defer { store.close() }
             do {
@@ -44,9 +48,15 @@ struct ModelCommand: AsyncParsableCommand {
 
         func run() async throws {
             let m = try ModelFile.load(file)
+            let showProgress = Output.stderrIsTerminal
+            if let remote = try global.remote() {
+                let reports = try await RemoteRebuild.run(remote, path: "/v1/model", method: "PUT", body: Data(m.document.utf8),
+                                                          kinds: ProjectionKind.allCases, showProgress: showProgress)
+                Output.line(reports.isEmpty ? "model \(m.version) is already active" : "model \(m.version) is active; \(reports.count) projections rebuilt")
+                return
+            }
             let store = try global.openStore(create: false)
             defer { store.close() }
-            let showProgress = Output.stderrIsTerminal
             do {
                 let reports = try JourneyEngine(store: store).activate(m) { progress in
                     guard showProgress, let p = progress.first else { return }

@@ -14,16 +14,20 @@ struct ProjectionsCommand: AsyncParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() async throws {
-        let store = try global.openStore(create: false)
-        defer { store.close() }
         let statuses: [ProjectionStatus]
-        do {
-            let engine = try JourneyEngine(store: store)
-            engine.configure(from: ProcessInfo.processInfo.environment)
-            if !noCatchUp { try engine.catchUp() }
-            statuses = try engine.status()
-        } catch {
-            throw CLIError(error)
+        if let remote = try global.remote() {
+            statuses = try await remote.json([ProjectionStatus].self, "GET", "/v1/projections")
+        } else {
+            let store = try global.openStore(create: false)
+            defer { store.close() }
+            do {
+                let engine = try JourneyEngine(store: store)
+                engine.configure(from: ProcessInfo.processInfo.environment)
+                if !noCatchUp { try engine.catchUp() }
+                statuses = try engine.status()
+            } catch {
+                throw CLIError(error)
+            }
         }
         if json { Output.json(statuses); return }
         Output.line("projection        state        checkpoint        head     lag  gen  model  events/s  last error")
@@ -63,9 +67,18 @@ struct RebuildCommand: AsyncParsableCommand {
             }
             kinds = [kind]
         }
+        let showProgress = Output.stderrIsTerminal && !json
+        if let remote = try global.remote() {
+            let reports = try await RemoteRebuild.run(remote, path: "/v1/projections/\(name ?? "all")/rebuild", method: "POST", body: nil,
+                                                      kinds: name == nil || name == "journey-history" ? ProjectionKind.allCases : kinds, showProgress: showProgress)
+            if json { Output.json(reports); return }
+            for r in reports {
+                Output.line("rebuilt \(r.name): generation \(r.generation), model \(r.modelVersion), \(Format.count(r.checkpoint)) events")
+            }
+            return
+        }
         let store = try global.openStore(create: false)
         defer { store.close() }
-        let showProgress = Output.stderrIsTerminal && !json
         let reports: [RebuildProgress]
         do {
             let engine = try JourneyEngine(store: store)
@@ -82,6 +95,36 @@ struct RebuildCommand: AsyncParsableCommand {
         if json { Output.json(reports); return }
         for r in reports {
             Output.line("rebuilt \(r.name): generation \(r.generation), model \(r.modelVersion), \(Format.count(r.checkpoint)) events at \(Format.rate(r.eventsPerSecond))")
+        }
+    }
+}
+
+/// A rebuild (or model activation) on a server: started by one request, followed by polling
+/// `GET /v1/projections` until every projection involved has switched to its new generation.
+enum RemoteRebuild {
+    static func run(_ remote: RemoteClient, path: String, method: String, body: Data?, kinds: [ProjectionKind],
+                    showProgress: Bool) async throws -> [RebuildProgress] {
+        let before = try await remote.json([ProjectionStatus].self, "GET", "/v1/projections")
+        let start = Dictionary(uniqueKeysWithValues: before.map { ($0.name, $0.generation) })
+        let reply = try await remote.send(method, path, body: body, contentType: body == nil ? nil : "application/json")
+        if reply.status == 200 { return [] }
+        let names = Set(kinds.map(\.rawValue))
+        while true {
+            try await Task.sleep(for: .milliseconds(200))
+            let now = try await remote.json([ProjectionStatus].self, "GET", "/v1/projections").filter { names.contains($0.name) }
+            if let p = now.compactMap(\.rebuild).first, showProgress {
+                Output.progress("rebuilding on the server: \(Format.count(p.checkpoint)) of \(Format.count(p.head)) events (\(Int(p.fraction * 100))%)")
+            }
+            if now.allSatisfy({ $0.generation > (start[$0.name] ?? 0) && $0.rebuild == nil }) {
+                if showProgress { Output.clearProgress() }
+                return now.map {
+                    RebuildProgress(name: $0.name, generation: $0.generation, modelVersion: $0.modelVersion, checkpoint: $0.checkpoint,
+                                    head: $0.head, fraction: 1, eventsPerSecond: 0, etaSeconds: nil, switched: true)
+                }
+            }
+            if let error = now.compactMap(\.lastError).first, now.allSatisfy({ $0.rebuild == nil }) {
+                throw CLIError("the rebuild stopped on the server: \(error)")
+            }
         }
     }
 }

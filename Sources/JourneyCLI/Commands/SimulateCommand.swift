@@ -16,13 +16,18 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let alternative = try ModelFile.load(model)
-        let store = try global.openStore(create: false)
-        defer { store.close() }
-        let report: SimulationReport
-        do {
-            report = try JourneyEngine(store: store).simulate(alternative, sampleSize: max(0, sample))
-        } catch {
-            throw CLIError(error)
+        var report: SimulationReport
+        if let remote = try global.remote() {
+            report = try await remote.json(SimulationReport.self, "POST", "/v1/simulations", body: Data(alternative.document.utf8), contentType: "application/json")
+            report.sample = Array(report.sample.prefix(max(0, sample)))
+        } else {
+            let store = try global.openStore(create: false)
+            defer { store.close() }
+            do {
+                report = try JourneyEngine(store: store).simulate(alternative, sampleSize: max(0, sample))
+            } catch {
+                throw CLIError(error)
+            }
         }
         if json { Output.json(report); return }
         Output.line("what-if over \(Format.count(report.events)) events of \(Format.count(report.customers)) customers: live model \(report.liveModelVersion) vs \(report.alternativeModelVersion)")

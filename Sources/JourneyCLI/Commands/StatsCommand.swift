@@ -11,19 +11,24 @@ struct StatsCommand: AsyncParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() async throws {
-        let store = try global.openStore(create: false)
-        defer { store.close() }
         let s: StoreStatistics
-        do {
-            s = try store.statistics()
-        } catch {
-            throw CLIError(error)
+        let remote = try global.remote()
+        if let remote {
+            s = try await remote.json(StoreStatistics.self, "GET", "/v1/stats")
+        } else {
+            let store = try global.openStore(create: false)
+            defer { store.close() }
+            do {
+                s = try store.statistics()
+            } catch {
+                throw CLIError(error)
+            }
         }
         if json {
             Output.json(s)
             return
         }
-        Output.line("data folder     \(global.dataDirectory)")
+        Output.line(remote.map { "server          \($0.base)" } ?? "data folder     \(global.dataDirectory)")
         Output.line("events          \(Format.count(s.events))")
         Output.line("customers       \(Format.count(s.customers))")
         Output.line("head position   \(Format.count(s.headPosition))")

@@ -38,4 +38,17 @@ public struct RebuildProgress: Sendable, Equatable, Codable {
     public var etaSeconds: Double?
     /// Whether the new generation has replaced the old one.
     public var switched: Bool
+
+    public init(name: String, generation: Int, modelVersion: String, checkpoint: UInt64, head: UInt64, fraction: Double,
+                eventsPerSecond: Double, etaSeconds: Double?, switched: Bool) {
+        self.name = name
+        self.generation = generation
+        self.modelVersion = modelVersion
+        self.checkpoint = checkpoint
+        self.head = head
+        self.fraction = fraction
+        self.eventsPerSecond = eventsPerSecond
+        self.etaSeconds = etaSeconds
+        self.switched = switched
+    }
 }

@@ -28,7 +28,7 @@ enum CustomerRoutes {
             if events.count == limit, let last = events.last {
                 next = backward ? (last.version > 1 ? last.version - 1 : nil) : last.version + 1
             }
-            return eventPage(events, next: next)
+            return wantsNDJSON(request) ? eventLines(events, next: next) : eventPage(events, next: next)
         }
 
         router.get("/v1/customers/:id") { request, context -> Response in

@@ -28,7 +28,8 @@ enum EventRoutes {
             let events = try state.store.readLog(from: from, limit: limit)
             let head = try state.store.headPosition()
             let next = events.last.map { $0.position + 1 }.flatMap { $0 <= head ? $0 : nil }
-            return eventPage(events, next: events.count == limit ? next : nil)
+            let cursor = events.count == limit ? next : nil
+            return wantsNDJSON(request) ? eventLines(events, next: cursor) : eventPage(events, next: cursor)
         }
 
         router.get("/v1/events/stream") { request, _ -> Response in

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import JourneyStore
 
@@ -62,6 +63,25 @@ func time(_ request: Request, _ name: String) throws -> Timestamp? {
 func pathParameter(_ context: some RequestContext, _ name: String) throws -> String {
     guard let v = context.parameters.get(name), !v.isEmpty else { throw APIError.badRequest("missing path parameter \(name)") }
     return v
+}
+
+/// Whether the client asked for NDJSON (`Accept: application/x-ndjson`).
+func wantsNDJSON(_ request: Request) -> Bool {
+    request.headers[.accept]?.contains("application/x-ndjson") == true
+}
+
+/// Events as NDJSON (one event a line, as `journeyctl events` prints them); the next cursor in
+/// the `Journey-Next` header.
+func eventLines(_ events: [StoredEvent], next: UInt64?) -> Response {
+    var out: [UInt8] = []
+    out.reserveCapacity(events.count * 320)
+    for e in events {
+        e.withView { EventJSON.append($0, position: e.position, to: &out) }
+        out.append(0x0A)
+    }
+    var response = JSONResponse.raw(out, contentType: "application/x-ndjson")
+    if let next { response.headers[HTTPField.Name("Journey-Next")!] = String(next) }
+    return response
 }
 
 /// `{"events":[…],"next":…}` with events in their public JSON shape.

@@ -6,7 +6,7 @@ import Glibc
 ///
 /// A line longer than `maxLineBytes` is not buffered whole: it is reported as ``Line/tooLong(_:)``
 /// with its length and skipped, so one huge line cannot exhaust memory.
-struct LineReader {
+public struct LineReader {
     let fd: Int32
     let maxLineBytes: Int
     private var buffer: [UInt8]
@@ -18,16 +18,16 @@ struct LineReader {
     private var eof = false
     static let chunkSize = 4 << 20
 
-    enum Line {
+    public enum Line {
         case text(UnsafeRawBufferPointer)
         case tooLong(Int)
     }
 
-    struct ReadError: Error {
-        var reason: String
+    public struct ReadError: Error {
+        public var reason: String
     }
 
-    init(fd: Int32, maxLineBytes: Int) {
+    public init(fd: Int32, maxLineBytes: Int) {
         self.fd = fd
         self.maxLineBytes = maxLineBytes
         buffer = [UInt8](repeating: 0, count: Self.chunkSize + maxLineBytes + 4096)
@@ -35,7 +35,7 @@ struct LineReader {
 
     /// Reads one chunk and calls `body` for every complete line in it (and, at end of input,
     /// for the last line without a newline). Returns `false` once the input is exhausted.
-    mutating func nextChunk(_ body: (Int, Line) -> Void) throws(ReadError) -> Bool {
+    public mutating func nextChunk(_ body: (Int, Line) -> Void) throws(ReadError) -> Bool {
         if eof { return false }
         // Move the partial line to the front, then fill the rest.
         if start > 0 {
