@@ -54,7 +54,8 @@ public final class JourneyServer: Sendable {
     public func application() -> some ApplicationProtocol {
         let c = state.configuration
         let worker = ProjectionWorker(
-            engine: state.engine, store: state.store, pollInterval: .milliseconds(c.pollIntervalMilliseconds), logger: state.logger)
+            engine: state.engine, store: state.store, pollInterval: .milliseconds(c.pollIntervalMilliseconds),
+            coalesce: .milliseconds(max(0, c.coalesceMilliseconds)), logger: state.logger)
         return Application(
             router: Self.router(state: state),
             server: .http1(configuration: .init(

@@ -17,6 +17,7 @@ extension ServerConfiguration {
         var readyLagThreshold: UInt64?
         var pollIntervalMilliseconds: Int?
         var projectionChunkEvents: Int?
+        var coalesceMilliseconds: Int?
         var logLevel: String?
     }
 
@@ -27,7 +28,7 @@ extension ServerConfiguration {
         }
         let known: Set<String> = ["host", "port", "dataDirectory", "tokens", "insecurePublic", "maxBodyBytes", "maxEventBytes",
                                   "maxHeaderBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "maxConnections",
-                                  "readyLagThreshold", "pollIntervalMilliseconds", "projectionChunkEvents", "logLevel"]
+                                  "readyLagThreshold", "pollIntervalMilliseconds", "projectionChunkEvents", "coalesceMilliseconds", "logLevel"]
         if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             for key in object.keys.sorted() where !known.contains(key) && !key.hasPrefix("$") && key != "description" {
                 throw ConfigurationError("\(path): unknown setting \(key)")
@@ -57,6 +58,7 @@ extension ServerConfiguration {
         if let v = f.readyLagThreshold { readyLagThreshold = v }
         if let v = f.pollIntervalMilliseconds { pollIntervalMilliseconds = v }
         if let v = f.projectionChunkEvents { projectionChunkEvents = v }
+        if let v = f.coalesceMilliseconds { coalesceMilliseconds = v }
         if let v = f.logLevel { logLevel = v }
     }
 
@@ -64,7 +66,8 @@ extension ServerConfiguration {
     /// `JOURNEY_TOKENS` (comma-separated `name:scope:secret`), `JOURNEY_INSECURE_PUBLIC`,
     /// `JOURNEY_MAX_BODY_BYTES`, `JOURNEY_MAX_EVENT_BYTES`, `JOURNEY_MAX_HEADER_BYTES`,
     /// `JOURNEY_REQUEST_TIMEOUT`, `JOURNEY_IDLE_TIMEOUT`, `JOURNEY_MAX_CONNECTIONS`,
-    /// `JOURNEY_READY_LAG`, `JOURNEY_POLL_MS`, `JOURNEY_PROJECTION_CHUNK_EVENTS`, `JOURNEY_LOG_LEVEL`.
+    /// `JOURNEY_READY_LAG`, `JOURNEY_POLL_MS`, `JOURNEY_PROJECTION_CHUNK_EVENTS`, `JOURNEY_COALESCE_MS`,
+    /// `JOURNEY_LOG_LEVEL`.
     public mutating func apply(environment env: [String: String]) throws(ConfigurationError) {
         func int(_ key: String) throws(ConfigurationError) -> Int? {
             guard let v = env[key] else { return nil }
@@ -94,6 +97,7 @@ extension ServerConfiguration {
         if let v = try int("JOURNEY_READY_LAG") { readyLagThreshold = UInt64(max(0, v)) }
         if let v = try int("JOURNEY_POLL_MS") { pollIntervalMilliseconds = v }
         if let v = try int("JOURNEY_PROJECTION_CHUNK_EVENTS") { projectionChunkEvents = v }
+        if let v = try int("JOURNEY_COALESCE_MS") { coalesceMilliseconds = v }
         if let v = env["JOURNEY_LOG_LEVEL"] { logLevel = v }
     }
 }

@@ -30,6 +30,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var readyLagThreshold: UInt64 = 100_000
     /// How often the projection worker looks for appends made by other processes (default 200 ms).
     public var pollIntervalMilliseconds: Int = 200
+    /// How long the projection worker lets new commits gather before applying them (default
+    /// 10 ms; 0 applies each commit at once). Views then trail appends by about this much.
+    public var coalesceMilliseconds: Int = 10
     /// Most events one projection chunk applies (default 20,000).
     public var projectionChunkEvents: Int = 20_000
     /// Log level: trace, debug, info, notice, warning, error, critical (default `info`).

@@ -30,6 +30,17 @@ import Testing
         #expect(j.events[2].type == "blog_view" && j.events[2].stage == "awareness" && !j.events[2].moved)
     }
 
+    @Test func fastJSONMatchesTheEncoder() async throws {
+        let f = try JourneyFixture()
+        try await f.append([
+            ev("j\"s\\on/é", "ad_click", day: 1), ev("j\"s\\on/é", "survey_response", day: 2, properties: #"{"nps":9.5}"#),
+            ev("j\"s\\on/é", "referral_sent", day: 3),
+        ])
+        for c in [try f.engine.customer("j\"s\\on/é"), try f.engine.customer("j\"s\\on/é", asOf: Timestamp(rfc3339: day(1.5)))] {
+            #expect(String(decoding: c.jsonBytes, as: UTF8.self) == JSONOutput.encode(c))
+        }
+    }
+
     @Test func unknownEventTypesAreKeptButMoveNothing() async throws {
         let f = try JourneyFixture()
         try await f.append([ev("u", "ad_click", day: 1), ev("u", "password_reset", day: 2), ev("u", "newsletter_signup", day: 3)])

@@ -143,6 +143,19 @@ enum JourneyViews {
         j.encode(&w)
     }
 
+    /// Just the stage and advocacy state (not the history): what a state look-up needs.
+    static func decodeState(_ raw: UnsafeRawBufferPointer, model: CompiledModel) throws -> (String, StageState, AdvocacyState) {
+        var r = ByteReader(raw)
+        let format = r.u8()
+        let id = r.string()
+        let stage = ViewCodec.readStage(&r, stages: model.model.stages.count)
+        let advocacy = ViewCodec.readAdvocacy(&r, actions: model.model.advocacy.actionIds.count, metrics: model.model.advocacy.metrics.count)
+        guard format == ViewCodec.format, !r.failed else {
+            throw StoreError(.corrupt, "the journey-history view of customer \(id) does not decode; rebuild the projections (journeyctl rebuild)")
+        }
+        return (id, stage, advocacy)
+    }
+
     static func decodeJourney(_ raw: UnsafeRawBufferPointer, model: CompiledModel) throws -> CustomerJourney {
         var r = ByteReader(raw)
         let format = r.u8()

@@ -67,8 +67,8 @@ extension JourneyEngine {
             guard let raw = try txn.get(dbs.view(.journeyHistory, "view", slot: record.slot), key: EventStore.customerKey(customerId)) else {
                 throw Self.notFound(customerId)
             }
-            let j = try JourneyViews.decodeJourney(raw, model: model)
-            return Self.output(stage: j.stage, advocacy: j.advocacy, customerId: customerId, model: model)
+            let (_, stage, advocacy) = try JourneyViews.decodeState(raw, model: model)
+            return Self.output(stage: stage, advocacy: advocacy, customerId: customerId, model: model)
         }
     }
 

@@ -35,7 +35,7 @@ enum CustomerRoutes {
             let id = try pathParameter(context, "id")
             let (asOf, knownAt) = (try time(request, "asOf"), try time(request, "knownAt"))
             try await waitForViews(request, state: state)
-            return JSONResponse.make(try state.engine.customer(id, asOf: asOf, knownAt: knownAt))
+            return JSONResponse.raw(try state.engine.customer(id, asOf: asOf, knownAt: knownAt).jsonBytes)
         }
 
         router.get("/v1/customers/:id/journey") { request, context -> Response in

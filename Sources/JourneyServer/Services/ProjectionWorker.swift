@@ -12,13 +12,17 @@ public struct ProjectionWorker: Service {
     let engine: JourneyEngine
     let store: EventStore
     let pollInterval: Duration
+    /// After a wake-up with little to do, how long to let more commits gather before applying
+    /// them: one projection commit then serves many appends (fewer fsyncs, fewer rewrites).
+    let coalesce: Duration
     let logger: Logger
     private static let queue = DispatchQueue(label: "journey.projections")
 
-    public init(engine: JourneyEngine, store: EventStore, pollInterval: Duration, logger: Logger) {
+    public init(engine: JourneyEngine, store: EventStore, pollInterval: Duration, coalesce: Duration = .milliseconds(10), logger: Logger) {
         self.engine = engine
         self.store = store
         self.pollInterval = pollInterval
+        self.coalesce = coalesce
         self.logger = logger
     }
 
@@ -38,8 +42,11 @@ public struct ProjectionWorker: Service {
             }
             let applied = engine.applied.value
             let poll = pollInterval
-            _ = try? await cancelWhenGracefulShutdown {
+            let head = try? await cancelWhenGracefulShutdown {
                 await store.commits.waitForCommit(after: applied, timeout: poll)
+            }
+            if let head, head > applied, coalesce > .zero {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: coalesce) }
             }
         }
     }
