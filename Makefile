@@ -1,5 +1,5 @@
 # The journey store: the two quick-start commands and a few helpers.
-#   make run    install what is missing, build, load the sample dataset, print its stats
+#   make run    install what is missing, build, load the sample dataset, start the server
 #   make test   install what is missing, run the whole test suite and the API fuzz run (what CI runs)
 SHELL := /bin/bash
 DATA ?= ./data
@@ -28,7 +28,7 @@ build: deps
 
 run: build
 	.build/release/journeyctl ingest $(SAMPLE) --data $(DATA)
-	.build/release/journeyctl stats --data $(DATA)
+	.build/release/journeyctl serve --data $(DATA)
 
 test: deps
 	swift build
