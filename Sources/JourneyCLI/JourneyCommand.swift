@@ -16,6 +16,7 @@ public struct JourneyCommand: AsyncParsableCommand {
             AppendCommand.self, IngestCommand.self, EventsCommand.self, VerifyCommand.self, StatsCommand.self,
             CustomerCommand.self, JourneyHistoryCommand.self, FunnelCommand.self, StageCommand.self, AdvocatesCommand.self,
             ProjectionsCommand.self, RebuildCommand.self, SimulateCommand.self, ModelCommand.self, ServeCommand.self,
+            BackupCommand.self, RestoreCommand.self, ExportCommand.self, CompactCommand.self, DoctorCommand.self,
         ]
     )
 

@@ -52,6 +52,25 @@ public final class ServerMetrics: Sendable {
         increase("journey_events_appended_total", to: w.events, help: "Events written by this process's append writer")
         gauge("journey_events_per_commit", Double(w.eventsPerCommit), help: "Average events per commit so far")
         gauge("journey_append_transaction_seconds_total", w.transactionSeconds, help: "Time spent in append transactions (commit and fsync included)")
+        let c = store.environment.commitCounters
+        increase("journey_write_transactions_total", to: c.transactions, help: "LMDB write transactions committed by this process (appends and projections)")
+        increase("journey_synced_commits_total", to: c.synced, help: "Commits flushed to disk (each is an fsync of the data file and of the meta page)")
+        gauge("journey_commit_seconds_total", c.commitSeconds, help: "Time spent committing (writing pages and fsync), all write transactions")
+        if let s = try? store.statistics() {
+            gauge("journey_store_file_bytes", Double(s.fileBytes), help: "Size of data.mdb")
+            gauge("journey_map_used_bytes", Double(s.mapUsedBytes), help: "Bytes of the LMDB map in use")
+            gauge("journey_map_size_bytes", Double(s.mapSizeBytes), help: "Current LMDB map size (grows by itself)")
+            gauge("journey_events", Double(s.events), help: "Events in the log")
+            gauge("journey_customers", Double(s.customers), help: "Customers (streams)")
+            for (db, bytes) in s.databaseBytes {
+                gauge("journey_database_bytes", Double(bytes), labels: [("database", db)], help: "Bytes of pages per database")
+            }
+        }
+        if let views = try? engine.viewBytes() {
+            for (name, bytes) in views {
+                gauge("journey_view_bytes", Double(bytes), labels: [("projection", name)], help: "Bytes of pages of each live view")
+            }
+        }
         if let statuses = try? engine.status() {
             for s in statuses {
                 gauge("journey_projection_lag_events", Double(s.lag), labels: [("projection", s.name)], help: "Events not yet applied to a projection")

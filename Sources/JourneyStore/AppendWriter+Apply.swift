@@ -15,6 +15,8 @@ struct GroupState {
     var position: UInt64
     var previous: ChainHash
     let recordedAt: Timestamp
+    /// The latest recording time written so far (kept recording times never go below it).
+    var recordedFloor: Int64
     var idEntries: [(EventIDKey, UInt64)] = []
     var streamEntries: [(customer: UInt64, version: UInt64, position: UInt64)] = []
     var customerEntries: [([UInt8], UInt64)] = []
@@ -37,7 +39,8 @@ extension AppendWriter {
             lastRecorded = r.recordedAt
         }
         cache.begin(head: head)
-        var state = GroupState(position: head, previous: previous, recordedAt: max(Timestamp.now(), lastRecorded))
+        let now = max(Timestamp.now(), lastRecorded)
+        var state = GroupState(position: head, previous: previous, recordedAt: now, recordedFloor: lastRecorded.milliseconds)
         var results: [Result<AppendResult, StoreError>] = []
         results.reserveCapacity(group.count)
         try txn.withCursor(layout.eventIds) { ids in
@@ -179,7 +182,7 @@ extension AppendWriter {
                             try txn.reserve(layout.events, key: pk, count: end - start, flags: .append) { out in
                                 state.previous = RecordEncoder.finish(
                                     out, template: UnsafeRawBufferPointer(rebasing: all[start..<end]), version: version,
-                                    recordedAt: state.recordedAt, previous: state.previous)
+                                    recordedAt: state.recordedAt, floor: &state.recordedFloor, previous: state.previous)
                             }
                         }
                     }

@@ -60,6 +60,10 @@ public enum EventJSON {
 
     /// Appends a JSON number for a finite double (shortest round-trip form).
     public static func appendDouble(_ v: Double, to out: inout [UInt8]) {
+        if v == 0 && v.sign == .minus {
+            out.append(contentsOf: "-0.0".utf8)  // keep the sign: it is part of the stored value
+            return
+        }
         if v == v.rounded(), abs(v) < 1e15 {
             if v < 0 { out.append(0x2D) }
             appendInteger(UInt64(abs(v)), to: &out)

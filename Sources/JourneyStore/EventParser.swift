@@ -8,6 +8,8 @@
 public struct EventParser: Sendable {
     /// The limits events must respect.
     public var limits: EventLimits
+    /// Keep the `recordedAt` of the input (reloading an export); ignored otherwise.
+    public var keepRecordedAt = false
 
     public init(limits: EventLimits = EventLimits()) {
         self.limits = limits
@@ -256,6 +258,7 @@ public struct EventParser: Sendable {
         var seen: UInt16 = 0
         var id: String?, customerId: String?, type: String?, occurredAt: Timestamp?
         var touchpoint: String?, channel: String?, sentiment: Double?, properties: JSONObjectText?
+        var recordedAt: Timestamp?
         do {
             scanner.skipWhitespace()
             if scanner.current == 0x7D {
@@ -279,7 +282,7 @@ public struct EventParser: Sendable {
                     case .touchpoint: touchpoint = try optionalString(&scanner, f)
                     case .channel: channel = try optionalString(&scanner, f)
                     case .occurredAt: occurredAt = try timestamp(&scanner, f)
-                    case .recordedAt: _ = try timestamp(&scanner, f)
+                    case .recordedAt: recordedAt = try timestamp(&scanner, f)
                     case .sentiment:
                         if try null(&scanner) { break }
                         guard scanner.kindAtCursor == "a number" else { throw wrongType(scanner, f, "a number in -1…1") }
@@ -330,9 +333,10 @@ public struct EventParser: Sendable {
         }
         guard let customerId = customerId ?? defaultCustomerId else { throw .invalid("customerId", "required field is missing") }
         guard let type else { throw .invalid("type", "required field is missing") }
-        let event = NewEvent(
+        var event = NewEvent(
             id: id, customerId: customerId, type: type, occurredAt: occurredAt,
             touchpoint: touchpoint, channel: channel, sentiment: sentiment, properties: properties)
+        if keepRecordedAt { event.recordedAt = recordedAt }
         try event.validate(limits: limits)
         return event
     }

@@ -16,6 +16,7 @@ public final class EventStore: Sendable {
     let writer: AppendWriter
     /// Head-position notifications for in-process listeners.
     public let commits: CommitNotifier
+    private let folderLock: FolderLock
 
     /// Opens the store in `configuration.directory`, creating folder and files on first use
     /// unless ``StoreConfiguration/createIfMissing`` is `false`.
@@ -38,6 +39,7 @@ public final class EventStore: Sendable {
                 throw StoreError(.storage, "cannot create the data folder \(dir): \(error.localizedDescription)")
             }
         }
+        let folderLock = try FolderLock(directory: dir, exclusive: configuration.exclusive)
         var options = EnvironmentOptions()
         options.initialMapSize = configuration.initialMapSize
         options.maximumMapSize = configuration.maximumMapSize
@@ -60,6 +62,7 @@ public final class EventStore: Sendable {
             throw StoreError.wrap(error)
         }
         self.configuration = configuration
+        self.folderLock = folderLock
         self.env = env
         self.layout = layout
         self.commits = CommitNotifier()
@@ -77,6 +80,7 @@ public final class EventStore: Sendable {
         writer.stop()
         commits.finish()
         env.close()
+        folderLock.release()
     }
 
     /// The LMDB environment, for layers above that keep their views in the same file.

@@ -19,6 +19,10 @@ public struct NewEvent: Sendable, Equatable {
     public var sentiment: Double?
     /// Free-form properties: a JSON object, kept as its compact JSON text.
     public var properties: JSONObjectText?
+    /// Only for reloading an export into a new store (`journeyctl ingest --keep-recorded-at`):
+    /// the recording time to keep instead of now (raised, if needed, so recording times never
+    /// go backwards in the log). Clients cannot set it through the HTTP API.
+    public var recordedAt: Timestamp?
 
     public init(
         id: String? = nil, customerId: String, type: String, occurredAt: Timestamp? = nil,

@@ -29,7 +29,8 @@ enum RecordEncoder {
         base.storeBytes(of: UInt16(event.channel?.utf8.count ?? 0).littleEndian, toByteOffset: 10, as: UInt16.self)
         base.storeBytes(of: UInt32(event.properties?.bytes.count ?? 0).littleEndian, toByteOffset: 12, as: UInt32.self)
         base.storeBytes(of: (event.occurredAt?.milliseconds ?? 0).littleEndian, toByteOffset: 16, as: Int64.self)
-        base.storeBytes(of: Int64(0), toByteOffset: 24, as: Int64.self)
+        // A kept recording time (reloading an export), or Int64.min: the writer fills in now.
+        base.storeBytes(of: (event.recordedAt?.milliseconds ?? Int64.min).littleEndian, toByteOffset: 24, as: Int64.self)
         base.storeBytes(of: UInt64(0), toByteOffset: 32, as: UInt64.self)
         base.storeBytes(of: (event.sentiment ?? 0).bitPattern.littleEndian, toByteOffset: 40, as: UInt64.self)
         var offset = RecordView.headerSize
@@ -56,10 +57,13 @@ enum RecordEncoder {
     @inline(__always)
     static func finish(
         _ out: UnsafeMutableRawBufferPointer, template: UnsafeRawBufferPointer, version: UInt64,
-        recordedAt: Timestamp, previous: ChainHash
+        recordedAt now: Timestamp, floor: inout Int64, previous: ChainHash
     ) -> ChainHash {
         let base = out.baseAddress!
         base.copyMemory(from: template.baseAddress!, byteCount: template.count)
+        let kept = Int64(littleEndian: template.loadUnaligned(fromByteOffset: 24, as: Int64.self))
+        let recordedAt = Timestamp(milliseconds: max(kept == .min ? now.milliseconds : kept, floor))
+        floor = max(floor, recordedAt.milliseconds)
         base.storeBytes(of: recordedAt.milliseconds.littleEndian, toByteOffset: 24, as: Int64.self)
         base.storeBytes(of: version.littleEndian, toByteOffset: 32, as: UInt64.self)
         if base.load(fromByteOffset: 1, as: UInt8.self) & RecordView.Flag.occurredAtSent == 0 {

@@ -19,6 +19,9 @@ public struct StoreConfiguration: Sendable, Equatable {
     /// up to this size: larger commits rewrite fewer index pages per event, but hold LMDB's
     /// write lock longer. A single append larger than this still goes through whole.
     public var maxEventsPerCommit: Int = 100_000
+    /// Open for exclusive use (default `false`): fails while any other process has the store
+    /// open. Used by operations that replace the store's files.
+    public var exclusive: Bool = false
     /// Limits every event must respect.
     public var limits: EventLimits = EventLimits()
 

@@ -19,6 +19,16 @@ public final class Environment: @unchecked Sendable {
     private let remap = RemapLock()
     private let pool = Mutex<[PooledReader]>([])
     private let closed = Atomic<Bool>(false)
+    private let transactionCount = Atomic<Int>(0)
+    private let syncedCount = Atomic<Int>(0)
+    private let commitNanoseconds = Atomic<Int>(0)
+
+    /// Write transactions committed by this process, how many of them were flushed to disk
+    /// (synced), and the time spent committing (writing pages and fsync).
+    public var commitCounters: (transactions: Int, synced: Int, commitSeconds: Double) {
+        (transactionCount.load(ordering: .relaxed), syncedCount.load(ordering: .relaxed),
+         Double(commitNanoseconds.load(ordering: .relaxed)) / 1e9)
+    }
     /// The options the environment was opened with.
     public let options: EnvironmentOptions
     /// The folder holding `data.mdb` and `lock.mdb`.
@@ -134,8 +144,15 @@ public final class Environment: @unchecked Sendable {
                 remap.unlock()
                 throw error
             }
+            let started = ContinuousClock.now
             rc = mdb_txn_commit(t)
+            let elapsed = (ContinuousClock.now - started).components
             remap.unlock()
+            if rc == 0 {
+                transactionCount.add(1, ordering: .relaxed)
+                if options.syncOnCommit { syncedCount.add(1, ordering: .relaxed) }
+                commitNanoseconds.add(Int(elapsed.seconds) * 1_000_000_000 + Int(elapsed.attoseconds / 1_000_000_000), ordering: .relaxed)
+            }
             if rc == MDB_MAP_FULL {
                 try grow()
                 continue

@@ -27,6 +27,7 @@ struct IngestCommand: AsyncParsableCommand {
     @Flag(help: "Print one line per committed batch on standard error.") var verbose = false
     @Flag(help: "No progress line.") var quiet = false
     @Flag(name: .customLong("no-sync"), help: "Bulk mode: do not flush each commit (see above).") var noSync = false
+    @Flag(help: "Keep each line's recordedAt (reloading a journeyctl export into a new store).") var keepRecordedAt = false
 
     func run() async throws {
         guard batchSize >= 1 && batchSize <= 1_000_000 else {
@@ -43,9 +44,11 @@ struct IngestCommand: AsyncParsableCommand {
         var options = IngestOptions()
         options.batchSize = batchSize
         options.strict = strict
+        options.keepRecordedAt = keepRecordedAt
         let showProgress = Output.stderrIsTerminal && !quiet
         if let remote = try global.remote() {
             if noSync { throw CLIError("--no-sync applies to a local data folder, not to --server", exitCode: 2) }
+            if keepRecordedAt { throw CLIError("--keep-recorded-at applies to a local data folder, not to --server", exitCode: 2) }
             let summary = try await RemoteIngest(client: remote, options: options).run(fd: fd) { event in
                 report(event, showProgress: showProgress)
             }

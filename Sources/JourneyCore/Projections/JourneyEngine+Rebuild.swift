@@ -196,4 +196,22 @@ extension JourneyEngine {
             throw StoreError.wrap(error)
         }
     }
+
+    /// Bytes of each live view's databases (for metrics), by projection.
+    public func viewBytes() throws(StoreError) -> [String: Int] {
+        do {
+            return try store.readTransaction { txn in
+                var out: [String: Int] = [:]
+                for kind in ProjectionKind.allCases {
+                    let record = try projectionRecord(kind, in: txn)
+                    out[kind.rawValue] = try kind.databaseSuffixes.reduce(0) { total, suffix in
+                        total + (try txn.statistics(dbs.view(kind, suffix, slot: record.slot)).bytes)
+                    }
+                }
+                return out
+            }
+        } catch {
+            throw StoreError.wrap(error)
+        }
+    }
 }

@@ -14,7 +14,10 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let route = context.endpointPath ?? "unmatched"
         metrics.record(method: request.method.rawValue, route: route, status: Int(response.status.code), duration: duration)
         let ms = Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000
-        logger.info("\(request.method.rawValue) \(route) \(response.status.code) \(String(format: "%.2f", ms)) ms")
+        logger.info("request", metadata: [
+            "method": "\(request.method.rawValue)", "route": "\(route)", "status": "\(response.status.code)",
+            "duration_ms": "\(String(format: "%.2f", ms))",
+        ])
         return response
     }
 }

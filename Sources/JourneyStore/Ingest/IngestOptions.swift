@@ -8,6 +8,9 @@ public struct IngestOptions: Sendable, Equatable {
     /// Stop at the first bad line; nothing of the batch it falls in is written (default `false`:
     /// bad lines are reported and skipped, every good line is written).
     public var strict: Bool = false
+    /// Keep each line's `recordedAt` (default `false`): for reloading an export into a new
+    /// store, so the events keep their recording times (and time travel by `knownAt` its answers).
+    public var keepRecordedAt: Bool = false
     /// How many rejected lines the summary lists (default 1,000; all are counted).
     public var maxRejectionsListed: Int = 1000
 

@@ -57,7 +57,8 @@ public struct NDJSONIngester: Sendable {
         var lastProgress = started
         let run = Run(options: options, report: report)
         var reader = LineReader(fd: fd, maxLineBytes: store.configuration.limits.maxEventBytes)
-        let parser = EventParser(limits: store.configuration.limits)
+        var parser = EventParser(limits: store.configuration.limits)
+        parser.keepRecordedAt = options.keepRecordedAt
         let maxEventBytes = store.configuration.limits.maxEventBytes
         var current = Batch()
         current.events.reserveCapacity(options.batchSize)
