@@ -1,11 +1,11 @@
 # The journey store: the two quick-start commands and a few helpers.
 #   make run    install what is missing, build, load the sample dataset, start the server
-#   make test   install what is missing, run the whole test suite and the API fuzz run (what CI runs)
+#   make test   install what is missing, lint deploy/, run the whole test suite and the API fuzz run (what CI runs)
 SHELL := /bin/bash
 DATA ?= ./data
 SAMPLE := Schemas/examples/sample-events.ndjson
 
-.PHONY: run test deps bench build
+.PHONY: run test deps bench build lint-deploy
 
 # System packages: liblmdb-dev (linked through pkg-config); python's jsonschema (the schema
 # tests) and schemathesis (the API fuzz run).
@@ -31,9 +31,14 @@ run: build
 	.build/release/journeyctl serve --data $(DATA)
 
 test: deps
+	.ci/lint-deploy
 	swift build
 	swift test
 	.ci/fuzz-api
+
+# Offline checks of deploy/: hadolint, systemd-analyze verify, kubernetes-validate, nginx -t.
+lint-deploy:
+	.ci/lint-deploy
 
 bench: deps
 	swift build -c release --product journey-bench

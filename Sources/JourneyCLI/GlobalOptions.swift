@@ -20,6 +20,18 @@ struct GlobalOptions: ParsableArguments {
         return try RemoteClient(server: url, token: token ?? env["JOURNEY_TOKEN"])
     }
 
+    /// For commands that work on the data folder itself (backup, restore, export, compact,
+    /// doctor): refuses `--server` / `JOURNEY_SERVER` rather than silently reading a local folder.
+    func requireLocal(_ command: String, instead: String? = nil) throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let url = server ?? env["JOURNEY_SERVER"], !url.isEmpty else { return }
+        let origin = server != nil ? "--server" : "JOURNEY_SERVER"
+        var message = "\(command) works on the data folder on the server's machine, not through \(origin) (\(url)); run it there with --data"
+        if server == nil { message += " and JOURNEY_SERVER unset" }
+        if let instead { message += ", or use \(instead)" }
+        throw CLIError(message, exitCode: 2)
+    }
+
     /// The data folder: `--data`, else `JOURNEY_DATA`, else `./data`.
     var dataDirectory: String {
         data ?? ProcessInfo.processInfo.environment["JOURNEY_DATA"] ?? "./data"

@@ -21,14 +21,19 @@ extension ServerConfiguration {
         var logLevel: String?
     }
 
+    /// Every setting a configuration file may name (`deploy/journey.example.json` shows them all).
+    public static let fileKeys: [String] = [
+        "host", "port", "dataDirectory", "tokens", "insecurePublic", "maxBodyBytes", "maxEventBytes",
+        "maxHeaderBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "maxConnections",
+        "readyLagThreshold", "pollIntervalMilliseconds", "projectionChunkEvents", "coalesceMilliseconds", "logLevel",
+    ]
+
     /// Applies a JSON configuration file (unknown keys are refused).
     public mutating func apply(file path: String) throws(ConfigurationError) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError("cannot read the configuration file \(path)")
         }
-        let known: Set<String> = ["host", "port", "dataDirectory", "tokens", "insecurePublic", "maxBodyBytes", "maxEventBytes",
-                                  "maxHeaderBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "maxConnections",
-                                  "readyLagThreshold", "pollIntervalMilliseconds", "projectionChunkEvents", "coalesceMilliseconds", "logLevel"]
+        let known = Set(Self.fileKeys)
         if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             for key in object.keys.sorted() where !known.contains(key) && !key.hasPrefix("$") && key != "description" {
                 throw ConfigurationError("\(path): unknown setting \(key)")

@@ -122,4 +122,17 @@ import Testing
         #expect(broken.stdout.contains("FAIL  chain"))
         #expect(broken.stdout.contains("restore the latest backup"))
     }
+
+    /// Commands that need the data folder refuse a server address instead of quietly reading
+    /// some local folder.
+    @Test func folderCommandsRefuseRemoteMode() throws {
+        let dir = TemporaryDirectory("local-only")
+        for args in [["backup", dir.appending("b")], ["restore", dir.appending("b")], ["export"], ["compact"], ["doctor"]] {
+            let r = try ProcessRunner.journeyctl(args + ["--server", "http://127.0.0.1:9", "--data", dir.appending("data")])
+            #expect(r.status == 2, "\(args[0]): \(r.stderr)")
+            #expect(r.stderr.contains("\(args[0]) works on the data folder"), "\(r.stderr)")
+        }
+        let viaEnv = try ProcessRunner.journeyctl(["export", "--data", dir.appending("data")], environment: ["JOURNEY_SERVER": "http://127.0.0.1:9"])
+        #expect(viaEnv.status == 2 && viaEnv.stderr.contains("JOURNEY_SERVER unset") && viaEnv.stderr.contains("journeyctl events --server"))
+    }
 }

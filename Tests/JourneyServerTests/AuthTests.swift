@@ -52,6 +52,21 @@ import Testing
         #expect(try APIToken(parsing: "ci:write:s3cr3t:with:colons").secret == "s3cr3t:with:colons")
     }
 
+    /// The shipped example names every setting, each at its real default, so it cannot drift.
+    @Test func exampleConfigurationIsTheDefaults() throws {
+        let path = Repository.file("deploy/journey.example.json")
+        var c = ServerConfiguration()
+        try c.apply(file: path)
+        #expect(c == ServerConfiguration())
+        let data = try #require(FileManager.default.contents(atPath: path))
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let settings = Set(object.keys.filter { !$0.hasPrefix("$") && $0 != "description" })
+        #expect(settings == Set(ServerConfiguration.fileKeys))
+        for key in ServerConfiguration.fileKeys {
+            #expect(object["$" + key] is String, "deploy/journey.example.json has no note $\(key)")
+        }
+    }
+
     @Test func configurationPrecedence() throws {
         let dir = TemporaryDirectory("config")
         let file = dir.appending("journey.json")

@@ -26,6 +26,7 @@ struct DoctorCommand: AsyncParsableCommand {
         func add(_ name: String, _ status: String, _ detail: String, _ advice: String? = nil) {
             checks.append(Check(name: name, status: status, detail: detail, advice: advice))
         }
+        try global.requireLocal("doctor", instead: "GET /readyz and /metrics for a server's health")
         let dir = global.dataDirectory
         let fm = FileManager.default
         var isDir: ObjCBool = false

@@ -20,6 +20,7 @@ struct BackupCommand: AsyncParsableCommand {
     @Flag(help: "Print the manifest as JSON.") var json = false
 
     func run() async throws {
+        try global.requireLocal("backup")
         let store = try global.openStore(create: false)
         defer { store.close() }
         let showProgress = Output.stderrIsTerminal && !json
@@ -49,6 +50,7 @@ struct RestoreCommand: AsyncParsableCommand {
     @Argument(help: "The backup folder.") var source: String
 
     func run() async throws {
+        try global.requireLocal("restore")
         let report: VerifyReport
         do {
             report = try EventStore.restore(from: source, to: global.dataDirectory)
@@ -79,6 +81,7 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
 
     func run() async throws {
+        try global.requireLocal("export", instead: "journeyctl events --server URL --limit 0 (the same lines)")
         let store = try global.openStore(create: false)
         defer { store.close() }
         var fd: Int32 = 1
@@ -129,6 +132,7 @@ struct CompactCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
+        try global.requireLocal("compact")
         let (before, after): (Int, Int)
         do {
             (before, after) = try EventStore.compact(directory: global.dataDirectory)
