@@ -19,15 +19,19 @@ public final class ServerMetrics: Sendable {
 
     public init() {}
 
+    /// A metric named exactly `name` (the unit is already part of it).
+    static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
     /// Records one request.
     func record(method: String, route: String, status: Int, duration: Duration) {
         let key = "\(method) \(route) \(status)"
         let counter = requestCounters.withLock { c in
             if let existing = c[key] { return existing }
             let made = registry.makeCounter(
-                name: "journey_http_requests_total",
-                labels: [("method", method), ("route", route), ("status", String(status))],
-                help: "HTTP requests by method, route and status")
+                descriptor: Self.descriptor("journey_http_requests_total", "HTTP requests by method, route and status"),
+                labels: [("method", method), ("route", route), ("status", String(status))])
             c[key] = made
             return made
         }
@@ -36,8 +40,8 @@ public final class ServerMetrics: Sendable {
         let histogram = latency.withLock { h in
             if let existing = h[hkey] { return existing }
             let made = registry.makeDurationHistogram(
-                name: "journey_http_request_duration_seconds", labels: [("method", method), ("route", route)],
-                buckets: Self.buckets, help: "HTTP request latency by method and route")
+                descriptor: Self.descriptor("journey_http_request_duration_seconds", "HTTP request latency by method and route"),
+                labels: [("method", method), ("route", route)], buckets: Self.buckets)
             h[hkey] = made
             return made
         }
@@ -93,7 +97,7 @@ public final class ServerMetrics: Sendable {
         let key = name + labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
         let g = gauges.withLock { g in
             if let existing = g[key] { return existing }
-            let made = labels.isEmpty ? registry.makeGauge(name: name, help: help) : registry.makeGauge(name: name, labels: labels, help: help)
+            let made = registry.makeGauge(descriptor: Self.descriptor(name, help), labels: labels)
             g[key] = made
             return made
         }
@@ -105,7 +109,7 @@ public final class ServerMetrics: Sendable {
     private func increase(_ name: String, to total: Int, help: String) {
         let c = counters.withLock { c in
             if let existing = c[name] { return existing }
-            let made = registry.makeCounter(name: name, help: help)
+            let made = registry.makeCounter(descriptor: Self.descriptor(name, help))
             c[name] = made
             return made
         }

@@ -100,7 +100,7 @@ import Testing
             let sample = try #require(Self.samples[op.id], "no sample request for operation \(op.id): add one")
             #expect(!op.responses.isEmpty, "\(op.id) documents no responses")
             if op.id == "streamLog" {
-                var s = try await f.client.stream("/v1/events/stream")
+                let s = try await f.client.stream("/v1/events/stream")
                 #expect(op.responses[String(s.status)] != nil && s.headers["content-type"] == "text/event-stream")
                 s.close()
                 continue

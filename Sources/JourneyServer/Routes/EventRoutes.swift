@@ -80,7 +80,7 @@ enum EventRoutes {
             }
             let wait = Duration.milliseconds(state.configuration.pollIntervalMilliseconds)
             let seen = next - 1
-            _ = try? await cancelWhenGracefulShutdown {
+            _ = await cancelWhenGracefulShutdown {
                 await state.store.commits.waitForCommit(after: seen, timeout: wait)
             }
         }

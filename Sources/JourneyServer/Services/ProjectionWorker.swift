@@ -42,7 +42,7 @@ public struct ProjectionWorker: Service {
             }
             let applied = engine.applied.value
             let poll = pollInterval
-            let head = try? await cancelWhenGracefulShutdown {
+            let head: UInt64? = await cancelWhenGracefulShutdown {
                 await store.commits.waitForCommit(after: applied, timeout: poll)
             }
             if let head, head > applied, coalesce > .zero {
