@@ -20,9 +20,13 @@ enum StreamIndex {
     static func positions(of n: UInt64, in txn: Transaction, streams: Database) throws -> [UInt64] {
         try txn.withCursor(streams) { c in
             var key = n.bigEndian
-            guard try withUnsafeBytes(of: &key, { try c.seek(exactly: $0) }) != nil else { return [] }
+            guard let hit = try withUnsafeBytes(of: &key, { try c.seek(exactly: $0) }) else { return [] }
+            let count = try c.duplicateCount()
+            // A key with one value has no duplicate sub-page, and MDB_GET_MULTIPLE then returns
+            // nothing: the value is the one the seek found.
+            if count == 1 { return [UInt64(bigEndian: hit.value.loadUnaligned(as: UInt64.self))] }
             var out: [UInt64] = []
-            out.reserveCapacity(try c.duplicateCount())
+            out.reserveCapacity(count)
             var page = try c.multiple(first: true)
             while let values = page {
                 for i in 0..<(values.count / 8) {

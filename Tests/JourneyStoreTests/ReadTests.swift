@@ -22,6 +22,17 @@ import Testing
     }
 
     /// Past about 250 events a stream's positions move from inline to their own sub-tree.
+    /// A stream of one event (LMDB keeps a single duplicate without a sub-page).
+    @Test func aStreamOfOneEvent() async throws {
+        let f = try StoreFixture()
+        _ = try await f.store.append(event("solo", "signup"))
+        _ = try await f.store.append(event("pair", "a"))
+        _ = try await f.store.append(event("pair", "b"))
+        #expect(try f.store.readStream("solo").map(\.type) == ["signup"])
+        #expect(try f.store.readStream("solo", backward: true).map(\.version) == [1])
+        #expect(try f.store.readStream("pair").map(\.type) == ["a", "b"])
+    }
+
     @Test func longStreams() async throws {
         let f = try StoreFixture()
         for chunk in 0..<6 {
