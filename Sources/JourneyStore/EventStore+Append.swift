@@ -54,7 +54,7 @@ extension EventStore {
         return try box.wait().get()
     }
 
-    private func prepare(_ events: [NewEvent], expectations: [String: ExpectedVersion]) throws(StoreError) -> PreparedAppend {
+    func prepare(_ events: [NewEvent], expectations: [String: ExpectedVersion]) throws(StoreError) -> PreparedAppend {
         var ids: [String] = []
         ids.reserveCapacity(events.count)
         let now = Timestamp.now()
@@ -76,12 +76,15 @@ extension EventStore {
                 throw StoreError.invalid("customerId", "expected version given for an invalid customer id: \(error.message)")
             }
         }
-        return PreparedAppend(events: events, ids: ids, expectations: expectations)
+        guard let keys else { return PreparedAppend(events: events, ids: ids, expectations: expectations) }
+        let customerKeys = events.map { StoreLayout.customerKey($0.customerId) }
+        let sealing = try keys.sealingKeys(for: customerKeys, layout: layout, env: env)
+        return PreparedAppend(events: events, ids: ids, expectations: expectations, sealing: (customerKeys, sealing))
     }
 }
 
 /// Hands one result from the writer thread to a blocked caller.
-private final class ResultBox: @unchecked Sendable {
+final class ResultBox: @unchecked Sendable {
     // Safe to share: `value` is written once before `semaphore.signal()` and read after `wait()`.
     private var value: Result<AppendResult, StoreError>?
     private let semaphore = DispatchSemaphore(value: 0)
