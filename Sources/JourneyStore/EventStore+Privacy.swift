@@ -122,6 +122,16 @@ extension EventStore {
         return out
     }
 
+    /// When and where the customer was erased, if they were.
+    public func erasure(of customerId: String, in txn: Transaction) throws -> (position: UInt64, erasedAt: Timestamp)? {
+        guard layout.legacyFormat == nil, let v = try txn.get(layout.erasures, key: StoreLayout.customerKey(customerId)) else { return nil }
+        let p = Transaction.uint64(v)
+        guard let raw = try txn.get(layout.events, key: p), let r = RecordView(raw) else {
+            throw StoreError(.corrupt, "the erasure of \(customerId) points at position \(p), which does not decode")
+        }
+        return (p, r.recordedAt)
+    }
+
     /// How many customers were erased (cheap: LMDB's entry count).
     public func erasureCount(in txn: Transaction) throws -> Int {
         guard layout.legacyFormat == nil else { return 0 }
