@@ -101,10 +101,11 @@ extension EventStore {
     /// Calls `body` for every record from `position` on, in log order, reading in snapshots of
     /// `chunk` records so no read transaction stays open long. `body` returns `false` to stop.
     /// The view is valid only during the call. Returns the last position visited (or
-    /// `position - 1` when none).
+    /// `position - 1` when none). With `readable`, sealed properties are opened (or the view is
+    /// redacted for an erased customer) as for ``readLog(from:backward:limit:)``.
     @discardableResult
     public func scan(
-        from position: UInt64 = 1, chunk: Int = 10_000, _ body: (UInt64, RecordView) throws -> Bool
+        from position: UInt64 = 1, chunk: Int = 10_000, readable: Bool = false, _ body: (UInt64, RecordView) throws -> Bool
     ) throws -> UInt64 {
         var next = max(position, 1)
         while true {
@@ -120,7 +121,8 @@ extension EventStore {
                         }
                         visited += 1
                         next = p + 1
-                        if try !body(p, r) { stop = true; return }
+                        let more = readable && r.isSealed ? try withReadable(r, in: txn) { try body(p, $0) } : try body(p, r)
+                        if !more { stop = true; return }
                         entry = try c.next()
                     }
                 }

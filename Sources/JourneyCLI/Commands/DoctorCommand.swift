@@ -57,9 +57,15 @@ struct DoctorCommand: AsyncParsableCommand {
         do {
             var config = StoreConfiguration(directory: dir)
             config.createIfMissing = false
+            config.masterKey = try global.masterKey()
             store = try EventStore(config)
-        } catch {
-            add("open", "fail", error.description, "if another tool holds the folder, stop it; if LMDB reports corruption, restore the latest backup")
+        } catch let e as StoreError {
+            let advice: String = switch e.code {
+            case .masterKeyMissing, .masterKeyWrong: "give the store's master key: --master-key-file or JOURNEY_MASTER_KEY_FILE (the key it was created with; its fingerprint is in the message)"
+            case .formatOutdated: "migrate the store into a new folder: journeyctl migrate --from \(dir) --data NEW_FOLDER"
+            default: "if another tool holds the folder, stop it; if LMDB reports corruption, restore the latest backup"
+            }
+            add("open", "fail", e.description, advice)
             return try finish(checks)
         }
         defer { store.close() }
