@@ -952,8 +952,11 @@ components:
               alternative: {type: [string, "null"]}
     StoreStatistics:
       type: object
-      required: [events, customers, headPosition, fileBytes, mapUsedBytes, mapSizeBytes, databaseBytes]
+      required: [events, customers, headPosition, fileBytes, mapUsedBytes, mapSizeBytes, databaseBytes, format, encrypted, erasures]
       properties:
+        format: {type: integer, description: The store format (2).}
+        encrypted: {type: boolean, description: Properties are sealed under per-customer keys (erasure possible).}
+        erasures: {type: integer, description: Customers erased.}
         events: {type: integer}
         customers: {type: integer}
         headPosition: {type: integer}

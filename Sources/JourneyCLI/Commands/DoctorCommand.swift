@@ -91,6 +91,12 @@ struct DoctorCommand: AsyncParsableCommand {
                         "the log was changed outside the store or the disk is damaged: stop writers and restore the latest backup that verifies")
                 }
             }
+            if store.isEncrypted {
+                add("encryption", "ok", "properties sealed under per-customer keys; \(Format.count(s.erasures)) customer(s) erased")
+            } else {
+                add("encryption", "warn", "this store was created without a master key: properties are stored in clear and customers cannot be erased",
+                    "migrate it into an encrypted store: journeyctl keygen -o KEYFILE, then journeyctl migrate --from \(dir) --data NEW_FOLDER --master-key-file KEYFILE")
+            }
             let engine = try JourneyEngine(store: store)
             let model = try engine.activeModel()
             add("model", "ok", "active model \(model.name) version \(model.version)")

@@ -33,14 +33,15 @@ public struct MasterKey: Sendable, Equatable {
         key = SymmetricKey(data: bytes)
     }
 
-    /// Reads a key file (see ``init(text:)``). Refuses a file that others can read.
+    /// Reads a key file (see ``init(text:)``). Refuses a file that any user can read (mode
+    /// `o+r`/`o+w`); group read is allowed (Kubernetes secret volumes with `fsGroup`).
     public init(file path: String) throws(StoreError) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StoreError(.masterKeyInvalid, "cannot read the master key file \(path)")
         }
         if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-           let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
-            throw StoreError(.masterKeyInvalid, "the master key file \(path) can be read by other users (mode \(String(mode, radix: 8))); chmod 600 it")
+           let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o007 != 0 {
+            throw StoreError(.masterKeyInvalid, "the master key file \(path) can be read by any user (mode \(String(mode, radix: 8))); chmod 600 it")
         }
         do throws(StoreError) {
             try self.init(text: String(decoding: data, as: UTF8.self))
