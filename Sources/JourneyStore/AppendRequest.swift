@@ -78,7 +78,7 @@ struct PreparedAppend: Sendable {
     /// `sealing`: for encrypted stores, the data key of every event's customer (by customer
     /// key) and the wrapped form of those not yet stored.
     init(events: [NewEvent], ids: [String], expectations: [String: ExpectedVersion],
-         sealing: (customerKeys: [[UInt8]], keys: [[UInt8]: (SymmetricKey, [UInt8]?)])? = nil) {
+         sealing: (customerKeys: [[UInt8]], keys: [(key: SymmetricKey, wrapped: [UInt8]?)?])? = nil) {
         self.events = events
         self.ids = ids
         self.expectations = expectations
@@ -86,10 +86,12 @@ struct PreparedAppend: Sendable {
         if let sealing {
             customerKeys = sealing.customerKeys
             sealed = events.indices.map { i -> [UInt8]? in
-                guard let p = events[i].properties, let key = sealing.keys[sealing.customerKeys[i]]?.0 else { return nil }
+                guard let p = events[i].properties, let key = sealing.keys[i]?.key else { return nil }
                 return CustomerKeys.seal(p.bytes, key: key, customer: sealing.customerKeys[i])
             }
-            for (c, (k, w)) in sealing.keys { if let w { newKeys[c] = (k, w) } }
+            for (i, s) in sealing.keys.enumerated() {
+                if let s, let w = s.wrapped { newKeys[sealing.customerKeys[i]] = (s.key, w) }
+            }
         }
         keys = ids.map(EventIDKey.init)
         var order = Array(events.indices)

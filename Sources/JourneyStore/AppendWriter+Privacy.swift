@@ -7,11 +7,12 @@ extension AppendWriter {
     /// erased. When another process stored a different key for a new customer first, the
     /// request's events of that customer are sealed again with the stored key.
     func checkKeys(_ request: inout AppendRequest, outcomes: [Outcome], in txn: Transaction, state: inout GroupState) throws {
-        var seen = Set<[UInt8]>()
+        var seen = Set<ByteKey>()
         for i in request.events.indices {
             guard case .new = outcomes[i] else { continue }
             let c = request.customerKeys[i]
-            if cache.keyVerified.contains(c) || !seen.insert(c).inserted { continue }
+            let bk = ByteKey(c)
+            if cache.keyVerified.contains(bk) || !seen.insert(bk).inserted { continue }
             if let value = try txn.get(layout.customerKeys, key: c) {
                 if value.first == CustomerKeys.erased { throw CustomerKeys.erasedError(c) }
                 if let (_, wrapped) = request.newKeys[c], !value.elementsEqual(wrapped) {
@@ -25,7 +26,7 @@ extension AppendWriter {
                 try txn.put(layout.customerKeys, key: c, value: wrapped)
                 state.storedKeys.append((c, key))
             }
-            cache.keyVerified.insert(c)
+            cache.keyVerified.insert(bk)
         }
     }
 
@@ -108,7 +109,7 @@ extension AppendWriter {
             state.idEntries.append((EventIDKey(id), state.position))
             state.streamEntries.append((number, v, state.position))
             state.erased.append(c)
-            cache.keyVerified.remove(c)
+            cache.keyVerified.remove(ByteKey(c))
             return AppendResult(events: [AppendedEvent(id: id, customerId: customerId, position: state.position, version: v, duplicate: false)], headPosition: state.position)
         } catch let e as LMDBError {
             throw e

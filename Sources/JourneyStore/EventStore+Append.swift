@@ -42,6 +42,28 @@ extension EventStore {
         return ticket
     }
 
+    /// ``enqueue(_:expectations:)`` with the preparation (validation, encoding, sealing) done
+    /// on `queue` instead of the caller's thread, so a producer can go on meanwhile (the
+    /// ingester parses the next lines while the previous batch is sealed). `queue` must be
+    /// serial: requests reach the writer in the order they were enqueued on it. A failure of
+    /// the preparation is the ticket's result.
+    public func enqueue(_ events: [NewEvent], preparingOn queue: DispatchQueue) -> AppendTicket {
+        let ticket = AppendTicket()
+        queue.async { [self] in
+            do throws(StoreError) {
+                let request = try prepare(events, expectations: [:])
+                if request.events.isEmpty {
+                    ticket.fulfil(.success(AppendResult(events: [], headPosition: try headPosition())))
+                    return
+                }
+                writer.submit(AppendRequest(prepared: request) { ticket.fulfil($0) })
+            } catch {
+                ticket.fulfil(.failure(error))
+            }
+        }
+        return ticket
+    }
+
     /// The blocking form of ``append(_:expectations:)`` for synchronous callers (not for use on
     /// the Swift concurrency pool, which it would block).
     public func appendBlocking(_ events: [NewEvent], expectations: [String: ExpectedVersion] = [:]) throws(StoreError) -> AppendResult {

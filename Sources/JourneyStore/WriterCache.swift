@@ -13,7 +13,7 @@ struct WriterCache {
     var customers: [String: CustomerState] = [:]
     var nextCustomer: UInt64?
     /// Encrypted stores: customers whose data key is known to be stored (and not erased).
-    var keyVerified: Set<[UInt8]> = []
+    var keyVerified: Set<ByteKey> = []
 
     struct CustomerState {
         var number: UInt64

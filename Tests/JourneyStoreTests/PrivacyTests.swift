@@ -1,5 +1,5 @@
 import Foundation
-import JourneyStore
+@testable import JourneyStore
 import JourneyTestSupport
 import Testing
 
@@ -37,6 +37,26 @@ import Testing
         f.store.close()
         #expect(try Self.occurrences(of: "jane.doe@example.com", in: f.directory.appending("data")) == 0)
         #expect(try Self.occurrences(of: "cust-1", in: f.directory.appending("data")) > 0, "the search must be able to find what is stored in clear")
+    }
+
+    /// Nonces come from a pool refilled every 1024 nonces: equal plaintexts of one customer
+    /// must still seal to distinct ciphertexts (a repeated nonce under one key breaks AES-GCM).
+    @Test func equalPropertiesSealToDistinctCiphertexts() async throws {
+        let f = try StoreFixture(encrypted)
+        let props = #"{"email":"jane.doe@example.com"}"#
+        let n = 3000
+        _ = try await f.store.append((0..<n).map { _ in event("cust-1", "page_view", properties: props) })
+        var sealed = Set<[UInt8]>()
+        var nonces = Set<[UInt8]>()
+        try f.store.scan { _, r in
+            let bytes = Array(r.storedPropertiesBytes!)
+            #expect(r.isSealed && bytes.count == props.utf8.count + CustomerKeys.sealOverhead)
+            sealed.insert(bytes)
+            nonces.insert(Array(bytes.prefix(12)))
+            return true
+        }
+        #expect(sealed.count == n && nonces.count == n)
+        #expect(try f.store.readStream("cust-1").allSatisfy { $0.properties?.description == props })
     }
 
     @Test func erasureShredsTheKeyAndKeepsTheChain() async throws {

@@ -48,7 +48,7 @@ public final class CompiledModel: Sendable {
         metricsByType = byType(model.advocacy.metrics.map(\.match))
         actionIdOfMatcher = model.advocacy.actions.map { a in model.advocacy.actionIds.firstIndex(of: a.id)! }
         actionMatchers = model.advocacy.actions.map(\.match)
-        let rules = model.rules, actions = actionMatchers, metrics = model.advocacy.metrics
+        let rules = model.rules, actions = actionMatchers
         readsProperties = (0...names.count).map { [rulesByType, actionsByType, metricsByType] t in
             rulesByType[t].contains { !rules[$0].match.properties.isEmpty }
                 || actionsByType[t].contains { !actions[$0].properties.isEmpty }

@@ -25,12 +25,12 @@ final class CustomerKeys: Sendable {
 
     private struct State {
         /// Keys known to be stored (or being stored by this process), by customer key.
-        var keys: [[UInt8]: SymmetricKey] = [:]
+        var keys: [ByteKey: SymmetricKey] = [:]
         /// Keys made by this process whose commit has not been seen yet: the wrapped form
         /// every request for the customer carries until one commits it.
-        var pending: [[UInt8]: (SymmetricKey, [UInt8])] = [:]
+        var pending: [ByteKey: (SymmetricKey, [UInt8])] = [:]
         /// Customers known to be erased.
-        var erased: Set<[UInt8]> = []
+        var erased: Set<ByteKey> = []
         var erasures: Int = -1
     }
 
@@ -41,7 +41,7 @@ final class CustomerKeys: Sendable {
     // MARK: Wrapping
 
     func wrap(_ key: SymmetricKey, customer: [UInt8]) -> [UInt8] {
-        let box = try! AES.GCM.seal(key.withUnsafeBytes { Array($0) }, using: wrapping, authenticating: customer)
+        let box = try! AES.GCM.seal(key.withUnsafeBytes { Array($0) }, using: wrapping, nonce: RandomPool.shared.nonce(), authenticating: customer)
         var out: [UInt8] = [Self.live]
         out.reserveCapacity(Self.wrappedSize)
         out.append(contentsOf: box.nonce)
@@ -75,23 +75,14 @@ final class CustomerKeys: Sendable {
 
     /// `nonce ‖ ciphertext ‖ tag` of `plaintext` under `key`, bound to the customer.
     static func seal(_ plaintext: [UInt8], key: SymmetricKey, customer: [UInt8]) -> [UInt8] {
-        let box = try! AES.GCM.seal(plaintext, using: key, authenticating: customer)
-        var out: [UInt8] = []
-        out.reserveCapacity(plaintext.count + sealOverhead)
-        out.append(contentsOf: box.nonce)
-        out.append(contentsOf: box.ciphertext)
-        out.append(contentsOf: box.tag)
-        return out
+        // `combined` is exactly `nonce ‖ ciphertext ‖ tag`.
+        let box = try! AES.GCM.seal(plaintext, using: key, nonce: RandomPool.shared.nonce(), authenticating: customer)
+        return Array(box.combined!)
     }
 
     /// The plaintext of a sealed payload, or `nil` when it does not open (wrong key, damage).
     static func open(_ sealed: UnsafeRawBufferPointer, key: SymmetricKey, customer: UnsafeRawBufferPointer) -> [UInt8]? {
-        guard sealed.count >= sealOverhead,
-              let nonce = try? AES.GCM.Nonce(data: UnsafeRawBufferPointer(rebasing: sealed[0..<12])),
-              let box = try? AES.GCM.SealedBox(
-                nonce: nonce, ciphertext: UnsafeRawBufferPointer(rebasing: sealed[12..<(sealed.count - 16)]),
-                tag: UnsafeRawBufferPointer(rebasing: sealed[(sealed.count - 16)...]))
-        else { return nil }
+        guard sealed.count >= sealOverhead, let box = try? AES.GCM.SealedBox(combined: sealed) else { return nil }
         return try? Array(AES.GCM.open(box, using: key, authenticating: customer))
     }
 
@@ -107,26 +98,27 @@ final class CustomerKeys: Sendable {
     /// The customer's key for reading, from the cache or `customer-keys` (in `txn`).
     func lookup(_ customer: [UInt8], layout: StoreLayout, in txn: Transaction) throws -> Lookup {
         let erasures = try txn.statistics(layout.erasures).entries
+        let k = ByteKey(customer)
         let cached: Lookup? = state.withLock { s in
             if s.erasures != erasures {
                 s.keys.removeAll()
                 s.erased.removeAll()
                 s.erasures = erasures
             }
-            if let k = s.keys[customer] { return .key(k) }
-            if s.erased.contains(customer) { return .erased }
+            if let key = s.keys[k] { return .key(key) }
+            if s.erased.contains(k) { return .erased }
             return nil
         }
         if let cached { return cached }
         guard let value = try txn.get(layout.customerKeys, key: customer) else { return .missing }
         if value.first == Self.erased {
-            state.withLock { _ = $0.erased.insert(customer) }
+            state.withLock { _ = $0.erased.insert(k) }
             return .erased
         }
         let key = try unwrap(value, customer: customer)
         state.withLock { s in
             if s.keys.count >= 1_000_000 { s.keys.removeAll() }
-            s.keys[customer] = key
+            s.keys[k] = key
         }
         return .key(key)
     }
@@ -148,33 +140,36 @@ final class CustomerKeys: Sendable {
         }
     }
 
-    /// Keys to seal new events with, one per customer key: the stored key, or a new one (with
-    /// its wrapped form, which the writer stores if the customer still has none when it commits).
-    /// An erased customer has none: the writer refuses their new events (`customer_erased`).
-    func sealingKeys(for customers: [[UInt8]], layout: StoreLayout, env: Environment) throws(StoreError) -> [[UInt8]: (SymmetricKey, [UInt8]?)] {
-        var out: [[UInt8]: (SymmetricKey, [UInt8]?)] = [:]
-        var misses: [[UInt8]] = []
+    /// Keys to seal new events with, one per entry of `customers` (customer keys): the stored
+    /// key, or a new one with its wrapped form, which the writer stores if the customer still
+    /// has none when it commits. An erased customer has none (`nil`): the writer refuses their
+    /// new events (`customer_erased`).
+    func sealingKeys(for customers: [[UInt8]], layout: StoreLayout, env: Environment) throws(StoreError) -> [(key: SymmetricKey, wrapped: [UInt8]?)?] {
+        var out = [(key: SymmetricKey, wrapped: [UInt8]?)?](repeating: nil, count: customers.count)
+        var misses: [Int] = []
         state.withLock { s in
-            for c in customers where out[c] == nil {
-                if let k = s.keys[c] { out[c] = (k, nil) } else if let p = s.pending[c] { out[c] = (p.0, p.1) } else { misses.append(c) }
+            for (i, c) in customers.enumerated() {
+                let k = ByteKey(c)
+                if let key = s.keys[k] { out[i] = (key, nil) } else if let p = s.pending[k] { out[i] = (p.0, p.1) } else { misses.append(i) }
             }
         }
         guard !misses.isEmpty else { return out }
         do {
             try env.read { txn in
-                for c in misses {
+                for i in misses {
+                    let c = customers[i]
                     switch try lookup(c, layout: layout, in: txn) {
-                    case .key(let k): out[c] = (k, nil)
+                    case .key(let k): out[i] = (k, nil)
                     case .erased: break  // no key: the writer refuses new events (a retried old one is a duplicate)
                     case .missing:
                         let made: (SymmetricKey, [UInt8]) = state.withLock { s in
-                            if let p = s.pending[c] { return p }
-                            let k = SymmetricKey(size: .bits256)
+                            if let p = s.pending[ByteKey(c)] { return p }
+                            let k = RandomPool.shared.key()
                             let p = (k, wrap(k, customer: c))
-                            s.pending[c] = p
+                            s.pending[ByteKey(c)] = p
                             return p
                         }
-                        out[c] = (made.0, made.1)
+                        out[i] = (made.0, made.1)
                     }
                 }
             }
@@ -188,8 +183,8 @@ final class CustomerKeys: Sendable {
     func stored(_ customers: [([UInt8], SymmetricKey)]) {
         state.withLock { s in
             for (c, k) in customers {
-                s.pending[c] = nil
-                s.keys[c] = k
+                s.pending[ByteKey(c)] = nil
+                s.keys[ByteKey(c)] = k
             }
         }
     }
@@ -197,9 +192,9 @@ final class CustomerKeys: Sendable {
     /// After a commit erased a customer.
     func erasedNow(_ customer: [UInt8]) {
         state.withLock { s in
-            s.keys[customer] = nil
-            s.pending[customer] = nil
-            s.erased.insert(customer)
+            s.keys[ByteKey(customer)] = nil
+            s.pending[ByteKey(customer)] = nil
+            s.erased.insert(ByteKey(customer))
         }
     }
 
