@@ -24,7 +24,7 @@ struct GlobalOptions: ParsableArguments {
     func masterKey() throws -> MasterKey? {
         let env = ProcessInfo.processInfo.environment
         do {
-            if let file = masterKeyFile ?? env["JOURNEY_MASTER_KEY_FILE"], !file.isEmpty { return try MasterKey(file: file) }
+            if let file = masterKeyFile ?? env["JOURNEY_MASTER_KEY_FILE"], !file.isEmpty { return try MasterKey(file: file, dataDirectory: dataDirectory) }
             if let text = env["JOURNEY_MASTER_KEY"], !text.isEmpty {
                 do {
                     return try MasterKey(text: text)

@@ -49,7 +49,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// The master key from ``masterKeyFile`` or ``masterKeyText``, if either is set.
     public func loadMasterKey() throws(StoreError) -> MasterKey? {
-        if let masterKeyFile { return try MasterKey(file: masterKeyFile) }
+        if let masterKeyFile { return try MasterKey(file: masterKeyFile, dataDirectory: dataDirectory) }
         if let masterKeyText {
             do {
                 return try MasterKey(text: masterKeyText)

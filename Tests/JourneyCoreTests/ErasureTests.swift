@@ -71,7 +71,7 @@ import Testing
     /// ends where one that had ends.
     @Test func erasureBeforeTheWorkerCaughtUp() async throws {
         let f = try JourneyFixture(masterKey: .generate())
-        try await f.store.append([
+        _ = try await f.store.append([
             ev("lag", "ad_click", day: 1), ev("lag", "survey_response", day: 2, properties: #"{"nps":9}"#),
             ev("other", "purchase", day: 1),
         ])

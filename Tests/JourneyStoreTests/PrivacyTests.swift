@@ -181,4 +181,21 @@ import Testing
         #expect(throws: StoreError.self) { try MasterKey(text: "too-short") }
         #expect(throws: StoreError.self) { try MasterKey(text: String(repeating: "ab", count: 31)) }
     }
+
+    @Test func aKeyFileMustBeOutsideTheDataFolderAndPrivate() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keyfile-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let k = MasterKey.generate()
+        for path in [dir + "/data/master.key", dir + "/master.key"] {
+            _ = FileManager.default.createFile(atPath: path, contents: Data((k.hex + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        }
+        #expect(try MasterKey(file: dir + "/master.key", dataDirectory: dir + "/data") == k)
+        #expect(try MasterKey(file: dir + "/data/master.key") == k, "the folder is checked only when named")
+        let inside = #expect(throws: StoreError.self) { try MasterKey(file: dir + "/data/master.key", dataDirectory: dir + "/data/") }
+        #expect(inside?.code == .masterKeyInvalid && inside?.message.contains("inside the data folder") == true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o604], ofItemAtPath: dir + "/master.key")
+        let open = #expect(throws: StoreError.self) { try MasterKey(file: dir + "/master.key") }
+        #expect(open?.message.contains("chmod 600") == true)
+    }
 }

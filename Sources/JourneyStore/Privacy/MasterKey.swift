@@ -34,8 +34,17 @@ public struct MasterKey: Sendable, Equatable {
     }
 
     /// Reads a key file (see ``init(text:)``). Refuses a file that any user can read (mode
-    /// `o+r`/`o+w`); group read is allowed (Kubernetes secret volumes with `fsGroup`).
-    public init(file path: String) throws(StoreError) {
+    /// `o+r`/`o+w`); group read is allowed (Kubernetes secret volumes with `fsGroup`). With
+    /// `dataDirectory`, also refuses a file inside that folder: a copy of the folder would carry
+    /// the key along with the data it protects.
+    public init(file path: String, dataDirectory: String? = nil) throws(StoreError) {
+        if let dataDirectory {
+            let folder = URL(fileURLWithPath: dataDirectory).standardizedFileURL.resolvingSymlinksInPath().path
+            let file = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+            if file.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/") {
+                throw StoreError(.masterKeyInvalid, "the master key file \(path) is inside the data folder \(dataDirectory); keep it outside (e.g. /etc/journey/master.key), or a copy of the folder carries the key along with the data")
+            }
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StoreError(.masterKeyInvalid, "cannot read the master key file \(path)")
         }
