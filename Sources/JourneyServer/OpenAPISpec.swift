@@ -245,6 +245,7 @@ paths:
                   erasures:
                     type: array
                     items: {$ref: "#/components/schemas/ErasureRecord"}
+        "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
   /v1/customers/{id}/journey:

@@ -78,7 +78,14 @@ extension EventStore {
 
     /// Erasures, oldest first (or only `customerId`'s). The audit of erasures: admin only.
     public func erasures(customerId: String? = nil) throws(StoreError) -> [ErasureRecord] {
-        try read { txn in
+        if let customerId {
+            do throws(StoreError) {
+                try NewEvent(customerId: customerId, type: "x").validate(limits: configuration.limits)
+            } catch {
+                throw StoreError(.invalidArgument, error.message)  // "customerId: expected …"
+            }
+        }
+        return try read { txn in
             var positions: [UInt64] = []
             if layout.legacyFormat != nil { return [] }
             if let customerId {
