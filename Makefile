@@ -26,9 +26,14 @@ deps:
 build: deps
 	swift build -c release --product journeyctl
 
+# The store is encrypted: make run makes a master key in ./journey-master.key (outside the data
+# folder, mode 0600, git-ignored) unless JOURNEY_MASTER_KEY_FILE or JOURNEY_MASTER_KEY is set.
+KEY ?= ./journey-master.key
+
 run: build
-	.build/release/journeyctl ingest $(SAMPLE) --data $(DATA)
-	.build/release/journeyctl serve --data $(DATA)
+	@if [ -z "$$JOURNEY_MASTER_KEY_FILE$$JOURNEY_MASTER_KEY" ] && [ ! -f $(KEY) ]; then .build/release/journeyctl keygen -o $(KEY); fi
+	JOURNEY_MASTER_KEY_FILE=$${JOURNEY_MASTER_KEY_FILE:-$(if $(JOURNEY_MASTER_KEY),,$(KEY))} .build/release/journeyctl ingest $(SAMPLE) --data $(DATA)
+	JOURNEY_MASTER_KEY_FILE=$${JOURNEY_MASTER_KEY_FILE:-$(if $(JOURNEY_MASTER_KEY),,$(KEY))} .build/release/journeyctl serve --data $(DATA)
 
 test: deps
 	.ci/lint-deploy

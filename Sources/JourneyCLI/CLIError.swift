@@ -16,7 +16,7 @@ public struct CLIError: Error, CustomStringConvertible {
     /// Maps a store error: client mistakes are bad input (2), everything else a failure (1).
     init(_ error: StoreError) {
         let code: Int32 = switch error.code {
-        case .invalidEvent, .invalidArgument: 2
+        case .invalidEvent, .invalidArgument, .masterKeyMissing, .masterKeyWrong, .masterKeyInvalid, .formatOutdated: 2
         default: 1
         }
         self.init(error.description, exitCode: code)

@@ -13,6 +13,36 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Bearer token for --server (default: $JOURNEY_TOKEN).", valueName: "token"))
     var token: String?
 
+    @Option(name: .long, help: ArgumentHelp("The master key file (default: $JOURNEY_MASTER_KEY_FILE; or the key itself in $JOURNEY_MASTER_KEY).", valueName: "file"))
+    var masterKeyFile: String?
+
+    @Flag(name: .long, help: "Create a new store without encryption (it cannot erase customers). Default: $JOURNEY_UNENCRYPTED.")
+    var unencrypted = false
+
+    /// The master key: `--master-key-file`, else `JOURNEY_MASTER_KEY_FILE`, else
+    /// `JOURNEY_MASTER_KEY` (the key's text); `nil` when none is given.
+    func masterKey() throws -> MasterKey? {
+        let env = ProcessInfo.processInfo.environment
+        do {
+            if let file = masterKeyFile ?? env["JOURNEY_MASTER_KEY_FILE"], !file.isEmpty { return try MasterKey(file: file, dataDirectory: dataDirectory) }
+            if let text = env["JOURNEY_MASTER_KEY"], !text.isEmpty {
+                do {
+                    return try MasterKey(text: text)
+                } catch {
+                    throw StoreError(.masterKeyInvalid, "JOURNEY_MASTER_KEY: \(error.message)")
+                }
+            }
+        } catch let e as StoreError {
+            throw CLIError(e.message, exitCode: 2)
+        }
+        return nil
+    }
+
+    /// Whether a new store may be created without a master key.
+    var allowUnencrypted: Bool {
+        unencrypted || ["1", "true", "yes"].contains((ProcessInfo.processInfo.environment["JOURNEY_UNENCRYPTED"] ?? "").lowercased())
+    }
+
     /// The server to talk to, if any (`--server`, else `JOURNEY_SERVER`).
     func remote() throws -> RemoteClient? {
         let env = ProcessInfo.processInfo.environment
@@ -42,6 +72,8 @@ struct GlobalOptions: ParsableArguments {
         var config = StoreConfiguration(directory: dataDirectory)
         config.createIfMissing = create
         config.durable = durable
+        config.masterKey = try masterKey()
+        config.allowUnencrypted = allowUnencrypted
         do {
             return try EventStore(config)
         } catch {

@@ -53,6 +53,8 @@ public struct APIError: HTTPResponseError, Sendable {
         case .invalidEvent, .invalidArgument: .badRequest
         case .wrongExpectedVersion, .eventIdConflict: .conflict
         case .notFound: .notFound
+        case .customerErased: .gone
+        case .notEncrypted: .conflict
         case .closed: .serviceUnavailable
         default: .internalServerError
         }
@@ -78,6 +80,7 @@ public struct APIError: HTTPResponseError, Sendable {
         "unauthorized": "Unauthorized", "forbidden": "Forbidden", "not_found": "Not found", "timeout": "Timeout",
         "conflict": "Conflict", "storage_error": "Storage error", "corrupt_store": "Corrupt store",
         "store_closed": "Shutting down", "method_not_allowed": "Method not allowed", "internal_error": "Internal error",
+        "customer_erased": "Customer erased", "not_encrypted": "Store not encrypted",
     ]
 
     /// The problem document.

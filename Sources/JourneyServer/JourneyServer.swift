@@ -24,6 +24,8 @@ public final class JourneyServer: Sendable {
         try configuration.validate()
         var storeConfiguration = StoreConfiguration(directory: configuration.dataDirectory)
         storeConfiguration.limits.maxEventBytes = configuration.maxEventBytes
+        storeConfiguration.masterKey = try configuration.loadMasterKey()
+        storeConfiguration.allowUnencrypted = configuration.unencrypted
         let store = try EventStore(storeConfiguration)
         do {
             let engine = try JourneyEngine(store: store)
@@ -44,6 +46,7 @@ public final class JourneyServer: Sendable {
         router.add(middleware: AuthMiddleware(tokens: state.configuration.tokens))
         EventRoutes.add(to: router, state: state)
         CustomerRoutes.add(to: router, state: state)
+        ErasureRoutes.add(to: router, state: state)
         ViewRoutes.add(to: router, state: state)
         ProjectionRoutes.add(to: router, state: state)
         OperationsRoutes.add(to: router, state: state)

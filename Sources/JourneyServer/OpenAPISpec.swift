@@ -62,6 +62,7 @@ paths:
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
         "409": {$ref: "#/components/responses/Conflict"}
+        "410": {$ref: "#/components/responses/Gone"}
         "413": {$ref: "#/components/responses/PayloadTooLarge"}
         "415": {$ref: "#/components/responses/UnsupportedMediaType"}
         "503": {$ref: "#/components/responses/Unavailable"}
@@ -136,6 +137,7 @@ paths:
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
         "409": {$ref: "#/components/responses/Conflict"}
+        "410": {$ref: "#/components/responses/Gone"}
         "413": {$ref: "#/components/responses/PayloadTooLarge"}
         "415": {$ref: "#/components/responses/UnsupportedMediaType"}
         "503": {$ref: "#/components/responses/Unavailable"}
@@ -190,7 +192,62 @@ paths:
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
+        "410": {$ref: "#/components/responses/Gone"}
         "503": {$ref: "#/components/responses/Unavailable"}
+    delete:
+      tags: [customers]
+      operationId: eraseCustomer
+      summary: Erase a customer (crypto-shredding)
+      description: |
+        Destroys the customer's data key, so the sealed `properties` of all their events can never
+        be read again, and appends an erasure record (type `customer_erased`) to their stream.
+        Their events then read back with `"redacted": true`; their views keep stages, times,
+        counts and levels but no personal values; aggregates keep counting them; the hash chain
+        still verifies. The stream takes no new events afterwards (410). Erasing again returns the
+        first erasure with `duplicate: true`. Needs scope `admin`; the token's name is recorded.
+      parameters:
+        - name: reason
+          in: query
+          description: Why (kept in the audit of erasures; no personal data, at most 1000 characters).
+          schema: {type: string, maxLength: 1000}
+      responses:
+        "200":
+          description: The customer is erased (now, or earlier).
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ErasureRecord"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/erasures:
+    get:
+      tags: [customers]
+      operationId: listErasures
+      summary: The audit of erasures (who erased whom, when, why)
+      description: Oldest first. Needs scope `admin`.
+      parameters:
+        - name: customerId
+          in: query
+          description: Only this customer's erasure.
+          schema: {type: string, minLength: 1, maxLength: 256}
+      responses:
+        "200":
+          description: Every erasure.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [erasures]
+                properties:
+                  erasures:
+                    type: array
+                    items: {$ref: "#/components/schemas/ErasureRecord"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
   /v1/customers/{id}/journey:
     parameters:
       - $ref: "#/components/parameters/CustomerId"
@@ -214,6 +271,7 @@ paths:
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
+        "410": {$ref: "#/components/responses/Gone"}
         "503": {$ref: "#/components/responses/Unavailable"}
   /v1/funnel:
     get:
@@ -373,6 +431,7 @@ paths:
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
         "409": {$ref: "#/components/responses/Conflict"}
+        "410": {$ref: "#/components/responses/Gone"}
         "413": {$ref: "#/components/responses/PayloadTooLarge"}
         "415": {$ref: "#/components/responses/UnsupportedMediaType"}
   /v1/stats:
@@ -529,7 +588,12 @@ components:
         application/problem+json:
           schema: {$ref: "#/components/schemas/Problem"}
     Conflict:
-      description: A version conflict (`wrong_expected_version`), an id reused with different content (`event_id_conflict`), or a rebuild already running (`conflict`); nothing was written.
+      description: A version conflict (`wrong_expected_version`), an id reused with different content (`event_id_conflict`), a rebuild already running (`conflict`), or an erasure asked of a store without encryption (`not_encrypted`); nothing was written.
+      content:
+        application/problem+json:
+          schema: {$ref: "#/components/schemas/Problem"}
+    Gone:
+      description: The customer was erased (type `customer_erased`) - their stream takes no new events, and their past cannot be recomputed as of a time; nothing was written.
       content:
         application/problem+json:
           schema: {$ref: "#/components/schemas/Problem"}
@@ -626,6 +690,12 @@ components:
         channel: {type: string}
         sentiment: {type: number}
         properties: {type: object}
+        redacted:
+          type: boolean
+          description: The customer was erased - this event's properties are destroyed.
+        erasure:
+          type: boolean
+          description: This is the customer's erasure record (who and why are in the audit of erasures).
     EventPage:
       type: object
       required: [events, next]
@@ -676,6 +746,21 @@ components:
         modelVersion: {type: string}
         asOf: {type: [string, "null"]}
         knownAt: {type: [string, "null"]}
+        erasedAt:
+          type: [string, "null"]
+          description: When the customer was erased; the state is what the erasure kept (no personal values).
+    ErasureRecord:
+      type: object
+      required: [customerId, position, version, eventId, erasedAt, erasedBy, duplicate]
+      properties:
+        customerId: {type: string}
+        position: {type: integer, description: The erasure record's position in the log.}
+        version: {type: integer}
+        eventId: {type: string}
+        erasedAt: {type: string}
+        erasedBy: {type: string, description: "`token:<name>` (HTTP), `cli:<user>` (journeyctl), or `anonymous`."}
+        reason: {type: [string, "null"]}
+        duplicate: {type: boolean, description: The customer had already been erased; nothing changed.}
     Advocacy:
       type: object
       required: [level, detractor, actions, metrics]
@@ -711,6 +796,7 @@ components:
         modelVersion: {type: string}
         asOf: {type: [string, "null"]}
         knownAt: {type: [string, "null"]}
+        erasedAt: {type: [string, "null"]}
         transitions:
           type: array
           items:
@@ -867,8 +953,11 @@ components:
               alternative: {type: [string, "null"]}
     StoreStatistics:
       type: object
-      required: [events, customers, headPosition, fileBytes, mapUsedBytes, mapSizeBytes, databaseBytes]
+      required: [events, customers, headPosition, fileBytes, mapUsedBytes, mapSizeBytes, databaseBytes, format, encrypted, erasures]
       properties:
+        format: {type: integer, description: The store format (2).}
+        encrypted: {type: boolean, description: Properties are sealed under per-customer keys (erasure possible).}
+        erasures: {type: integer, description: Customers erased.}
         events: {type: integer}
         customers: {type: integer}
         headPosition: {type: integer}

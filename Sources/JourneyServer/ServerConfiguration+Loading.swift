@@ -19,6 +19,8 @@ extension ServerConfiguration {
         var projectionChunkEvents: Int?
         var coalesceMilliseconds: Int?
         var logLevel: String?
+        var masterKeyFile: String?
+        var unencrypted: Bool?
     }
 
     /// Every setting a configuration file may name (`deploy/journey.example.json` shows them all).
@@ -26,6 +28,7 @@ extension ServerConfiguration {
         "host", "port", "dataDirectory", "tokens", "insecurePublic", "maxBodyBytes", "maxEventBytes",
         "maxHeaderBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "maxConnections",
         "readyLagThreshold", "pollIntervalMilliseconds", "projectionChunkEvents", "coalesceMilliseconds", "logLevel",
+        "masterKeyFile", "unencrypted",
     ]
 
     /// Applies a JSON configuration file (unknown keys are refused).
@@ -65,6 +68,8 @@ extension ServerConfiguration {
         if let v = f.projectionChunkEvents { projectionChunkEvents = v }
         if let v = f.coalesceMilliseconds { coalesceMilliseconds = v }
         if let v = f.logLevel { logLevel = v }
+        if let v = f.masterKeyFile { masterKeyFile = v }
+        if let v = f.unencrypted { unencrypted = v }
     }
 
     /// Applies `JOURNEY_…` environment variables: `JOURNEY_HOST`, `JOURNEY_PORT`, `JOURNEY_DATA`,
@@ -72,7 +77,7 @@ extension ServerConfiguration {
     /// `JOURNEY_MAX_BODY_BYTES`, `JOURNEY_MAX_EVENT_BYTES`, `JOURNEY_MAX_HEADER_BYTES`,
     /// `JOURNEY_REQUEST_TIMEOUT`, `JOURNEY_IDLE_TIMEOUT`, `JOURNEY_MAX_CONNECTIONS`,
     /// `JOURNEY_READY_LAG`, `JOURNEY_POLL_MS`, `JOURNEY_PROJECTION_CHUNK_EVENTS`, `JOURNEY_COALESCE_MS`,
-    /// `JOURNEY_LOG_LEVEL`.
+    /// `JOURNEY_LOG_LEVEL`, `JOURNEY_MASTER_KEY_FILE`, `JOURNEY_MASTER_KEY`, `JOURNEY_UNENCRYPTED`.
     public mutating func apply(environment env: [String: String]) throws(ConfigurationError) {
         func int(_ key: String) throws(ConfigurationError) -> Int? {
             guard let v = env[key] else { return nil }
@@ -104,5 +109,8 @@ extension ServerConfiguration {
         if let v = try int("JOURNEY_PROJECTION_CHUNK_EVENTS") { projectionChunkEvents = v }
         if let v = try int("JOURNEY_COALESCE_MS") { coalesceMilliseconds = v }
         if let v = env["JOURNEY_LOG_LEVEL"] { logLevel = v }
+        if let v = env["JOURNEY_MASTER_KEY_FILE"], !v.isEmpty { masterKeyFile = v; masterKeyText = nil }
+        if let v = env["JOURNEY_MASTER_KEY"], !v.isEmpty, env["JOURNEY_MASTER_KEY_FILE"]?.isEmpty ?? true { masterKeyText = v; masterKeyFile = nil }
+        if let v = env["JOURNEY_UNENCRYPTED"] { unencrypted = ["1", "true", "yes"].contains(v.lowercased()) }
     }
 }

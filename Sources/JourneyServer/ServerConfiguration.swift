@@ -37,8 +37,28 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var projectionChunkEvents: Int = 20_000
     /// Log level: trace, debug, info, notice, warning, error, critical (default `info`).
     public var logLevel: String = "info"
+    /// The master key file (default none): 64 hex digits or base64 of 32 bytes, mode 0600,
+    /// kept outside the data folder. An encrypted store refuses to open without it.
+    public var masterKeyFile: String?
+    /// The master key itself (from `JOURNEY_MASTER_KEY`; never from the configuration file).
+    public var masterKeyText: String?
+    /// Create a new store without encryption (default `false`: a new store needs a master key).
+    public var unencrypted: Bool = false
 
     public init() {}
+
+    /// The master key from ``masterKeyFile`` or ``masterKeyText``, if either is set.
+    public func loadMasterKey() throws(StoreError) -> MasterKey? {
+        if let masterKeyFile { return try MasterKey(file: masterKeyFile, dataDirectory: dataDirectory) }
+        if let masterKeyText {
+            do {
+                return try MasterKey(text: masterKeyText)
+            } catch {
+                throw StoreError(.masterKeyInvalid, "JOURNEY_MASTER_KEY: \(error.message)")
+            }
+        }
+        return nil
+    }
 
     /// Whether `host` is a loopback address.
     public var isLoopback: Bool {

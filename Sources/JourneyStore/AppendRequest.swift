@@ -1,3 +1,5 @@
+import Crypto
+
 /// One caller's append: events (any customers) written all-or-nothing, with optional
 /// expected versions per customer stream.
 ///
@@ -15,6 +17,13 @@ struct AppendRequest: Sendable {
     var records: [UInt8]
     var recordOffsets: [Int]
     var expectations: [String: ExpectedVersion]
+    /// Encrypted stores: each event's customer key (see ``StoreLayout/customerKey(_:)``).
+    var customerKeys: [[UInt8]]
+    /// Encrypted stores: data keys this request's events were sealed with that the preparer
+    /// did not find stored, with their wrapped form (the writer stores them if still missing).
+    var newKeys: [[UInt8]: (SymmetricKey, [UInt8])]
+    /// Set for an erasure instead of events.
+    var erasure: ErasureRequest?
     let complete: @Sendable (Result<AppendResult, StoreError>) -> Void
 
     init(prepared p: PreparedAppend, complete: @escaping @Sendable (Result<AppendResult, StoreError>) -> Void) {
@@ -25,8 +34,33 @@ struct AppendRequest: Sendable {
         records = p.records
         recordOffsets = p.recordOffsets
         expectations = p.expectations
+        customerKeys = p.customerKeys
+        newKeys = p.newKeys
         self.complete = complete
     }
+
+    init(erasure: ErasureRequest, complete: @escaping @Sendable (Result<AppendResult, StoreError>) -> Void) {
+        events = []
+        ids = []
+        keys = []
+        lookupOrder = []
+        records = []
+        recordOffsets = [0]
+        expectations = [:]
+        customerKeys = []
+        newKeys = [:]
+        self.erasure = erasure
+        self.complete = complete
+    }
+}
+
+/// What an erasure asks of the writer (see ``EventStore/erase(_:)``).
+struct ErasureRequest: Sendable {
+    var customerId: String
+    /// The erasure record's properties: who, why, and what the layers above keep.
+    var properties: JSONObjectText
+    /// Erase only if the customer's stream is at this version (what the attachment was made from).
+    var expectedVersion: UInt64?
 }
 
 /// The caller-side half of an append (see ``AppendRequest``).
@@ -38,11 +72,27 @@ struct PreparedAppend: Sendable {
     var records: [UInt8]
     var recordOffsets: [Int]
     var expectations: [String: ExpectedVersion]
+    var customerKeys: [[UInt8]] = []
+    var newKeys: [[UInt8]: (SymmetricKey, [UInt8])] = [:]
 
-    init(events: [NewEvent], ids: [String], expectations: [String: ExpectedVersion]) {
+    /// `sealing`: for encrypted stores, the data key of every event's customer (by customer
+    /// key) and the wrapped form of those not yet stored.
+    init(events: [NewEvent], ids: [String], expectations: [String: ExpectedVersion],
+         sealing: (customerKeys: [[UInt8]], keys: [(key: SymmetricKey, wrapped: [UInt8]?)?])? = nil) {
         self.events = events
         self.ids = ids
         self.expectations = expectations
+        var sealed: [[UInt8]?] = []
+        if let sealing {
+            customerKeys = sealing.customerKeys
+            sealed = events.indices.map { i -> [UInt8]? in
+                guard let p = events[i].properties, let key = sealing.keys[i]?.key else { return nil }
+                return CustomerKeys.seal(p.bytes, key: key, customer: sealing.customerKeys[i])
+            }
+            for (i, s) in sealing.keys.enumerated() {
+                if let s, let w = s.wrapped { newKeys[sealing.customerKeys[i]] = (s.key, w) }
+            }
+        }
         keys = ids.map(EventIDKey.init)
         var order = Array(events.indices)
         if events.count > 1 {
@@ -53,14 +103,16 @@ struct PreparedAppend: Sendable {
         var total = 0
         recordOffsets = [0]
         recordOffsets.reserveCapacity(events.count + 1)
-        for (e, id) in zip(events, ids) {
-            total += RecordEncoder.size(of: e, id: id)
+        for (i, (e, id)) in zip(events, ids).enumerated() {
+            total += RecordEncoder.size(of: e, id: id, sealed: sealed.isEmpty ? nil : sealed[i])
             recordOffsets.append(total)
         }
         records = [UInt8](repeating: 0, count: total)
         records.withUnsafeMutableBytes { buf in
             for (i, (e, id)) in zip(events, ids).enumerated() {
-                RecordEncoder.encodeTemplate(e, id: id, into: UnsafeMutableRawBufferPointer(rebasing: buf[recordOffsets[i]..<recordOffsets[i + 1]]))
+                RecordEncoder.encodeTemplate(
+                    e, id: id, sealed: sealed.isEmpty ? nil : sealed[i],
+                    into: UnsafeMutableRawBufferPointer(rebasing: buf[recordOffsets[i]..<recordOffsets[i + 1]]))
             }
         }
     }

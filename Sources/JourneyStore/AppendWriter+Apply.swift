@@ -1,3 +1,4 @@
+import Crypto
 import LMDBKit
 
 /// Aborts the whole group's transaction with this error (a failure after writes began).
@@ -20,12 +21,23 @@ struct GroupState {
     var idEntries: [(EventIDKey, UInt64)] = []
     var streamEntries: [(customer: UInt64, version: UInt64, position: UInt64)] = []
     var customerEntries: [([UInt8], UInt64)] = []
+    /// Data keys this group stored, and customers it erased (for the key cache after commit).
+    var storedKeys: [([UInt8], SymmetricKey)] = []
+    var erased: [[UInt8]] = []
+}
+
+/// What one committed group produced.
+struct GroupOutcome {
+    var results: [Result<AppendResult, StoreError>]
+    var head: UInt64
+    var storedKeys: [([UInt8], SymmetricKey)]
+    var erased: [[UInt8]]
 }
 
 extension AppendWriter {
     /// Applies every request of a group inside one write transaction. Client mistakes fail
     /// their own request only (nothing of it is written); LMDB errors abort the transaction.
-    func apply(_ group: [AppendRequest], in txn: Transaction) throws -> ([Result<AppendResult, StoreError>], UInt64) {
+    func apply(_ group: [AppendRequest], in txn: Transaction) throws -> GroupOutcome {
         var head: UInt64 = 0
         var previous = ChainHash.genesis
         var lastRecorded = Timestamp(milliseconds: .min)
@@ -46,7 +58,11 @@ extension AppendWriter {
         try txn.withCursor(layout.eventIds) { ids in
             for request in group {
                 do {
-                    results.append(.success(try applyOne(request, in: txn, ids: &ids, state: &state)))
+                    if let erasure = request.erasure {
+                        results.append(.success(try applyErasure(erasure, in: txn, state: &state)))
+                    } else {
+                        results.append(.success(try applyOne(request, in: txn, ids: &ids, state: &state)))
+                    }
                 } catch let e as StoreError {
                     results.append(.failure(e))
                 }
@@ -68,7 +84,7 @@ extension AppendWriter {
                 results[i] = .success(r)
             }
         }
-        return (results, state.position)
+        return GroupOutcome(results: results, head: state.position, storedKeys: state.storedKeys, erased: state.erased)
     }
 
     /// Writes the group's index entries in key order.
@@ -107,7 +123,7 @@ extension AppendWriter {
         }
     }
 
-    private enum Outcome {
+    enum Outcome {
         case new
         case duplicate(position: UInt64, version: UInt64)
         case sameAs(Int)
@@ -118,6 +134,7 @@ extension AppendWriter {
     private func applyOne(
         _ request: AppendRequest, in txn: Transaction, ids: inout Cursor, state: inout GroupState
     ) throws -> AppendResult {
+        var request = request
         let events = request.events
         var outcomes = [Outcome](repeating: .new, count: events.count)
         let keys = request.keys
@@ -140,7 +157,7 @@ extension AppendWriter {
             guard record.idBytes.elementsEqual(id.utf8) else {
                 throw Self.conflict(id, index: i, detail: "its index key collides with event \(record.id) at position \(position)")
             }
-            guard EventContent.same(record, events[i]) else {
+            guard try sameContent(record, events[i], in: txn) else {
                 throw Self.conflict(id, index: i, detail: "the event at position \(position) has that id with different content")
             }
             outcomes[i] = .duplicate(position: position, version: record.version)
@@ -156,6 +173,11 @@ extension AppendWriter {
                     e.customerId = customer
                     throw e
                 }
+            }
+            if self.keys != nil {
+                try checkKeys(&request, outcomes: outcomes, in: txn, state: &state)
+            } else if layout.legacyFormat != nil {
+                throw StoreError(.formatOutdated, "this store is in format 1 and open for reading only (migration); it takes no appends")
             }
         }
         // Write phase: from here on a StoreError would leave the request half-written, so
@@ -209,7 +231,7 @@ extension AppendWriter {
 
     /// The customer's number and the version its next event gets (recorded in the cache),
     /// numbering a new customer (its `customers` entry is written with the group's index entries).
-    private func nextVersion(_ customerId: String, in txn: Transaction, state: inout GroupState) throws -> (UInt64, UInt64) {
+    func nextVersion(_ customerId: String, in txn: Transaction, state: inout GroupState) throws -> (UInt64, UInt64) {
         if let i = cache.customers.index(forKey: customerId) {
             cache.customers.values[i].version += 1
             let s = cache.customers.values[i]
@@ -238,7 +260,7 @@ extension AppendWriter {
     }
 
     /// The stream version of a customer (0 when the customer has no events).
-    private func currentVersion(of customerId: String, in txn: Transaction) throws -> UInt64 {
+    func currentVersion(of customerId: String, in txn: Transaction) throws -> UInt64 {
         if let s = cache.customers[customerId] { return s.version }
         guard let v = try txn.get(layout.customers, key: StoreLayout.customerKey(customerId)) else { return 0 }
         let n = Transaction.uint64(v)

@@ -21,12 +21,15 @@ final class AppendWriter: @unchecked Sendable {
     let layout: StoreLayout
     let maxEventsPerCommit: Int
     let notifier: CommitNotifier
+    /// Encrypted stores: the data keys.
+    let keys: CustomerKeys?
     let counters = WriterCounters()
     var cache = WriterCache()
 
-    init(env: Environment, layout: StoreLayout, maxEventsPerCommit: Int, notifier: CommitNotifier) {
+    init(env: Environment, layout: StoreLayout, keys: CustomerKeys?, maxEventsPerCommit: Int, notifier: CommitNotifier) {
         self.env = env
         self.layout = layout
+        self.keys = keys
         self.maxEventsPerCommit = maxEventsPerCommit
         self.notifier = notifier
     }
@@ -100,7 +103,7 @@ final class AppendWriter: @unchecked Sendable {
     }
 
     private func commit(_ group: [AppendRequest]) {
-        let outcome: (results: [Result<AppendResult, StoreError>], head: UInt64)
+        let outcome: GroupOutcome
         let started = ContinuousClock.now
         defer {
             let d = (ContinuousClock.now - started).components
@@ -119,6 +122,10 @@ final class AppendWriter: @unchecked Sendable {
             let failure = (error as? AbortGroup)?.error ?? StoreError.wrap(error)
             for r in group { r.complete(.failure(failure)) }
             return
+        }
+        if let keys {
+            if !outcome.storedKeys.isEmpty { keys.stored(outcome.storedKeys) }
+            for c in outcome.erased { keys.erasedNow(c) }
         }
         for (r, result) in zip(group, outcome.results) { r.complete(result) }
         notifier.publish(head: outcome.head)

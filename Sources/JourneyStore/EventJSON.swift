@@ -1,7 +1,9 @@
 /// Writes events in their public JSON shape, fast, straight from records.
 ///
 /// Key order is fixed: `position`, `version`, `id`, `customerId`, `type`, `occurredAt`,
-/// `recordedAt`, then `touchpoint`, `channel`, `sentiment`, `properties` when present.
+/// `recordedAt`, then `touchpoint`, `channel`, `sentiment`, `properties` when present; an
+/// erased customer's event has `"redacted":true` instead of `properties`, and an erasure record
+/// ends with `"erasure":true`.
 public enum EventJSON {
     /// Appends the event's compact JSON object (no newline) to `out`.
     public static func append(_ r: RecordView, position: UInt64, to out: inout [UInt8]) {
@@ -32,9 +34,14 @@ public enum EventJSON {
             out.append(contentsOf: #","sentiment":"#.utf8)
             appendDouble(s, to: &out)
         }
-        if let p = r.propertiesBytes {
+        if r.isErasure {
+            // Who erased and why is the audit of erasures (admin only), not part of the log's shape.
+            out.append(contentsOf: #","erasure":true"#.utf8)
+        } else if let p = r.propertiesBytes {
             out.append(contentsOf: #","properties":"#.utf8)
             out.append(contentsOf: p)
+        } else if r.isRedacted || r.isSealed {
+            out.append(contentsOf: #","redacted":true"#.utf8)
         }
         out.append(0x7D)
     }

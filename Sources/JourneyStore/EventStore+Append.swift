@@ -42,6 +42,28 @@ extension EventStore {
         return ticket
     }
 
+    /// ``enqueue(_:expectations:)`` with the preparation (validation, encoding, sealing) done
+    /// on `queue` instead of the caller's thread, so a producer can go on meanwhile (the
+    /// ingester parses the next lines while the previous batch is sealed). `queue` must be
+    /// serial: requests reach the writer in the order they were enqueued on it. A failure of
+    /// the preparation is the ticket's result.
+    public func enqueue(_ events: [NewEvent], preparingOn queue: DispatchQueue) -> AppendTicket {
+        let ticket = AppendTicket()
+        queue.async { [self] in
+            do throws(StoreError) {
+                let request = try prepare(events, expectations: [:])
+                if request.events.isEmpty {
+                    ticket.fulfil(.success(AppendResult(events: [], headPosition: try headPosition())))
+                    return
+                }
+                writer.submit(AppendRequest(prepared: request) { ticket.fulfil($0) })
+            } catch {
+                ticket.fulfil(.failure(error))
+            }
+        }
+        return ticket
+    }
+
     /// The blocking form of ``append(_:expectations:)`` for synchronous callers (not for use on
     /// the Swift concurrency pool, which it would block).
     public func appendBlocking(_ events: [NewEvent], expectations: [String: ExpectedVersion] = [:]) throws(StoreError) -> AppendResult {
@@ -54,7 +76,7 @@ extension EventStore {
         return try box.wait().get()
     }
 
-    private func prepare(_ events: [NewEvent], expectations: [String: ExpectedVersion]) throws(StoreError) -> PreparedAppend {
+    func prepare(_ events: [NewEvent], expectations: [String: ExpectedVersion]) throws(StoreError) -> PreparedAppend {
         var ids: [String] = []
         ids.reserveCapacity(events.count)
         let now = Timestamp.now()
@@ -76,12 +98,15 @@ extension EventStore {
                 throw StoreError.invalid("customerId", "expected version given for an invalid customer id: \(error.message)")
             }
         }
-        return PreparedAppend(events: events, ids: ids, expectations: expectations)
+        guard let keys else { return PreparedAppend(events: events, ids: ids, expectations: expectations) }
+        let customerKeys = events.map { StoreLayout.customerKey($0.customerId) }
+        let sealing = try keys.sealingKeys(for: customerKeys, layout: layout, env: env)
+        return PreparedAppend(events: events, ids: ids, expectations: expectations, sealing: (customerKeys, sealing))
     }
 }
 
 /// Hands one result from the writer thread to a blocked caller.
-private final class ResultBox: @unchecked Sendable {
+final class ResultBox: @unchecked Sendable {
     // Safe to share: `value` is written once before `semaphore.signal()` and read after `wait()`.
     private var value: Result<AppendResult, StoreError>?
     private let semaphore = DispatchSemaphore(value: 0)

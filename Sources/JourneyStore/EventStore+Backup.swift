@@ -40,6 +40,7 @@ extension EventStore {
         done.signal()
         var config = StoreConfiguration(directory: destination)
         config.createIfMissing = false
+        config.masterKey = configuration.masterKey
         let copy = try EventStore(config)
         defer { copy.close() }
         let head = try copy.headPosition()
@@ -72,7 +73,7 @@ extension EventStore {
     /// Restores a backup folder into `directory`, which must not hold a store (it is never
     /// overwritten). The copy is made beside the target and renamed into place, then opened and
     /// verified. Returns the restored store's verification report.
-    public static func restore(from source: String, to directory: String) throws(StoreError) -> VerifyReport {
+    public static func restore(from source: String, to directory: String, masterKey: MasterKey? = nil) throws(StoreError) -> VerifyReport {
         let fm = FileManager.default
         guard fm.fileExists(atPath: source + "/data.mdb") else {
             throw StoreError(.notFound, "\(source) is not a backup (no data.mdb)")
@@ -104,6 +105,7 @@ extension EventStore {
         _ = lock
         var config = StoreConfiguration(directory: directory)
         config.createIfMissing = false
+        config.masterKey = masterKey
         let store = try EventStore(config)
         defer { store.close() }
         return try store.verify()
@@ -112,10 +114,11 @@ extension EventStore {
     /// Rewrites the store compacted (free pages dropped, pages renumbered), in place: the copy is
     /// made beside it and renamed over it. Needs the store to be closed everywhere else (it
     /// fails while a server or another command has it open). Returns (bytes before, after).
-    public static func compact(directory: String) throws(StoreError) -> (Int, Int) {
+    public static func compact(directory: String, masterKey: MasterKey? = nil) throws(StoreError) -> (Int, Int) {
         let fm = FileManager.default
         var config = StoreConfiguration(directory: directory)
         config.createIfMissing = false
+        config.masterKey = masterKey
         config.exclusive = true
         let store = try EventStore(config)
         let before = (try? fm.attributesOfItem(atPath: directory + "/data.mdb")[.size] as? NSNumber)?.intValue ?? 0

@@ -33,7 +33,7 @@ extension EventStore {
                     entry = try c.seek(atLeast: max(position ?? 1, 1))
                 }
                 while let e = entry, out.count < limit {
-                    out.append(StoredEvent(position: Transaction.uint64(e.key), record: e.value))
+                    out.append(try readableEvent(Transaction.uint64(e.key), e.value, in: txn))
                     entry = backward ? try c.previous() : try c.next()
                 }
             }
@@ -72,7 +72,7 @@ extension EventStore {
                 guard let record = try txn.get(layout.events, key: position) else {
                     throw StoreError(.corrupt, "stream index of \(customerId) points at missing position \(position)")
                 }
-                out.append(StoredEvent(position: position, record: record))
+                out.append(try readableEvent(position, record, in: txn))
             }
             return out
         }
@@ -94,17 +94,18 @@ extension EventStore {
             let position = Transaction.uint64(p)
             guard let raw = try txn.get(layout.events, key: position), let r = RecordView(raw),
                   r.idBytes.elementsEqual(id.utf8) else { return nil }
-            return StoredEvent(position: position, record: raw)
+            return try readableEvent(position, raw, in: txn)
         }
     }
 
     /// Calls `body` for every record from `position` on, in log order, reading in snapshots of
     /// `chunk` records so no read transaction stays open long. `body` returns `false` to stop.
     /// The view is valid only during the call. Returns the last position visited (or
-    /// `position - 1` when none).
+    /// `position - 1` when none). With `readable`, sealed properties are opened (or the view is
+    /// redacted for an erased customer) as for ``readLog(from:backward:limit:)``.
     @discardableResult
     public func scan(
-        from position: UInt64 = 1, chunk: Int = 10_000, _ body: (UInt64, RecordView) throws -> Bool
+        from position: UInt64 = 1, chunk: Int = 10_000, readable: Bool = false, _ body: (UInt64, RecordView) throws -> Bool
     ) throws -> UInt64 {
         var next = max(position, 1)
         while true {
@@ -120,13 +121,23 @@ extension EventStore {
                         }
                         visited += 1
                         next = p + 1
-                        if try !body(p, r) { stop = true; return }
+                        let more = readable && r.isSealed ? try withReadable(r, in: txn) { try body(p, $0) } : try body(p, r)
+                        if !more { stop = true; return }
                         entry = try c.next()
                     }
                 }
             }
             if stop || visited < chunk { return next - 1 }
         }
+    }
+
+    /// A stored event as readers see it (sealed properties opened, or redacted once erased).
+    func readableEvent(_ position: UInt64, _ raw: UnsafeRawBufferPointer, in txn: Transaction) throws -> StoredEvent {
+        guard let r = RecordView(raw) else {
+            throw StoreError(.corrupt, "the record at position \(position) does not decode; run journeyctl verify")
+        }
+        guard r.isSealed else { return StoredEvent(position: position, record: raw) }
+        return StoredEvent(position: position, bytes: try readableBytes(r, in: txn))
     }
 
     func customerNumber(_ customerId: String, in txn: Transaction) throws -> UInt64? {

@@ -4,7 +4,7 @@ import LMDBKit
 extension EventStore {
     /// Counts, sizes and map usage.
     public func statistics() throws(StoreError) -> StoreStatistics {
-        let (head, customers, sizes) = try read { txn in
+        let (head, customers, sizes, erased) = try read { txn in
             let head: UInt64 = try txn.withCursor(layout.events) { c in
                 guard let last = try c.last() else { return 0 }
                 return Transaction.uint64(last.key)
@@ -13,13 +13,17 @@ extension EventStore {
             for db in [layout.events, layout.streams, layout.eventIds, layout.customers, layout.meta] {
                 sizes[db.name] = try txn.statistics(db).bytes
             }
-            return (head, try txn.statistics(layout.customers).entries, sizes)
+            if layout.legacyFormat == nil {
+                for db in [layout.customerKeys, layout.erasures] { sizes[db.name] = try txn.statistics(db).bytes }
+            }
+            return (head, try txn.statistics(layout.customers).entries, sizes, try erasureCount(in: txn))
         }
         let info = env.info()
         let attributes = try? FileManager.default.attributesOfItem(atPath: configuration.directory + "/data.mdb")
         let fileBytes = (attributes?[.size] as? NSNumber)?.intValue ?? 0
         return StoreStatistics(
             events: head, customers: customers, headPosition: head, fileBytes: fileBytes,
-            mapUsedBytes: info.usedBytes, mapSizeBytes: info.mapSize, databaseBytes: sizes)
+            mapUsedBytes: info.usedBytes, mapSizeBytes: info.mapSize, databaseBytes: sizes,
+            format: format, encrypted: isEncrypted, erasures: erased)
     }
 }

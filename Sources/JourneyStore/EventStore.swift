@@ -13,6 +13,8 @@ public final class EventStore: Sendable {
     public let configuration: StoreConfiguration
     let env: Environment
     let layout: StoreLayout
+    /// Encrypted stores: the customers' data keys.
+    let keys: CustomerKeys?
     let writer: AppendWriter
     /// Head-position notifications for in-process listeners.
     public let commits: CommitNotifier
@@ -31,6 +33,9 @@ public final class EventStore: Sendable {
         let hasStore = exists && fm.fileExists(atPath: dir + "/data.mdb")
         if !hasStore && !configuration.createIfMissing {
             throw StoreError(.notFound, "no journey store in \(dir) (append or ingest events first, or pass --data)")
+        }
+        if !hasStore && configuration.masterKey == nil && !configuration.allowUnencrypted {
+            throw StoreLayout.missingKey(new: true, fingerprint: nil)
         }
         if !exists {
             do {
@@ -55,8 +60,11 @@ public final class EventStore: Sendable {
             throw StoreError.wrap(error)
         }
         let layout: StoreLayout
+        let keys: CustomerKeys?
         do {
-            layout = try StoreLayout.open(env, create: true)
+            (layout, keys) = try StoreLayout.open(env, create: true, opening: .init(
+                masterKey: configuration.masterKey, allowUnencrypted: configuration.allowUnencrypted,
+                allowLegacy: configuration.allowLegacyFormat))
         } catch {
             env.close()
             throw StoreError.wrap(error)
@@ -65,8 +73,9 @@ public final class EventStore: Sendable {
         self.folderLock = folderLock
         self.env = env
         self.layout = layout
+        self.keys = keys
         self.commits = CommitNotifier()
-        self.writer = AppendWriter(env: env, layout: layout, maxEventsPerCommit: configuration.maxEventsPerCommit, notifier: commits)
+        self.writer = AppendWriter(env: env, layout: layout, keys: keys, maxEventsPerCommit: configuration.maxEventsPerCommit, notifier: commits)
         writer.start()
     }
 
@@ -82,6 +91,12 @@ public final class EventStore: Sendable {
         env.close()
         folderLock.release()
     }
+
+    /// Whether the store seals `properties` under per-customer keys (and so can erase customers).
+    public var isEncrypted: Bool { keys != nil }
+
+    /// The store's format (2; 1 for a format-1 store opened as a migration's source).
+    public var format: Int { Int(layout.legacyFormat ?? StoreLayout.formatVersion) }
 
     /// The LMDB environment, for layers above that keep their views in the same file.
     public var environment: Environment { env }

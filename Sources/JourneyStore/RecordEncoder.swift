@@ -1,18 +1,21 @@
-/// Writes format-1 records (see ``RecordView``) in two steps: the caller encodes everything
+/// Writes format-2 records (see ``RecordView``) in two steps: the caller encodes everything
 /// it knows (``encodeTemplate(_:id:into:)``), and the writer finishes the record with what only
 /// it knows (``finish(_:template:version:recordedAt:previous:)``): version, recordedAt, the
 /// defaulted occurredAt, and the chain hash.
 enum RecordEncoder {
     /// The stored size of `event`'s record, chain hash included.
-    static func size(of event: NewEvent, id: String) -> Int {
+    /// `sealed` is the sealed form of `properties` when the store encrypts them.
+    static func size(of event: NewEvent, id: String, sealed: [UInt8]? = nil) -> Int {
         RecordView.headerSize + id.utf8.count + event.customerId.utf8.count + event.type.utf8.count
             + (event.touchpoint?.utf8.count ?? 0) + (event.channel?.utf8.count ?? 0)
-            + (event.properties?.bytes.count ?? 0) + RecordView.hashSize
+            + (sealed?.count ?? event.properties?.bytes.count ?? 0) + RecordView.hashSize
     }
 
     /// Encodes `event` into `out` (exactly ``size(of:id:)`` bytes) with version, recordedAt and
     /// hash left zero (and occurredAt zero when not sent).
-    static func encodeTemplate(_ event: NewEvent, id: String, into out: UnsafeMutableRawBufferPointer) {
+    /// With `sealed`, the record stores it in place of `properties` and says so (flag 32);
+    /// `extraFlags` marks an erasure record.
+    static func encodeTemplate(_ event: NewEvent, id: String, sealed: [UInt8]? = nil, extraFlags: UInt8 = 0, into out: UnsafeMutableRawBufferPointer) {
         let base = out.baseAddress!
         var flags: UInt8 = 0
         if event.occurredAt != nil { flags |= RecordView.Flag.occurredAtSent }
@@ -20,6 +23,8 @@ enum RecordEncoder {
         if event.touchpoint != nil { flags |= RecordView.Flag.touchpoint }
         if event.channel != nil { flags |= RecordView.Flag.channel }
         if event.properties != nil { flags |= RecordView.Flag.properties }
+        if sealed != nil { flags |= RecordView.Flag.properties | RecordView.Flag.sealed }
+        flags |= extraFlags
         base.storeBytes(of: RecordView.currentFormat, as: UInt8.self)
         base.storeBytes(of: flags, toByteOffset: 1, as: UInt8.self)
         base.storeBytes(of: UInt16(id.utf8.count).littleEndian, toByteOffset: 2, as: UInt16.self)
@@ -27,7 +32,7 @@ enum RecordEncoder {
         base.storeBytes(of: UInt16(event.type.utf8.count).littleEndian, toByteOffset: 6, as: UInt16.self)
         base.storeBytes(of: UInt16(event.touchpoint?.utf8.count ?? 0).littleEndian, toByteOffset: 8, as: UInt16.self)
         base.storeBytes(of: UInt16(event.channel?.utf8.count ?? 0).littleEndian, toByteOffset: 10, as: UInt16.self)
-        base.storeBytes(of: UInt32(event.properties?.bytes.count ?? 0).littleEndian, toByteOffset: 12, as: UInt32.self)
+        base.storeBytes(of: UInt32(sealed?.count ?? event.properties?.bytes.count ?? 0).littleEndian, toByteOffset: 12, as: UInt32.self)
         base.storeBytes(of: (event.occurredAt?.milliseconds ?? 0).littleEndian, toByteOffset: 16, as: Int64.self)
         // A kept recording time (reloading an export), or Int64.min: the writer fills in now.
         base.storeBytes(of: (event.recordedAt?.milliseconds ?? Int64.min).littleEndian, toByteOffset: 24, as: Int64.self)
@@ -46,7 +51,10 @@ enum RecordEncoder {
         put(event.type)
         put(event.touchpoint)
         put(event.channel)
-        if let p = event.properties {
+        if let sealed {
+            sealed.withUnsafeBytes { (base + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            offset += sealed.count
+        } else if let p = event.properties {
             p.bytes.withUnsafeBytes { (base + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
             offset += p.bytes.count
         }

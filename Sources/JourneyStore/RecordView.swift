@@ -1,21 +1,23 @@
 /// A read-only view of one stored record, straight from the memory map (no copy, no JSON).
 ///
-/// Record format 1, little-endian:
+/// Record formats 1 and 2, little-endian:
 ///
 /// | offset | size | field |
 /// | --- | --- | --- |
-/// | 0 | 1 | format (1) |
-/// | 1 | 1 | flags: 1 occurredAt was sent, 2 sentiment, 4 touchpoint, 8 channel, 16 properties |
+/// | 0 | 1 | format (2; 1 before encryption) |
+/// | 1 | 1 | flags: 1 occurredAt was sent, 2 sentiment, 4 touchpoint, 8 channel, 16 properties, 32 properties sealed (format 2), 64 erasure record (format 2) |
 /// | 2 | 2×5 | byte lengths of id, customerId, type, touchpoint, channel |
 /// | 12 | 4 | byte length of properties |
 /// | 16 | 8 | occurredAt, ms since epoch |
 /// | 24 | 8 | recordedAt, ms since epoch |
 /// | 32 | 8 | version within the customer's stream |
 /// | 40 | 8 | sentiment (IEEE 754 double) |
-/// | 48 | … | id, customerId, type, touchpoint, channel (UTF-8), properties (compact JSON) |
+/// | 48 | … | id, customerId, type, touchpoint, channel (UTF-8), properties (compact JSON, or sealed: nonce ‖ AES-GCM ciphertext ‖ tag under the customer's data key) |
 /// | end − 32 | 32 | chain hash |
 ///
-/// Valid only inside the transaction that produced its bytes.
+/// Valid only inside the transaction that produced its bytes. A view the store made for reading
+/// (see ``EventStore/withReadable(_:in:_:)``) has sealed properties opened, or, when the
+/// customer's key was erased, none and the `redacted` flag (128, never stored).
 public struct RecordView {
     /// The whole stored value, chain hash included.
     public let bytes: UnsafeRawBufferPointer
@@ -28,7 +30,7 @@ public struct RecordView {
 
     static let headerSize = 48
     static let hashSize = 32
-    static let currentFormat: UInt8 = 1
+    static let currentFormat: UInt8 = 2
 
     enum Flag {
         static let occurredAtSent: UInt8 = 1
@@ -36,11 +38,14 @@ public struct RecordView {
         static let touchpoint: UInt8 = 4
         static let channel: UInt8 = 8
         static let properties: UInt8 = 16
+        static let sealed: UInt8 = 32
+        static let erasure: UInt8 = 64
+        static let redacted: UInt8 = 128
     }
 
     /// Checks the structure (format, lengths) and returns a view, or `nil` when it does not decode.
     public init?(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count >= Self.headerSize + Self.hashSize, bytes[0] == Self.currentFormat else { return nil }
+        guard bytes.count >= Self.headerSize + Self.hashSize, bytes[0] == 2 || bytes[0] == 1 else { return nil }
         self.bytes = bytes
         let idLen = Int(bytes.loadUnaligned(fromByteOffset: 2, as: UInt16.self).littleEndian)
         let custLen = Int(bytes.loadUnaligned(fromByteOffset: 4, as: UInt16.self).littleEndian)
@@ -56,7 +61,8 @@ public struct RecordView {
         propertiesEnd = propertiesStart + propLen
         guard propertiesEnd + Self.hashSize == bytes.count, idLen > 0, custLen > 0, typeLen > 0 else { return nil }
         let f = bytes[1]
-        guard f & 0xE0 == 0,
+        guard bytes[0] == 2 || f & 0xE0 == 0,
+              (f & Flag.sealed == 0) || (f & Flag.properties != 0),
               (f & Flag.touchpoint != 0) || tpLen == 0,
               (f & Flag.channel != 0) || chLen == 0,
               (f & Flag.properties != 0) || propLen == 0
@@ -89,8 +95,19 @@ public struct RecordView {
     public var typeBytes: UnsafeRawBufferPointer { slice(typeStart, touchpointStart) }
     public var touchpointBytes: UnsafeRawBufferPointer? { flags & Flag.touchpoint != 0 ? slice(touchpointStart, channelStart) : nil }
     public var channelBytes: UnsafeRawBufferPointer? { flags & Flag.channel != 0 ? slice(channelStart, propertiesStart) : nil }
-    /// The compact JSON text of `properties`, when present.
-    public var propertiesBytes: UnsafeRawBufferPointer? { flags & Flag.properties != 0 ? slice(propertiesStart, propertiesEnd) : nil }
+    /// The compact JSON text of `properties`, when present and readable (`nil` while sealed:
+    /// see ``isSealed``).
+    public var propertiesBytes: UnsafeRawBufferPointer? {
+        flags & (Flag.properties | Flag.sealed) == Flag.properties ? slice(propertiesStart, propertiesEnd) : nil
+    }
+    /// The stored properties bytes as they are (sealed or not).
+    var storedPropertiesBytes: UnsafeRawBufferPointer? { flags & Flag.properties != 0 ? slice(propertiesStart, propertiesEnd) : nil }
+    /// Whether `properties` are stored sealed under the customer's data key.
+    public var isSealed: Bool { flags & Flag.sealed != 0 }
+    /// Whether this is an erasure record (appended when the customer was erased).
+    public var isErasure: Bool { flags & Flag.erasure != 0 }
+    /// Whether this view's personal fields were removed because the customer was erased.
+    public var isRedacted: Bool { flags & Flag.redacted != 0 }
 
     public var id: String { String(decoding: idBytes, as: UTF8.self) }
     public var customerId: String { String(decoding: customerIdBytes, as: UTF8.self) }
@@ -98,4 +115,22 @@ public struct RecordView {
     public var touchpoint: String? { touchpointBytes.map { String(decoding: $0, as: UTF8.self) } }
     public var channel: String? { channelBytes.map { String(decoding: $0, as: UTF8.self) } }
     public var properties: JSONObjectText? { propertiesBytes.map { JSONObjectText(trustedCompact: Array($0)) } }
+
+    /// A copy for reading: `properties` replaced by `opened` (plaintext), or removed and the copy
+    /// marked redacted when `opened` is `nil`. The stored chain hash stays, no longer matching.
+    func readableCopy(properties opened: [UInt8]?) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 16)
+        out.append(contentsOf: slice(0, propertiesStart))
+        var f = flags & ~Flag.sealed
+        if let opened {
+            out.append(contentsOf: opened)
+        } else {
+            f = (f & ~Flag.properties) | Flag.redacted
+        }
+        out.append(contentsOf: slice(bytes.count - Self.hashSize, bytes.count))
+        out[1] = f
+        withUnsafeBytes(of: UInt32(opened?.count ?? 0).littleEndian) { for i in 0..<4 { out[12 + i] = $0[i] } }
+        return out
+    }
 }

@@ -24,6 +24,16 @@ public struct StoreConfiguration: Sendable, Equatable {
     public var exclusive: Bool = false
     /// Limits every event must respect.
     public var limits: EventLimits = EventLimits()
+    /// The master key (default none). A store created with one seals every event's
+    /// `properties` under a per-customer data key wrapped by it, and can erase customers; an
+    /// encrypted store refuses to open without its key, or with another one.
+    public var masterKey: MasterKey?
+    /// Whether a new store may be created without a master key (default `true` in the library;
+    /// `journeyctl` and the server require `--unencrypted` for that).
+    public var allowUnencrypted: Bool = true
+    /// Open a format-1 store (before encryption) for reading, as a migration's source
+    /// (default `false`: such a store is refused with `format_outdated`).
+    public var allowLegacyFormat: Bool = false
 
     public init(directory: String = "./data") {
         self.directory = directory

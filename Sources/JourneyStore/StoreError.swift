@@ -28,6 +28,19 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let closed = Code(rawValue: "store_closed")
         /// An argument outside what the operation accepts (e.g. a limit of 0).
         public static let invalidArgument = Code(rawValue: "invalid_argument")
+        /// The customer was erased: their stream takes no new events.
+        public static let customerErased = Code(rawValue: "customer_erased")
+        /// The store is encrypted and no master key was given (or a new store would be created
+        /// unencrypted without the explicit opt-out).
+        public static let masterKeyMissing = Code(rawValue: "master_key_missing")
+        /// The master key given is not the store's; nothing was read or written.
+        public static let masterKeyWrong = Code(rawValue: "master_key_wrong")
+        /// A master key that is not 32 bytes of hex or base64, or an unreadable key file.
+        public static let masterKeyInvalid = Code(rawValue: "master_key_invalid")
+        /// The operation needs an encrypted store (erasure).
+        public static let notEncrypted = Code(rawValue: "not_encrypted")
+        /// The store's files are in an older format; migrate them (journeyctl migrate).
+        public static let formatOutdated = Code(rawValue: "format_outdated")
     }
 
     public var code: Code

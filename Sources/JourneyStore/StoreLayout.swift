@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import LMDBKit
 
 /// The named LMDB databases of the log and how their keys are laid out.
@@ -9,7 +10,9 @@ import LMDBKit
 /// | `customers` | customerId UTF-8 (or 0xFF ‖ SHA-256 when over 480 bytes) | customer number, UInt64 BE |
 /// | `streams` | customer number BE | positions BE, as sorted duplicates (k-th = version k) |
 /// | `event-ids` | first 16 bytes of SHA-256(id) | position BE |
-/// | `meta` | name | format version; chain head (position BE ‖ hash) |
+/// | `meta` | name | format version; chain head (position BE ‖ hash); master-key check |
+/// | `customer-keys` | customer key | wrapped data key, or a tombstone (``CustomerKeys``) |
+/// | `erasures` | customer key | position of the erasure record BE |
 ///
 /// Customers are numbered in order of first appearance, so a new customer's stream goes at the
 /// end of `streams`; a customer's positions are packed together (see ``StreamIndex``).
@@ -19,38 +22,112 @@ struct StoreLayout: Sendable {
     let streams: Database
     let eventIds: Database
     let meta: Database
+    /// Each customer's wrapped data key, or a tombstone once erased (see ``CustomerKeys``).
+    let customerKeys: Database
+    /// Erased customers: customer key → position of the erasure record (BE).
+    let erasures: Database
+    /// Whether the store was opened in an older format, for reading only (a migration's source).
+    let legacyFormat: UInt32?
 
-    static let formatVersion: UInt32 = 1
+    /// Format 2 (this build): records may carry sealed `properties` and erasure records;
+    /// `customer-keys` and `erasures` exist. Format 1 (before encryption) is read only as the
+    /// source of `journeyctl migrate`.
+    static let formatVersion: UInt32 = 2
 
     enum MetaKey {
         static let format: [UInt8] = Array("format".utf8)
         static let chainHead: [UInt8] = Array("chain-head".utf8)
+        /// `fingerprint (12 ASCII hex) ‖ sealed check value`, present when the store is encrypted.
+        static let keyCheck: [UInt8] = Array("key-check".utf8)
     }
 
-    /// Opens (creating when allowed) the databases and checks the format version.
-    static func open(_ env: Environment, create: Bool) throws -> StoreLayout {
+    /// How a store is opened with respect to encryption.
+    struct Opening {
+        var masterKey: MasterKey?
+        /// Create a new store without a master key (default: allowed at this level).
+        var allowUnencrypted = true
+        /// Accept format 1 for reading (the source of a migration).
+        var allowLegacy = false
+    }
+
+    /// Opens (creating when allowed) the databases and checks the format version and the master
+    /// key. Nothing is written when a check fails.
+    static func open(_ env: Environment, create: Bool, opening: Opening = Opening()) throws -> (StoreLayout, CustomerKeys?) {
         try env.write { txn in
             let flags: Database.Flags = create ? [.create] : []
+            let meta = try txn.openDatabase("meta", flags: flags)
+            var format = formatVersion
+            let isNew: Bool
+            if let f = try txn.get(meta, key: MetaKey.format) {
+                guard f.count == 4 else { throw StoreError(.corrupt, "store metadata: format record has \(f.count) bytes, expected 4") }
+                format = UInt32(littleEndian: f.loadUnaligned(as: UInt32.self))
+                isNew = false
+            } else {
+                isNew = true
+            }
+            if format == 1 && !opening.allowLegacy {
+                throw StoreError(.formatOutdated, "this store is in format 1 (written before per-customer encryption); this build reads format \(formatVersion). Migrate it into a new folder: journeyctl migrate --from \(env.path) --data NEW_FOLDER")
+            }
+            guard format == formatVersion || (format == 1 && opening.allowLegacy) else {
+                throw StoreError(.corrupt, "store format \(format) is not supported by this build (it reads format \(formatVersion))")
+            }
+            if isNew && opening.masterKey == nil && !opening.allowUnencrypted {
+                throw Self.missingKey(new: true, fingerprint: nil)
+            }
             let layout = StoreLayout(
                 events: try txn.openDatabase("events", flags: flags),
                 customers: try txn.openDatabase("customers", flags: flags),
                 streams: try txn.openDatabase("streams", flags: flags.union([.dupSort, .dupFixed])),
                 eventIds: try txn.openDatabase("event-ids", flags: flags),
-                meta: try txn.openDatabase("meta", flags: flags))
-            if let f = try txn.get(layout.meta, key: MetaKey.format) {
-                guard f.count == 4 else { throw StoreError(.corrupt, "store metadata: format record has \(f.count) bytes, expected 4") }
-                let v = UInt32(littleEndian: f.loadUnaligned(as: UInt32.self))
-                guard v == formatVersion else {
-                    throw StoreError(.corrupt, "store format \(v) is not supported by this build (it reads format \(formatVersion))")
-                }
-            } else {
+                meta: meta,
+                // A format-1 store (read for migration only) has neither: it holds no sealed
+                // record and no erasure, so the handles are never used; `meta` stands in rather
+                // than creating databases in the migration's source.
+                customerKeys: format == 1 ? meta : try txn.openDatabase("customer-keys", flags: [.create]),
+                erasures: format == 1 ? meta : try txn.openDatabase("erasures", flags: [.create]),
+                legacyFormat: format == 1 ? 1 : nil)
+            var keys: CustomerKeys?
+            if isNew {
                 var v = formatVersion.littleEndian
                 try withUnsafeBytes(of: &v) { vb in
-                    try MetaKey.format.withUnsafeBytes { try txn.put(layout.meta, key: $0, value: vb) }
+                    try MetaKey.format.withUnsafeBytes { try txn.put(meta, key: $0, value: vb) }
                 }
+                if let master = opening.masterKey {
+                    try txn.put(meta, key: MetaKey.keyCheck, value: Self.keyCheck(master))
+                    keys = CustomerKeys(master: master)
+                }
+            } else if let check = try txn.get(meta, key: MetaKey.keyCheck) {
+                let stored = String(decoding: UnsafeRawBufferPointer(rebasing: check[0..<min(12, check.count)]), as: UTF8.self)
+                guard let master = opening.masterKey else { throw Self.missingKey(new: false, fingerprint: stored) }
+                guard Self.verify(check, master) else {
+                    throw StoreError(.masterKeyWrong, "the master key given (fingerprint \(master.fingerprint)) is not this store's (fingerprint \(stored)); nothing was read or written. Give the key the store was created with")
+                }
+                keys = CustomerKeys(master: master)
             }
-            return layout
+            return (layout, keys)
         }
+    }
+
+    static func missingKey(new: Bool, fingerprint: String?) -> StoreError {
+        if new {
+            return StoreError(.masterKeyMissing, "no master key: a new store encrypts each customer's properties under a key wrapped by a master key kept outside the data folder. Make one (journeyctl keygen -o /etc/journey/master.key) and set JOURNEY_MASTER_KEY_FILE (or --master-key-file), or create an unencrypted store on purpose with --unencrypted (JOURNEY_UNENCRYPTED=1)")
+        }
+        return StoreError(.masterKeyMissing, "this store is encrypted (master key fingerprint \(fingerprint ?? "?")) and no master key was given; set JOURNEY_MASTER_KEY_FILE (or --master-key-file, or JOURNEY_MASTER_KEY). Nothing was read or written")
+    }
+
+    private static let checkText = Array("journey-store key check v1".utf8)
+
+    static func keyCheck(_ master: MasterKey) -> [UInt8] {
+        let box = try! AES.GCM.seal(checkText, using: master.derive("key-check/v1"))
+        return Array(master.fingerprint.utf8) + Array(box.combined!)
+    }
+
+    static func verify(_ check: UnsafeRawBufferPointer, _ master: MasterKey) -> Bool {
+        guard check.count > 12,
+              let box = try? AES.GCM.SealedBox(combined: Data(UnsafeRawBufferPointer(rebasing: check[12...]))),
+              let text = try? AES.GCM.open(box, using: master.derive("key-check/v1"))
+        else { return false }
+        return Array(text) == checkText
     }
 
     /// The `customers` key of a customer id.

@@ -13,4 +13,10 @@ public struct StoreStatistics: Sendable, Equatable, Codable {
     public var mapSizeBytes: Int
     /// Bytes of pages per database (events, streams, event ids, customers, and later the views).
     public var databaseBytes: [String: Int]
+    /// The store format (2).
+    public var format: Int
+    /// Whether properties are sealed under per-customer keys (the store has a master key).
+    public var encrypted: Bool
+    /// Customers erased.
+    public var erasures: Int
 }

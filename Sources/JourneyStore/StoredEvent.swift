@@ -5,12 +5,18 @@
 public struct StoredEvent: Sendable, Equatable {
     /// Place in the whole log, 1-based, gapless.
     public let position: UInt64
-    /// The record bytes as stored (chain hash included).
+    /// The record bytes as stored (chain hash included), except that sealed properties are
+    /// opened (or, for an erased customer, removed: see ``redacted``).
     public let record: [UInt8]
 
     init(position: UInt64, record: UnsafeRawBufferPointer) {
         self.position = position
         self.record = Array(record)
+    }
+
+    init(position: UInt64, bytes: [UInt8]) {
+        self.position = position
+        self.record = bytes
     }
 
     /// Runs `body` with a view of the record.
@@ -28,6 +34,10 @@ public struct StoredEvent: Sendable, Equatable {
     public var channel: String? { withView { $0.channel } }
     public var sentiment: Double? { withView { $0.sentiment } }
     public var properties: JSONObjectText? { withView { $0.properties } }
+    /// Whether the customer was erased, so the event's properties are gone.
+    public var redacted: Bool { withView { $0.isRedacted } }
+    /// Whether this is the erasure record of its customer.
+    public var isErasure: Bool { withView { $0.isErasure } }
 
     /// The event in its public JSON shape, compact, without a trailing newline.
     public var json: String {

@@ -12,6 +12,8 @@ struct WriterCache {
     /// Customer id → its number and current stream version.
     var customers: [String: CustomerState] = [:]
     var nextCustomer: UInt64?
+    /// Encrypted stores: customers whose data key is known to be stored (and not erased).
+    var keyVerified: Set<ByteKey> = []
 
     struct CustomerState {
         var number: UInt64
@@ -24,6 +26,7 @@ struct WriterCache {
     mutating func begin(head current: UInt64) {
         if dirty || head != current || customers.count > Self.maxEntries {
             customers.removeAll(keepingCapacity: true)
+            keyVerified.removeAll(keepingCapacity: true)
             nextCustomer = nil
         }
         if customers.capacity < 1 << 16 { customers.reserveCapacity(1 << 16) }

@@ -8,6 +8,8 @@ struct BenchOptions {
     var seconds = 5.0
     var generator = "../shared/bench/gen_events.py"
     var only: Set<String> = []
+    /// Benchmark an encrypted store (properties sealed per customer) instead of an unencrypted one.
+    var encrypted = false
 
     static func parse(_ args: ArraySlice<String>) -> BenchOptions {
         var o = BenchOptions()
@@ -19,8 +21,9 @@ struct BenchOptions {
             case "--seconds": o.seconds = Double(it.next() ?? "") ?? o.seconds
             case "--generator": o.generator = it.next() ?? o.generator
             case "--only": o.only = Set((it.next() ?? "").split(separator: ",").map(String.init))
+            case "--encrypted": o.encrypted = true
             default:
-                print("usage: journey-bench [--dataset FILE] [--work DIR] [--seconds N] [--generator gen_events.py] [--only parse,ingest,replay,reads,rebuild,lookups,append1,append64,lag]")
+                print("usage: journey-bench [--dataset FILE] [--work DIR] [--seconds N] [--generator gen_events.py] [--encrypted] [--only parse,ingest,replay,replayprops,reads,rebuild,lookups,append1,append64,lag]")
                 exit(2)
             }
         }
@@ -31,6 +34,15 @@ struct BenchOptions {
 /// Runs each benchmark and prints one line per figure.
 struct Benchmarks {
     let options: BenchOptions
+    /// One key per run (the encrypted store is rebuilt when it was made by another run).
+    static let key = MasterKey.generate()
+
+    /// The configuration of a benchmark store in `dir` (encrypted with `--encrypted`).
+    func configuration(_ dir: String) -> StoreConfiguration {
+        var c = StoreConfiguration(directory: dir)
+        if options.encrypted { c.masterKey = Self.key }
+        return c
+    }
 
     func runAll() async throws {
         try FileManager.default.createDirectory(atPath: options.work, withIntermediateDirectories: true)
@@ -38,15 +50,19 @@ struct Benchmarks {
         let lines = try Data(contentsOf: URL(fileURLWithPath: dataset))
         print("dataset: \(dataset) (\(lines.count / 1_048_576) MiB)")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; LMDB \(EventStore.lmdbVersion)")
+        print("store: \(options.encrypted ? "encrypted (AES-GCM per customer)" : "unencrypted")")
         print("")
-        let storeDir = options.work + "/store"
+        let storeDir = options.work + (options.encrypted ? "/store-encrypted" : "/store")
+        // An encrypted store is only readable with its key: made again by every run.
+        if options.encrypted { try? FileManager.default.removeItem(atPath: storeDir) }
         if want("parse") { parse(lines) }
         if want("ingest") || !FileManager.default.fileExists(atPath: storeDir + "/data.mdb") {
             try await ingest(dataset, into: storeDir)
         }
-        let store = try EventStore(directory: storeDir)
+        let store = try EventStore(configuration(storeDir))
         defer { store.close() }
         if want("replay") { try replay(store) }
+        if want("replayprops") { try replayProperties(store) }
         if want("reads") { try await reads(store) }
         if want("rebuild") { try rebuild(store) }
         if want("lookups") { try await lookups(store) }
@@ -97,7 +113,7 @@ struct Benchmarks {
     /// Durable NDJSON ingest into an empty store.
     func ingest(_ dataset: String, into dir: String) async throws {
         try? FileManager.default.removeItem(atPath: dir)
-        let store = try EventStore(directory: dir)
+        let store = try EventStore(configuration(dir))
         let fd = open(dataset, O_RDONLY)
         defer { close(fd) }
         let summary = try await NDJSONIngester(store: store).ingest(fileDescriptor: fd)
@@ -118,6 +134,19 @@ struct Benchmarks {
             return true
         }
         report("replay full log (decode records)", count, Date().timeIntervalSince(start), extra: "  checksum \(checksum & 0xFFFF)")
+    }
+
+    /// Replay reading every event's properties too (opening sealed ones in an encrypted store).
+    func replayProperties(_ store: EventStore) throws {
+        let start = Date()
+        var count = 0
+        var bytes = 0
+        try store.scan(readable: true) { _, r in
+            bytes &+= r.propertiesBytes?.count ?? 0
+            count += 1
+            return true
+        }
+        report("replay full log with properties", count, Date().timeIntervalSince(start), extra: "  \(bytes / 1_048_576) MiB of properties")
     }
 
     /// Random customers' streams (about 10 events each), read whole.
@@ -191,7 +220,7 @@ struct Benchmarks {
     func lag(_ dataset: String) async throws {
         let dir = options.work + "/lag"
         try? FileManager.default.removeItem(atPath: dir)
-        let store = try EventStore(directory: dir)
+        let store = try EventStore(configuration(dir))
         defer { store.close() }
         let engine = try JourneyEngine(store: store)
         let done = ManagedFlag()
@@ -217,7 +246,7 @@ struct Benchmarks {
     func appends(writers: Int) async throws {
         let dir = options.work + "/appends-\(writers)"
         try? FileManager.default.removeItem(atPath: dir)
-        var config = StoreConfiguration(directory: dir)
+        var config = configuration(dir)
         config.durable = ProcessInfo.processInfo.environment["BENCH_NOSYNC"] == nil
         let store = try EventStore(config)
         defer { store.close() }

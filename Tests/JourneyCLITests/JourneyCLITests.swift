@@ -118,7 +118,7 @@ import Testing
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Repository.journeyctl)
         p.arguments = ["projections", "--data", data]
-        p.environment = ProcessInfo.processInfo.environment.merging(["JOURNEY_PROJECTION_CHUNK_EVENTS": "700"]) { $1 }
+        p.environment = ProcessRunner.environment(["JOURNEY_PROJECTION_CHUNK_EVENTS": "700"])
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()

@@ -9,7 +9,7 @@ import Testing
     @Test func cliWritesBetweenThisProcesssAppends() async throws {
         let dir = TemporaryDirectory("multi")
         let data = dir.appending("data")
-        let store = try EventStore(directory: data)
+        let store = try EventStore(testKeyed: data)
         defer { store.close() }
         _ = try await store.append(NewEvent(customerId: "shared", type: "a"))
         for i in 0..<3 {
@@ -34,6 +34,7 @@ import Testing
         ProcessRunner.ignoreBrokenPipes
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Repository.journeyctl)
+        p.environment = ProcessRunner.environment()
         p.arguments = ["ingest", "-", "--data", data, "--batch-size", String(batch), "--verbose", "--quiet"]
         let input = Pipe(), errors = Pipe()
         p.standardInput = input
@@ -79,7 +80,7 @@ import Testing
         #expect(p.terminationReason == .uncaughtSignal)
         #expect(acknowledged.count >= 12)
 
-        let store = try EventStore(directory: data)
+        let store = try EventStore(testKeyed: data)
         defer { store.close() }
         let head = try store.headPosition()
         let lastAcknowledged = acknowledged.map(\.1).max() ?? 0

@@ -11,7 +11,7 @@ import Testing
     @Test func backupDuringIngestRestoresToAConsistentStore() async throws {
         let dir = TemporaryDirectory("ops")
         let data = dir.appending("data")
-        let store = try EventStore(directory: data)
+        let store = try EventStore(testKeyed: data)
         let engine = try JourneyEngine(store: store)
         _ = try await store.append((0..<2000).map { i in
             NewEvent(customerId: "c\(i % 97)", type: ["ad_click", "product_view", "purchase", "referral_sent"][i % 4],
@@ -43,7 +43,7 @@ import Testing
         #expect(again.status == 2 && again.stderr.contains("refusing to overwrite"))
 
         // Views after catching up equal a full rebuild.
-        let s = try EventStore(directory: restored)
+        let s = try EventStore(testKeyed: restored)
         defer { s.close() }
         #expect(try s.headPosition() == manifest.headPosition)
         let e = try JourneyEngine(store: s)
@@ -87,7 +87,7 @@ import Testing
         let data = dir.appending("data")
         #expect(try ProcessRunner.journeyctl(["ingest", Repository.file("Schemas/examples/sample-events.ndjson"), "--data", data]).status == 0)
         #expect(try ProcessRunner.journeyctl(["rebuild", "--data", data]).status == 0)
-        let open = try EventStore(directory: data)
+        let open = try EventStore(testKeyed: data)
         let refused = try ProcessRunner.journeyctl(["compact", "--data", data])
         #expect(refused.status == 2 && refused.stderr.contains("open in another process"))
         open.close()

@@ -11,6 +11,7 @@ import Testing
         ProcessRunner.ignoreBrokenPipes
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Repository.journeyctl)
+        p.environment = ProcessRunner.environment()
         p.arguments = ["serve", "--data", data, "--port", "0", "--log-level", "notice"] + extra
         let err = Pipe()
         p.standardError = err

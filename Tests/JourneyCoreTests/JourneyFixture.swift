@@ -9,8 +9,11 @@ final class JourneyFixture: @unchecked Sendable {
     let store: EventStore
     let engine: JourneyEngine
 
-    init() throws {
-        store = try EventStore(directory: directory.appending("data"))
+    /// `masterKey`: an encrypted store (sealed properties, erasure).
+    init(masterKey: MasterKey? = nil) throws {
+        var config = StoreConfiguration(directory: directory.appending("data"))
+        config.masterKey = masterKey
+        store = try EventStore(config)
         engine = try JourneyEngine(store: store)
     }
 

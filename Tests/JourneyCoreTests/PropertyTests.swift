@@ -56,7 +56,7 @@ import Testing
         let compiled = CompiledModel(try f.engine.activeModel())
         for (k, customer) in customers.enumerated() {
             let stored = try f.store.readStream(customer, limit: 10_000)
-            let classified = stored.map { e in e.withView { compiled.classify($0, position: e.position) } }
+            let classified = try stored.map { e in try e.withView { try compiled.classify($0, position: e.position) } }
             let folded = CustomerJourney.fold(customerId: customer, classified, model: compiled)
             let expected = JourneyEngine.output(stage: folded.stage, advocacy: folded.advocacy, customerId: customer, model: compiled)
             #expect(live[k] == expected, "\(customer)")

@@ -16,6 +16,7 @@ final class ServerFixture: @unchecked Sendable {
         c.port = 0
         c.dataDirectory = directory.appending("data")
         c.pollIntervalMilliseconds = 20
+        c.masterKeyText = Self.masterKey.hex
         configure(&c)
         var logger = Logger(label: "test-server")
         logger.logLevel = .warning
@@ -24,6 +25,9 @@ final class ServerFixture: @unchecked Sendable {
         running = Task { try await server.run(signals: []) }
         client = HTTPTestClient(port: await server.port())
     }
+
+    /// The master key of every fixture's store (encrypted, so erasure works).
+    static let masterKey = try! MasterKey(text: ProcessRunner.testMasterKey)
 
     /// Stops the server gracefully and waits until the store is closed.
     func stop() async throws {

@@ -59,7 +59,7 @@ import Testing
         }
         try await f.running.value
         #expect(acknowledged.count > 0)
-        let store = try EventStore(directory: data)
+        let store = try EventStore(testKeyed: data)
         defer { store.close() }
         for id in acknowledged {
             #expect(try store.event(id: id) != nil, "acknowledged \(id) is missing")

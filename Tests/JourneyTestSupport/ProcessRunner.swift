@@ -16,6 +16,19 @@ public enum ProcessRunner {
         signal(SIGPIPE, SIG_IGN)
     }()
 
+    /// The master key every child `journeyctl` gets (`JOURNEY_MASTER_KEY`) unless a test
+    /// overrides it: stores made by the CLI in tests are encrypted, as in production.
+    public static let testMasterKey = "6a6f75726e65792d73746f72652d746573742d6d61737465722d6b65792d3031"
+
+    /// This process's environment, plus the test master key, plus `extra` (which wins; an empty
+    /// value removes the variable).
+    public static func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["JOURNEY_MASTER_KEY"] = testMasterKey
+        for (k, v) in extra { env[k] = v.isEmpty ? nil : v }
+        return env
+    }
+
     /// Runs `executable` to completion and returns its exit status and output.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], stdin: Data? = nil,
@@ -24,9 +37,7 @@ public enum ProcessRunner {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
+        p.environment = Self.environment(environment)
         let out = Pipe(), err = Pipe(), input = Pipe()
         p.standardOutput = out
         p.standardError = err

@@ -57,9 +57,15 @@ struct DoctorCommand: AsyncParsableCommand {
         do {
             var config = StoreConfiguration(directory: dir)
             config.createIfMissing = false
+            config.masterKey = try global.masterKey()
             store = try EventStore(config)
-        } catch {
-            add("open", "fail", error.description, "if another tool holds the folder, stop it; if LMDB reports corruption, restore the latest backup")
+        } catch let e as StoreError {
+            let advice: String = switch e.code {
+            case .masterKeyMissing, .masterKeyWrong: "give the store's master key: --master-key-file or JOURNEY_MASTER_KEY_FILE (the key it was created with; its fingerprint is in the message)"
+            case .formatOutdated: "migrate the store into a new folder: journeyctl migrate --from \(dir) --data NEW_FOLDER"
+            default: "if another tool holds the folder, stop it; if LMDB reports corruption, restore the latest backup"
+            }
+            add("open", "fail", e.description, advice)
             return try finish(checks)
         }
         defer { store.close() }
@@ -84,6 +90,12 @@ struct DoctorCommand: AsyncParsableCommand {
                     add("chain", "fail", "verified up to position \(Format.count(report.checked)); position \(report.firstBadPosition ?? 0): \(report.problem ?? "")",
                         "the log was changed outside the store or the disk is damaged: stop writers and restore the latest backup that verifies")
                 }
+            }
+            if store.isEncrypted {
+                add("encryption", "ok", "properties sealed under per-customer keys; \(Format.count(s.erasures)) customer(s) erased")
+            } else {
+                add("encryption", "warn", "this store was created without a master key: properties are stored in clear and customers cannot be erased",
+                    "migrate it into an encrypted store: journeyctl keygen -o KEYFILE, then journeyctl migrate --from \(dir) --data NEW_FOLDER --master-key-file KEYFILE")
             }
             let engine = try JourneyEngine(store: store)
             let model = try engine.activeModel()

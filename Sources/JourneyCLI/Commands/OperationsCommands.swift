@@ -52,8 +52,9 @@ struct RestoreCommand: AsyncParsableCommand {
     func run() async throws {
         try global.requireLocal("restore")
         let report: VerifyReport
+        let key = try global.masterKey()
         do {
-            report = try EventStore.restore(from: source, to: global.dataDirectory)
+            report = try EventStore.restore(from: source, to: global.dataDirectory, masterKey: key)
         } catch {
             throw CLIError(error)
         }
@@ -106,7 +107,7 @@ struct ExportCommand: AsyncParsableCommand {
                     count += 1
                 }
             } else {
-                try store.scan(from: from) { position, record in
+                try store.scan(from: from, readable: true) { position, record in
                     EventJSON.append(record, position: position, to: &out)
                     out.append(0x0A)
                     count += 1
@@ -134,8 +135,9 @@ struct CompactCommand: AsyncParsableCommand {
     func run() async throws {
         try global.requireLocal("compact")
         let (before, after): (Int, Int)
+        let key = try global.masterKey()
         do {
-            (before, after) = try EventStore.compact(directory: global.dataDirectory)
+            (before, after) = try EventStore.compact(directory: global.dataDirectory, masterKey: key)
         } catch {
             throw CLIError(error)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JourneyServer
+import JourneyStore
 import Logging
 
 /// `journeyctl serve`: the HTTP API and the projection workers over the store.
@@ -25,6 +26,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Listen on a non-loopback address without any token.") var insecurePublic = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).") var logLevel: String?
     @Option(help: "Largest request body in bytes (default 8 MiB).") var maxBodyBytes: Int?
+    @Option(help: ArgumentHelp("The master key file (default: $JOURNEY_MASTER_KEY_FILE, or the key in $JOURNEY_MASTER_KEY).", valueName: "file"))
+    var masterKeyFile: String?
+    @Flag(help: "Create a new store without encryption (it cannot erase customers).") var unencrypted = false
 
     /// Defaults, then the file, then the environment, then flags.
     func configuration() -> Result<ServerConfiguration, ConfigurationError> {
@@ -43,6 +47,8 @@ struct ServeCommand: AsyncParsableCommand {
             if insecurePublic { c.insecurePublic = true }
             if let logLevel { c.logLevel = logLevel }
             if let maxBodyBytes { c.maxBodyBytes = maxBodyBytes }
+            if let masterKeyFile { c.masterKeyFile = masterKeyFile; c.masterKeyText = nil }
+            if unencrypted { c.unencrypted = true }
             try c.validate()
             return .success(c)
         } catch {
@@ -67,6 +73,8 @@ struct ServeCommand: AsyncParsableCommand {
         let server: JourneyServer
         do {
             server = try JourneyServer(configuration: c, logger: logger)
+        } catch let e as StoreError {
+            throw CLIError("cannot start: \(e.message)", exitCode: [.masterKeyMissing, .masterKeyWrong, .masterKeyInvalid, .formatOutdated].contains(e.code) ? 2 : 1)
         } catch {
             throw CLIError("cannot start: \(error)")
         }

@@ -1,4 +1,5 @@
 import JourneyStore
+import LMDBKit
 
 /// A journey model prepared for replay speed: event types interned to small numbers, each
 /// type's candidate rules, actions and metrics precomputed in document order.
@@ -15,6 +16,9 @@ public final class CompiledModel: Sendable {
     private let touchpointSets: [[[UInt8]]?]
     private let channelSets: [[[UInt8]]?]
     private let actionMatchers: [EventMatcher]
+    /// Per type number: whether any candidate rule, action or metric reads `properties`
+    /// (only then are sealed properties opened).
+    private let readsProperties: [Bool]
     /// The largest window of any windowed criterion, in milliseconds (0: none).
     let maxWindowMs: Int64
     /// How many recent actions to keep as evidence for count criteria without a window.
@@ -44,6 +48,12 @@ public final class CompiledModel: Sendable {
         metricsByType = byType(model.advocacy.metrics.map(\.match))
         actionIdOfMatcher = model.advocacy.actions.map { a in model.advocacy.actionIds.firstIndex(of: a.id)! }
         actionMatchers = model.advocacy.actions.map(\.match)
+        let rules = model.rules, actions = actionMatchers
+        readsProperties = (0...names.count).map { [rulesByType, actionsByType, metricsByType] t in
+            rulesByType[t].contains { !rules[$0].match.properties.isEmpty }
+                || actionsByType[t].contains { !actions[$0].properties.isEmpty }
+                || !metricsByType[t].isEmpty
+        }
         touchpointSets = (model.rules.map(\.match) + actionMatchers + model.advocacy.metrics.map(\.match)).map { $0.touchpoints?.map { Array($0.utf8) } }
         channelSets = (model.rules.map(\.match) + actionMatchers + model.advocacy.metrics.map(\.match)).map { $0.channels?.map { Array($0.utf8) } }
         var window = 0
@@ -75,11 +85,20 @@ public final class CompiledModel: Sendable {
     public var stages: [String] { model.stages }
 
     /// Classifies one stored event: the stage rule it matches (if any), the advocacy action it
-    /// counts as (if any), and the metric values it carries.
-    func classify(_ r: RecordView, position: UInt64) -> ClassifiedEvent {
+    /// counts as (if any), and the metric values it carries. Sealed `properties` are opened
+    /// through `opener` only when the type's candidates read them; without an opener, or once
+    /// the customer was erased, they count as absent.
+    func classify(_ r: RecordView, position: UInt64, opener: PropertiesOpener? = nil) throws -> ClassifiedEvent {
         let t = typeTable.lookup(r.typeBytes) ?? typeTable.count
+        if r.isSealed && readsProperties[t] {
+            let opened = try opener?.open(r)
+            return opened.withUnsafeBytesOrNil { classify(r, t, position, $0) }
+        }
+        return classify(r, t, position, r.propertiesBytes)
+    }
+
+    private func classify(_ r: RecordView, _ t: Int, _ position: UInt64, _ props: UnsafeRawBufferPointer?) -> ClassifiedEvent {
         var e = ClassifiedEvent(position: position, occurredAt: r.occurredAt.milliseconds, version: r.version)
-        let props = r.propertiesBytes
         let rules = model.rules
         var best = -1
         for i in rulesByType[t] where matches(rules[i].match, matcherIndex: i, r, props, typeKnown: true) {
@@ -151,6 +170,24 @@ struct ByteTable: Sendable {
             if s < 0 { return nil }
             if keys[Int(s)].elementsEqual(b) { return Int(s) }
             h = (h + 1) & mask
+        }
+    }
+}
+
+/// Opens sealed `properties` for classification: the store and the read transaction in use.
+struct PropertiesOpener {
+    let store: EventStore
+    let txn: Transaction
+
+    func open(_ r: RecordView) throws -> [UInt8]? { try store.openProperties(of: r, in: txn) }
+}
+
+extension Optional where Wrapped == [UInt8] {
+    /// `body` with the bytes, or with `nil`.
+    func withUnsafeBytesOrNil<R>(_ body: (UnsafeRawBufferPointer?) -> R) -> R {
+        switch self {
+        case .some(let a): a.withUnsafeBytes { body($0) }
+        case .none: body(nil)
         }
     }
 }

@@ -35,6 +35,8 @@ final class FoldGroup {
     private var entries: [Entry] = []
     private var dirty: [Int] = []
     private var funnel: [Int: FunnelAggregates] = [:]
+    /// Erased customers and what their erasure records keep (see `FoldGroup+Erasure`).
+    var erasures = ErasureIndex()
 
     init(model: CompiledModel, members: [Member], dbs: JourneyDatabases, stateSource: Database?) {
         self.model = model
@@ -55,16 +57,7 @@ final class FoldGroup {
 
     /// Applies one event (in log order) to the customer's state.
     func apply(_ e: ClassifiedEvent, record: RecordView, customer: Int, context: ChunkContext, txn: Transaction) throws {
-        if customer >= local.count { local.append(contentsOf: repeatElement(-1, count: customer - local.count + 1)) }
-        var j = Int(local[customer])
-        if j < 0 {
-            let stored = try load(customers.keys[customer].bytes, txn)
-            entries.append(Entry(
-                state: stored ?? CustomerJourney(customerId: record.customerId, model: model),
-                persisted: stored, dirty: false, customer: customer))
-            j = entries.count - 1
-            local[customer] = Int32(j)
-        }
+        let j = try entry(customer, record: record, txn: txn)
         if entries[j].state.isLate(e) {
             // A late event: the history it belongs to is re-folded in business order, so the
             // result is exactly what in-order arrival would have given.
@@ -76,6 +69,32 @@ final class FoldGroup {
         } else {
             entries[j].state.apply(e, model: model)
         }
+        markDirty(j)
+    }
+
+    /// Replaces the customer's state (an erasure: the state it keeps).
+    func replace(customer: Int, record: RecordView, txn: Transaction, _ change: (inout CustomerJourney) -> Void) throws {
+        let j = try entry(customer, record: record, txn: txn)
+        change(&entries[j].state)
+        markDirty(j)
+    }
+
+    /// The index of the customer's entry, loading or creating its state.
+    private func entry(_ customer: Int, record: RecordView, txn: Transaction) throws -> Int {
+        if customer >= local.count { local.append(contentsOf: repeatElement(-1, count: customer - local.count + 1)) }
+        var j = Int(local[customer])
+        if j < 0 {
+            let stored = try load(customers.keys[customer].bytes, txn)
+            entries.append(Entry(
+                state: stored ?? CustomerJourney(customerId: record.customerId, model: model),
+                persisted: stored, dirty: false, customer: customer))
+            j = entries.count - 1
+            local[customer] = Int32(j)
+        }
+        return j
+    }
+
+    private func markDirty(_ j: Int) {
         if !entries[j].dirty {
             entries[j].dirty = true
             dirty.append(j)
@@ -179,8 +198,9 @@ final class ChunkContext {
     /// The customer's events with position ≤ `upTo`, classified by `model`, in business order.
     func history(_ customerId: String, upTo: UInt64, model: CompiledModel, txn: Transaction) throws -> [ClassifiedEvent] {
         var events: [ClassifiedEvent] = []
+        let opener = PropertiesOpener(store: store, txn: txn)
         try store.forEachStreamRecord(customerId: customerId, upTo: upTo, in: txn) { p, r in
-            events.append(model.classify(r, position: p))
+            if !r.isErasure { events.append(try model.classify(r, position: p, opener: opener)) }
         }
         events.sort(by: ClassifiedEvent.businessOrder)
         return events

@@ -160,13 +160,25 @@ public final class JourneyEngine: @unchecked Sendable {
         let deadline = clock.now + (timeLimit ?? chunkTimeLimit)
         var count = 0
         var last = lowest
+        let opener = PropertiesOpener(store: store, txn: txn)
+        try group.refreshErasures(store: store, txn: txn)
+        let anyErased = !group.erasures.byCustomer.isEmpty
         try store.forEachRecord(from: lowest + 1, in: txn) { position, record in
             guard position <= bound else { return false }
             let idBytes = record.customerIdBytes
+            if anyErased && group.skips(record, position: position, key: EventStore.customerKey(bytes: idBytes)) {
+                last = position
+                count += 1
+                return count < maxEvents
+            }
             let customer = idBytes.count <= 480
                 ? group.customers.slot(idBytes)
                 : EventStore.customerKey(bytes: idBytes).withUnsafeBytes { group.customers.slot($0) }
-            try group.apply(group.model.classify(record, position: position), record: record, customer: customer, context: context, txn: txn)
+            if record.isErasure {
+                try group.applyErasure(record, customer: customer, txn: txn)
+            } else {
+                try group.apply(try group.model.classify(record, position: position, opener: opener), record: record, customer: customer, context: context, txn: txn)
+            }
             last = position
             count += 1
             return count < maxEvents && (count & 1023 != 0 || clock.now < deadline)

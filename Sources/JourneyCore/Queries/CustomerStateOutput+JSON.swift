@@ -49,6 +49,7 @@ extension CustomerStateOutput {
         if let v = asOf { key("asOf"); string(v) }
         key("customerId")
         string(customerId)
+        if let v = erasedAt { key("erasedAt"); string(v) }
         key("eventCount")
         EventJSON.appendInteger(eventCount, to: &out)
         if let v = firstSeen { key("firstSeen"); string(v) }

@@ -68,7 +68,9 @@ extension JourneyEngine {
                 throw Self.notFound(customerId)
             }
             let (_, stage, advocacy) = try JourneyViews.decodeState(raw, model: model)
-            return Self.output(stage: stage, advocacy: advocacy, customerId: customerId, model: model)
+            var out = Self.output(stage: stage, advocacy: advocacy, customerId: customerId, model: model)
+            out.erasedAt = try store.erasure(of: customerId, in: txn)?.erasedAt.rfc3339
+            return out
         }
     }
 
@@ -96,6 +98,7 @@ extension JourneyEngine {
         }
         out.asOf = asOf?.rfc3339
         out.knownAt = knownAt?.rfc3339
+        out.erasedAt = try withViews { txn, _ in try store.erasure(of: customerId, in: txn)?.erasedAt.rfc3339 }
         return out
     }
 
@@ -243,11 +246,17 @@ extension JourneyEngine {
     func timeTravel(_ customerId: String, asOf: Timestamp?, knownAt: Timestamp?) throws(StoreError) -> (CustomerJourney, CompiledModel) {
         try withViews { txn, views in
             let (_, model) = try views(.journeyHistory)
+            if let erased = try store.erasure(of: customerId, in: txn) {
+                var e = StoreError(.customerErased, "customer \(customerId) was erased at \(erased.erasedAt.rfc3339): the properties of their events are destroyed, so their past cannot be recomputed as of a time; their current state (kept at erasure) is still available without asOf/knownAt")
+                e.customerId = customerId
+                throw e
+            }
             var events: [ClassifiedEvent] = []
+            let opener = PropertiesOpener(store: store, txn: txn)
             let total = try store.forEachStreamRecord(customerId: customerId, in: txn) { p, r in
                 if let asOf, r.occurredAt > asOf { return }
                 if let knownAt, r.recordedAt > knownAt { return }
-                events.append(model.classify(r, position: p))
+                events.append(try model.classify(r, position: p, opener: opener))
             }
             guard total > 0 else { throw Self.notFound(customerId) }
             guard !events.isEmpty else {
@@ -302,10 +311,19 @@ extension JourneyEngine {
         }
         var timeline: [(ClassifiedEvent, JourneyOutput.TimelineEvent)] = []
         let moved = Set(j.transitions.map(\.position))
+        let opener = PropertiesOpener(store: store, txn: txn)
         try store.forEachStreamRecord(customerId: j.customerId, upTo: upTo, in: txn) { p, r in
             if let asOf, r.occurredAt > asOf { return }
             if let knownAt, r.recordedAt > knownAt { return }
-            let e = model.classify(r, position: p)
+            if r.isErasure {
+                var e = ClassifiedEvent(position: p, occurredAt: r.occurredAt.milliseconds, version: r.version)
+                e.rule = -1
+                timeline.append((e, .init(
+                    position: p, eventId: r.id, type: r.type, occurredAt: r.occurredAt.rfc3339, recordedAt: r.recordedAt.rfc3339,
+                    stage: nil, rule: nil, moved: false, action: nil)))
+                return
+            }
+            let e = try model.classify(r, position: p, opener: opener)
             let rule = e.rule >= 0 ? m.rules[Int(e.rule)] : nil
             timeline.append((e, .init(
                 position: p, eventId: r.id, type: r.type, occurredAt: r.occurredAt.rfc3339, recordedAt: r.recordedAt.rfc3339,

@@ -20,6 +20,8 @@ public struct CustomerStateOutput: Sendable, Equatable, Codable {
     /// With time travel: the business time and knowledge time asked for.
     public var asOf: String?
     public var knownAt: String?
+    /// When the customer was erased: the state is what the erasure kept (no personal values).
+    public var erasedAt: String?
 
     public struct ReachedStage: Sendable, Equatable, Codable {
         public var stage: String
@@ -58,6 +60,9 @@ public struct JourneyOutput: Sendable, Equatable, Codable {
     public var events: [TimelineEvent]
     public var asOf: String?
     public var knownAt: String?
+    /// When the customer was erased: transitions are what the erasure kept; events are
+    /// classified without their (destroyed) properties.
+    public var erasedAt: String?
 
     public struct TransitionOutput: Sendable, Equatable, Codable {
         public var from: String?

@@ -57,14 +57,24 @@ extension JourneyEngine {
         while next <= head {
             try store.readTransaction { txn in
                 var inChunk = 0
+                let opener = PropertiesOpener(store: store, txn: txn)
                 try store.forEachRecord(from: next, in: txn) { position, r in
                     guard position <= head, inChunk < 50_000 else { return false }
                     inChunk += 1
                     events += 1
                     next = position + 1
                     let key = EventStore.customerKey(bytes: r.customerIdBytes)
-                    let l = liveModel.classify(r, position: position)
-                    let a = altModel.classify(r, position: position)
+                    if r.isErasure {
+                        // The live model's view of an erased customer is what the erasure kept;
+                        // the alternative can only use what is left (no properties).
+                        if var pair = customers[key], let kept = EventStore.keptText(of: r).flatMap({ KeptJourney.decode($0, model: liveModel) }) {
+                            pair.live = kept.stage
+                            customers[key] = pair
+                        }
+                        return true
+                    }
+                    let l = try liveModel.classify(r, position: position, opener: opener)
+                    let a = try altModel.classify(r, position: position, opener: opener)
                     var pair = customers[key] ?? Pair(
                         id: r.customerId, live: StageState(stages: live.stages.count), alt: StageState(stages: alternative.stages.count))
                     if pair.live.isLate(occurredAt: l.occurredAt, position: position) {
@@ -72,7 +82,8 @@ extension JourneyEngine {
                         pair.alt = StageState(stages: alternative.stages.count)
                         var history: [(ClassifiedEvent, ClassifiedEvent)] = []
                         try store.forEachStreamRecord(customerId: pair.id, upTo: position, in: txn) { p, rr in
-                            history.append((liveModel.classify(rr, position: p), altModel.classify(rr, position: p)))
+                            if rr.isErasure { return }
+                            history.append((try liveModel.classify(rr, position: p, opener: opener), try altModel.classify(rr, position: p, opener: opener)))
                         }
                         history.sort { ClassifiedEvent.businessOrder($0.0, $1.0) }
                         for (x, y) in history {

@@ -14,6 +14,7 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The scope a request needs (nil: none).
     static func requiredScope(method: HTTPRequest.Method, path: String) -> APIToken.Scope? {
         guard path.hasPrefix("/v1/") || path == "/v1" else { return nil }
+        if path == "/v1/erasures" { return .admin }
         switch method {
         case .get, .head: return .read
         case .put: return .admin

@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -67,6 +68,8 @@ public struct NDJSONIngester: Sendable {
         // behind the parser (fewer, larger commits: fewer index pages rewritten). Strict mode
         // waits for each batch, so a failure stops before the next batch is written.
         let depth = options.strict ? 0 : max(1, options.batchesInFlight)
+        // Batches are prepared (encoded, sealed) on their own thread while the next are parsed.
+        let preparer = DispatchQueue(label: "journey.ingest.prepare")
 
         while !run.stopped {
             var ready: [Batch] = []
@@ -104,7 +107,7 @@ public struct NDJSONIngester: Sendable {
             for var batch in ready {
                 // A strict run stopped by a batch that failed to commit writes nothing after it.
                 if run.stopped && !stoppedWhileParsing { break }
-                batch.ticket = try store.enqueue(batch.events)
+                batch.ticket = store.enqueue(batch.events, preparingOn: preparer)
                 inFlight.append(batch)
                 while inFlight.count > depth {
                     try await settle(inFlight.removeFirst(), run)

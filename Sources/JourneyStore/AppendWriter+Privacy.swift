@@ -1,0 +1,120 @@
+import Crypto
+import LMDBKit
+
+extension AppendWriter {
+    /// Encrypted stores, before a request writes: every customer it writes to must have a
+    /// stored data key (stored now from the request's new keys when missing) and must not be
+    /// erased. When another process stored a different key for a new customer first, the
+    /// request's events of that customer are sealed again with the stored key.
+    func checkKeys(_ request: inout AppendRequest, outcomes: [Outcome], in txn: Transaction, state: inout GroupState) throws {
+        var seen = Set<ByteKey>()
+        for i in request.events.indices {
+            guard case .new = outcomes[i] else { continue }
+            let c = request.customerKeys[i]
+            let bk = ByteKey(c)
+            if cache.keyVerified.contains(bk) || !seen.insert(bk).inserted { continue }
+            if let value = try txn.get(layout.customerKeys, key: c) {
+                if value.first == CustomerKeys.erased { throw CustomerKeys.erasedError(c) }
+                if let (_, wrapped) = request.newKeys[c], !value.elementsEqual(wrapped) {
+                    let stored = try keys!.unwrap(value, customer: c)
+                    reseal(&request, customer: c, key: stored)
+                }
+            } else {
+                guard let (key, wrapped) = request.newKeys[c] else {
+                    throw StoreError(.corrupt, "customer \(request.events[i].customerId) has no data key in this store, yet the key cache had one; reopen the store")
+                }
+                try txn.put(layout.customerKeys, key: c, value: wrapped)
+                state.storedKeys.append((c, key))
+            }
+            cache.keyVerified.insert(bk)
+        }
+    }
+
+    /// Idempotency: whether a stored record has the content of `e` (sealed properties opened
+    /// first). For an erased customer the properties cannot be compared; the rest must match.
+    func sameContent(_ record: RecordView, _ e: NewEvent, in txn: Transaction) throws -> Bool {
+        guard record.isSealed, let keys else { return EventContent.same(record, e) }
+        let opened = try keys.openProperties(of: record, layout: layout, in: txn)
+        let copy = record.readableCopy(properties: opened)
+        return copy.withUnsafeBytes { raw in
+            let view = RecordView(raw)!
+            if opened == nil {
+                var without = e
+                without.properties = nil
+                return EventContent.same(view, without)
+            }
+            return EventContent.same(view, e)
+        }
+    }
+
+    /// Seals the request's events of `customer` again under `key`, in place (same length).
+    private func reseal(_ request: inout AppendRequest, customer: [UInt8], key: SymmetricKey) {
+        for i in request.events.indices where request.customerKeys[i] == customer {
+            guard let properties = request.events[i].properties else { continue }
+            let sealed = CustomerKeys.seal(properties.bytes, key: key, customer: customer)
+            let start = request.recordOffsets[i], end = request.recordOffsets[i + 1]
+            request.records.withUnsafeMutableBytes { all in
+                let record = UnsafeMutableRawBufferPointer(rebasing: all[start..<end])
+                guard let view = RecordView(UnsafeRawBufferPointer(record)) else { return }
+                let at = view.propertiesStart
+                sealed.withUnsafeBytes { (record.baseAddress! + at).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            }
+        }
+    }
+
+    /// Erases a customer: destroys the data key (a tombstone takes its place), records the
+    /// erasure in `erasures`, and appends the erasure record to the customer's stream.
+    /// Erasing an erased customer answers the original erasure as a duplicate.
+    func applyErasure(_ erasure: ErasureRequest, in txn: Transaction, state: inout GroupState) throws -> AppendResult {
+        guard keys != nil else {
+            throw StoreError(.notEncrypted, "this store was created without a master key: its events are not sealed, so a customer cannot be erased by destroying a key. Migrate it into an encrypted store first (journeyctl migrate)")
+        }
+        let customerId = erasure.customerId
+        let c = StoreLayout.customerKey(customerId)
+        if let v = try txn.get(layout.erasures, key: c) {
+            let p = Transaction.uint64(v)
+            guard let raw = try txn.get(layout.events, key: p), let r = RecordView(raw) else {
+                throw StoreError(.corrupt, "the erasure of \(customerId) points at position \(p), which does not decode")
+            }
+            return AppendResult(events: [AppendedEvent(id: r.id, customerId: customerId, position: p, version: r.version, duplicate: true)], headPosition: state.position)
+        }
+        let version = try currentVersion(of: customerId, in: txn)
+        guard version > 0 else { throw StoreError(.notFound, "customer \(customerId) is not known to this store; nothing was erased") }
+        if let expected = erasure.expectedVersion, expected != version {
+            var e = StoreError(.wrongExpectedVersion, "customer \(customerId): expected version \(expected), but the stream is at version \(version)")
+            e.expectedVersion = .exact(expected)
+            e.actualVersion = version
+            e.customerId = customerId
+            throw e
+        }
+        do {
+            let (number, v) = try nextVersion(customerId, in: txn, state: &state)
+            state.position += 1
+            let id = EventID.generate(at: state.recordedAt)
+            let event = NewEvent(id: id, customerId: customerId, type: "customer_erased", properties: erasure.properties)
+            var template = [UInt8](repeating: 0, count: RecordEncoder.size(of: event, id: id))
+            template.withUnsafeMutableBytes { RecordEncoder.encodeTemplate(event, id: id, extraFlags: RecordView.Flag.erasure, into: $0) }
+            var positionKey = state.position.bigEndian
+            try withUnsafeBytes(of: &positionKey) { pk in
+                try template.withUnsafeBytes { t in
+                    try txn.reserve(layout.events, key: pk, count: t.count, flags: .append) { out in
+                        state.previous = RecordEncoder.finish(
+                            out, template: t, version: v, recordedAt: state.recordedAt, floor: &state.recordedFloor, previous: state.previous)
+                    }
+                }
+            }
+            var p = state.position.bigEndian
+            try withUnsafeBytes(of: &p) { pb in try c.withUnsafeBytes { try txn.put(layout.erasures, key: $0, value: pb) } }
+            try txn.put(layout.customerKeys, key: c, value: CustomerKeys.tombstone(position: state.position, erasedAt: state.recordedAt))
+            state.idEntries.append((EventIDKey(id), state.position))
+            state.streamEntries.append((number, v, state.position))
+            state.erased.append(c)
+            cache.keyVerified.remove(ByteKey(c))
+            return AppendResult(events: [AppendedEvent(id: id, customerId: customerId, position: state.position, version: v, duplicate: false)], headPosition: state.position)
+        } catch let e as LMDBError {
+            throw e
+        } catch {
+            throw AbortGroup(error: StoreError.wrap(error))
+        }
+    }
+}
