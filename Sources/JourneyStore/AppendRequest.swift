@@ -75,8 +75,9 @@ struct PreparedAppend: Sendable {
     var customerKeys: [[UInt8]] = []
     var newKeys: [[UInt8]: (SymmetricKey, [UInt8])] = [:]
 
-    /// `sealing`: for encrypted stores, the data key of every event's customer (by customer
-    /// key) and the wrapped form of those not yet stored.
+    /// `sealing`: for encrypted stores, each event's customer key and, at the same index, the
+    /// data key to seal it with (with its wrapped form when not yet stored; `nil` for an erased
+    /// customer, whose events the writer refuses).
     init(events: [NewEvent], ids: [String], expectations: [String: ExpectedVersion],
          sealing: (customerKeys: [[UInt8]], keys: [(key: SymmetricKey, wrapped: [UInt8]?)?])? = nil) {
         self.events = events
