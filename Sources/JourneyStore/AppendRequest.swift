@@ -19,9 +19,9 @@ struct AppendRequest: Sendable {
     var expectations: [String: ExpectedVersion]
     /// Encrypted stores: each event's customer key (see ``StoreLayout/customerKey(_:)``).
     var customerKeys: [[UInt8]]
-    /// Encrypted stores: data keys this request's events were sealed with that the preparer
-    /// did not find stored, with their wrapped form (the writer stores them if still missing).
-    var newKeys: [[UInt8]: (SymmetricKey, [UInt8])]
+    /// Encrypted stores: the data key each customer's events were sealed with, by customer
+    /// key. The writer checks it against `customer-keys` in the transaction that writes them.
+    var sealedWith: [[UInt8]: SealingKey]
     /// Set for an erasure instead of events.
     var erasure: ErasureRequest?
     let complete: @Sendable (Result<AppendResult, StoreError>) -> Void
@@ -35,7 +35,7 @@ struct AppendRequest: Sendable {
         recordOffsets = p.recordOffsets
         expectations = p.expectations
         customerKeys = p.customerKeys
-        newKeys = p.newKeys
+        sealedWith = p.sealedWith
         self.complete = complete
     }
 
@@ -48,7 +48,7 @@ struct AppendRequest: Sendable {
         recordOffsets = [0]
         expectations = [:]
         customerKeys = []
-        newKeys = [:]
+        sealedWith = [:]
         self.erasure = erasure
         self.complete = complete
     }
@@ -73,13 +73,12 @@ struct PreparedAppend: Sendable {
     var recordOffsets: [Int]
     var expectations: [String: ExpectedVersion]
     var customerKeys: [[UInt8]] = []
-    var newKeys: [[UInt8]: (SymmetricKey, [UInt8])] = [:]
+    var sealedWith: [[UInt8]: SealingKey] = [:]
 
     /// `sealing`: for encrypted stores, each event's customer key and, at the same index, the
-    /// data key to seal it with (with its wrapped form when not yet stored; `nil` for an erased
-    /// customer, whose events the writer refuses).
+    /// data key to seal it with (`nil` for an erased customer, whose events the writer refuses).
     init(events: [NewEvent], ids: [String], expectations: [String: ExpectedVersion],
-         sealing: (customerKeys: [[UInt8]], keys: [(key: SymmetricKey, wrapped: [UInt8]?)?])? = nil) {
+         sealing: (customerKeys: [[UInt8]], keys: [SealingKey?])? = nil) {
         self.events = events
         self.ids = ids
         self.expectations = expectations
@@ -91,7 +90,7 @@ struct PreparedAppend: Sendable {
                 return CustomerKeys.seal(p.bytes, key: key, customer: sealing.customerKeys[i])
             }
             for (i, s) in sealing.keys.enumerated() {
-                if let s, let w = s.wrapped { newKeys[sealing.customerKeys[i]] = (s.key, w) }
+                if let s { sealedWith[sealing.customerKeys[i]] = s }
             }
         }
         keys = ids.map(EventIDKey.init)

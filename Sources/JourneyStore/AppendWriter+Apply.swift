@@ -21,8 +21,10 @@ struct GroupState {
     var idEntries: [(EventIDKey, UInt64)] = []
     var streamEntries: [(customer: UInt64, version: UInt64, position: UInt64)] = []
     var customerEntries: [([UInt8], UInt64)] = []
-    /// Data keys this group stored, and customers it erased (for the key cache after commit).
-    var storedKeys: [([UInt8], SymmetricKey)] = []
+    /// The data keys `customer-keys` holds for customers this group sealed for the first
+    /// time in this process (stored by it, or found stored by another process), and the
+    /// customers it erased: for the key cache after commit.
+    var storedKeys: [([UInt8], SealingKey)] = []
     var erased: [[UInt8]] = []
 }
 
@@ -30,7 +32,7 @@ struct GroupState {
 struct GroupOutcome {
     var results: [Result<AppendResult, StoreError>]
     var head: UInt64
-    var storedKeys: [([UInt8], SymmetricKey)]
+    var storedKeys: [([UInt8], SealingKey)]
     var erased: [[UInt8]]
 }
 

@@ -2,31 +2,44 @@ import Crypto
 import LMDBKit
 
 extension AppendWriter {
-    /// Encrypted stores, before a request writes: every customer it writes to must have a
-    /// stored data key (stored now from the request's new keys when missing) and must not be
-    /// erased. When another process stored a different key for a new customer first, the
-    /// request's events of that customer are sealed again with the stored key.
+    /// Encrypted stores, before a request writes: decides, inside the transaction that writes
+    /// the events, the one data key of every customer the request writes to, whichever
+    /// process wins. The key the preparer sealed with is only a proposal:
+    /// - the customer has no stored key: the proposal is stored now, in this transaction;
+    /// - the stored key is the proposal (same wrapped bytes): nothing to do;
+    /// - another key is stored (another process stored its own first): the request's events of
+    ///   that customer are sealed again with the stored key, and the key cache learns it after
+    ///   the commit, so no later request seals with the proposal again;
+    /// - the customer was erased: the request fails (`customer_erased`).
+    /// Every sealed event is therefore written under the key `customer-keys` holds when it commits.
     func checkKeys(_ request: inout AppendRequest, outcomes: [Outcome], in txn: Transaction, state: inout GroupState) throws {
         var seen = Set<ByteKey>()
         for i in request.events.indices {
             guard case .new = outcomes[i] else { continue }
             let c = request.customerKeys[i]
             let bk = ByteKey(c)
-            if cache.keyVerified.contains(bk) || !seen.insert(bk).inserted { continue }
-            if let value = try txn.get(layout.customerKeys, key: c) {
-                if value.first == CustomerKeys.erased { throw CustomerKeys.erasedError(c) }
-                if let (_, wrapped) = request.newKeys[c], !value.elementsEqual(wrapped) {
-                    let stored = try keys!.unwrap(value, customer: c)
-                    reseal(&request, customer: c, key: stored)
+            guard seen.insert(bk).inserted else { continue }
+            let proposed = request.sealedWith[c]
+            var stored: [UInt8]? = cache.storedKeys[bk]
+            if stored == nil, let value = try txn.get(layout.customerKeys, key: c) { stored = Array(value) }
+            guard let stored else {
+                guard let proposed else {
+                    throw StoreError(.corrupt, "customer \(request.events[i].customerId) has no data key in this store, yet the key cache said it was erased; reopen the store")
                 }
-            } else {
-                guard let (key, wrapped) = request.newKeys[c] else {
-                    throw StoreError(.corrupt, "customer \(request.events[i].customerId) has no data key in this store, yet the key cache had one; reopen the store")
-                }
-                try txn.put(layout.customerKeys, key: c, value: wrapped)
-                state.storedKeys.append((c, key))
+                try txn.put(layout.customerKeys, key: c, value: proposed.wrapped)
+                cache.storedKeys[bk] = proposed.wrapped
+                state.storedKeys.append((c, proposed))
+                continue
             }
-            cache.keyVerified.insert(bk)
+            if stored.first == CustomerKeys.erased { throw CustomerKeys.erasedError(c) }
+            cache.storedKeys[bk] = stored
+            guard let proposed else {
+                throw StoreError(.corrupt, "customer \(request.events[i].customerId) has a live data key in this store, yet the key cache said it was erased; reopen the store")
+            }
+            if proposed.wrapped == stored { continue }
+            let key = try stored.withUnsafeBytes { try keys!.unwrap($0, customer: c) }
+            reseal(&request, customer: c, key: key)
+            state.storedKeys.append((c, SealingKey(key: key, wrapped: stored)))
         }
     }
 
@@ -109,7 +122,7 @@ extension AppendWriter {
             state.idEntries.append((EventIDKey(id), state.position))
             state.streamEntries.append((number, v, state.position))
             state.erased.append(c)
-            cache.keyVerified.remove(ByteKey(c))
+            cache.storedKeys[ByteKey(c)] = nil
             return AppendResult(events: [AppendedEvent(id: id, customerId: customerId, position: state.position, version: v, duplicate: false)], headPosition: state.position)
         } catch let e as LMDBError {
             throw e

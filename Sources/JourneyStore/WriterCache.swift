@@ -12,8 +12,9 @@ struct WriterCache {
     /// Customer id → its number and current stream version.
     var customers: [String: CustomerState] = [:]
     var nextCustomer: UInt64?
-    /// Encrypted stores: customers whose data key is known to be stored (and not erased).
-    var keyVerified: Set<ByteKey> = []
+    /// Encrypted stores: the `customer-keys` value (a wrapped live key) of customers whose
+    /// stored key this writer has read or written, as of ``head``.
+    var storedKeys: [ByteKey: [UInt8]] = [:]
 
     struct CustomerState {
         var number: UInt64
@@ -26,7 +27,7 @@ struct WriterCache {
     mutating func begin(head current: UInt64) {
         if dirty || head != current || customers.count > Self.maxEntries {
             customers.removeAll(keepingCapacity: true)
-            keyVerified.removeAll(keepingCapacity: true)
+            storedKeys.removeAll(keepingCapacity: true)
             nextCustomer = nil
         }
         if customers.capacity < 1 << 16 { customers.reserveCapacity(1 << 16) }

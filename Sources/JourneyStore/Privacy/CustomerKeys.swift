@@ -24,11 +24,12 @@ final class CustomerKeys: Sendable {
     private let state = Mutex(State())
 
     private struct State {
-        /// Keys known to be stored (or being stored by this process), by customer key.
-        var keys: [ByteKey: SymmetricKey] = [:]
-        /// Keys made by this process whose commit has not been seen yet: the wrapped form
-        /// every request for the customer carries until one commits it.
-        var pending: [ByteKey: (SymmetricKey, [UInt8])] = [:]
+        /// Keys known to be stored in `customer-keys`, by customer key.
+        var keys: [ByteKey: SealingKey] = [:]
+        /// Keys made by this process that no commit has stored yet: every request for the
+        /// customer is sealed with the same one until a commit stores a key (this one, or
+        /// another process's, which then replaces it).
+        var pending: [ByteKey: SealingKey] = [:]
         /// Customers known to be erased.
         var erased: Set<ByteKey> = []
         var erasures: Int = -1
@@ -90,7 +91,7 @@ final class CustomerKeys: Sendable {
 
     /// What the store holds for a customer.
     enum Lookup {
-        case key(SymmetricKey)
+        case key(SealingKey)
         case erased
         case missing
     }
@@ -115,7 +116,7 @@ final class CustomerKeys: Sendable {
             state.withLock { _ = $0.erased.insert(k) }
             return .erased
         }
-        let key = try unwrap(value, customer: customer)
+        let key = SealingKey(key: try unwrap(value, customer: customer), wrapped: Array(value))
         state.withLock { s in
             if s.keys.count >= 1_000_000 { s.keys.removeAll() }
             s.keys[k] = key
@@ -129,7 +130,7 @@ final class CustomerKeys: Sendable {
         let c = EventStore.customerKey(bytes: r.customerIdBytes)
         switch try lookup(c, layout: layout, in: txn) {
         case .key(let k):
-            guard let plain = c.withUnsafeBytes({ Self.open(sealed, key: k, customer: $0) }) else {
+            guard let plain = c.withUnsafeBytes({ Self.open(sealed, key: k.key, customer: $0) }) else {
                 throw StoreError(.corrupt, "the sealed properties of event \(r.id) of customer \(r.customerId) do not open under the customer's key")
             }
             return plain
@@ -141,16 +142,19 @@ final class CustomerKeys: Sendable {
     }
 
     /// Keys to seal new events with, one per entry of `customers` (customer keys): the stored
-    /// key, or a new one with its wrapped form, which the writer stores if the customer still
-    /// has none when it commits. An erased customer has none (`nil`): the writer refuses their
-    /// new events (`customer_erased`).
-    func sealingKeys(for customers: [[UInt8]], layout: StoreLayout, env: Environment) throws(StoreError) -> [(key: SymmetricKey, wrapped: [UInt8]?)?] {
-        var out = [(key: SymmetricKey, wrapped: [UInt8]?)?](repeating: nil, count: customers.count)
+    /// key, or (for a customer with none stored yet) this process's pending new key. Either is
+    /// only a proposal: the writer compares its wrapped form with what `customer-keys` holds
+    /// inside the transaction that writes the events, stores it when the customer still has
+    /// none, and seals the events again with the stored key when another process stored a
+    /// different one first (``AppendWriter/checkKeys(_:outcomes:in:state:)``). An erased
+    /// customer has none (`nil`): the writer refuses their new events (`customer_erased`).
+    func sealingKeys(for customers: [[UInt8]], layout: StoreLayout, env: Environment) throws(StoreError) -> [SealingKey?] {
+        var out = [SealingKey?](repeating: nil, count: customers.count)
         var misses: [Int] = []
         state.withLock { s in
             for (i, c) in customers.enumerated() {
                 let k = ByteKey(c)
-                if let key = s.keys[k] { out[i] = (key, nil) } else if let p = s.pending[k] { out[i] = (p.0, p.1) } else { misses.append(i) }
+                if let key = s.keys[k] ?? s.pending[k] { out[i] = key } else { misses.append(i) }
             }
         }
         guard !misses.isEmpty else { return out }
@@ -159,17 +163,16 @@ final class CustomerKeys: Sendable {
                 for i in misses {
                     let c = customers[i]
                     switch try lookup(c, layout: layout, in: txn) {
-                    case .key(let k): out[i] = (k, nil)
+                    case .key(let k): out[i] = k
                     case .erased: break  // no key: the writer refuses new events (a retried old one is a duplicate)
                     case .missing:
-                        let made: (SymmetricKey, [UInt8]) = state.withLock { s in
-                            if let p = s.pending[ByteKey(c)] { return p }
+                        out[i] = state.withLock { s in
+                            if let p = s.keys[ByteKey(c)] ?? s.pending[ByteKey(c)] { return p }
                             let k = RandomPool.shared.key()
-                            let p = (k, wrap(k, customer: c))
+                            let p = SealingKey(key: k, wrapped: wrap(k, customer: c))
                             s.pending[ByteKey(c)] = p
                             return p
                         }
-                        out[i] = (made.0, made.1)
                     }
                 }
             }
@@ -179,8 +182,10 @@ final class CustomerKeys: Sendable {
         return out
     }
 
-    /// After a commit stored these customers' keys: they are no longer pending.
-    func stored(_ customers: [([UInt8], SymmetricKey)]) {
+    /// After a commit: these are the keys `customer-keys` now holds for these customers (the
+    /// ones the commit stored, or the ones another process had stored first). Pending keys of
+    /// these customers are dropped: every later request seals with the stored key.
+    func stored(_ customers: [([UInt8], SealingKey)]) {
         state.withLock { s in
             for (c, k) in customers {
                 s.pending[ByteKey(c)] = nil
@@ -203,4 +208,12 @@ final class CustomerKeys: Sendable {
         e.customerId = String(decoding: customer, as: UTF8.self)
         return e
     }
+}
+
+/// A customer's data key with its wrapped form (the `customer-keys` value that stores it).
+/// The wrapped bytes identify the key: two processes that make a key for the same new
+/// customer make different ones, and the writer tells them apart by these bytes.
+struct SealingKey: Sendable {
+    let key: SymmetricKey
+    let wrapped: [UInt8]
 }
