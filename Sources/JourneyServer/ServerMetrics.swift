@@ -85,6 +85,7 @@ public final class ServerMetrics: Sendable {
                 }
             }
             gauge("journey_head_position", Double(statuses.first?.head ?? 0), help: "The log's head position")
+            gauge("journey_projection_faults", Double(statuses.first?.faults ?? 0), help: "Events the views applied without their properties because these did not open (journeyctl projections --faults)")
         }
         var out: [UInt8] = []
         registry.emit(into: &out)

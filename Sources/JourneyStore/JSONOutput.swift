@@ -61,7 +61,10 @@ extension AppendResult: Encodable {
 }
 
 extension VerifyReport: Encodable {
-    private enum CodingKeys: String, CodingKey { case ok, checked, head, headHash, firstBadPosition, problem }
+    private enum CodingKeys: String, CodingKey {
+        case ok, checked, head, headHash, firstBadPosition, problem, seals
+    }
+    private enum SealKeys: String, CodingKey { case checked, opened, erased, unreadableCount, unreadable }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(isValid, forKey: .ok)
@@ -70,5 +73,12 @@ extension VerifyReport: Encodable {
         try c.encode(headHash.hex, forKey: .headHash)
         try c.encodeIfPresent(firstBadPosition, forKey: .firstBadPosition)
         try c.encodeIfPresent(problem, forKey: .problem)
+        var s = c.nestedContainer(keyedBy: SealKeys.self, forKey: .seals)
+        try s.encode(sealsChecked, forKey: .checked)
+        try s.encode(sealsOpened, forKey: .opened)
+        try s.encode(erasedSealed, forKey: .erased)
+        try s.encode(unreadableCount, forKey: .unreadableCount)
+        try s.encode(unreadable, forKey: .unreadable)
     }
 }
+

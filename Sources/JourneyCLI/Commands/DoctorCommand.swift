@@ -80,15 +80,24 @@ struct DoctorCommand: AsyncParsableCommand {
             if s.fileBytes > 0 && Double(max(0, free)) > Double(s.fileBytes) * 0.5 && s.fileBytes > 256 << 20 {
                 add("free pages", "warn", "about half of data.mdb is free pages", "reclaim it with journeyctl compact (server stopped)")
             }
-            if quick {
-                add("chain", "ok", "not walked (--quick); head position \(Format.count(s.headPosition))")
-            } else {
-                let report = try store.verify()
-                if report.isValid {
+            let report = quick ? nil : try store.verify()
+            if let report {
+                if report.firstBadPosition == nil {
                     add("chain", "ok", "verified up to position \(Format.count(report.checked)) (head \(report.headHash.hex))")
                 } else {
                     add("chain", "fail", "verified up to position \(Format.count(report.checked)); position \(report.firstBadPosition ?? 0): \(report.problem ?? "")",
                         "the log was changed outside the store or the disk is damaged: stop writers and restore the latest backup that verifies")
+                }
+            } else {
+                add("chain", "ok", "not walked (--quick); head position \(Format.count(s.headPosition))")
+            }
+            if let report, report.sealsChecked {
+                if report.unreadableCount == 0 {
+                    add("seals", "ok", "\(Format.count(report.sealsOpened)) sealed record(s) open under their customer's key; \(Format.count(report.erasedSealed)) belong to erased customers")
+                } else {
+                    let first = report.unreadable.prefix(3).map { "position \($0.position) (customer \($0.customerId))" }.joined(separator: ", ")
+                    add("seals", "fail", "\(Format.count(report.unreadableCount)) sealed record(s) do not open under their customer's key, first: \(first)",
+                        "their properties are lost unless a backup holds them: list them with journeyctl verify; restore the latest backup that verifies; the views applied them without their properties (journeyctl projections --faults)")
                 }
             }
             if store.isEncrypted {
@@ -100,7 +109,12 @@ struct DoctorCommand: AsyncParsableCommand {
             let engine = try JourneyEngine(store: store)
             let model = try engine.activeModel()
             add("model", "ok", "active model \(model.name) version \(model.version)")
-            for p in try engine.status() {
+            let statuses = try engine.status()
+            if let n = statuses.first?.faults, n > 0 {
+                add("projection faults", "fail", "\(Format.count(n)) event(s) were applied to the views without their properties, which do not open",
+                    "list them with journeyctl projections --faults and journeyctl verify; restore the latest backup that verifies, or accept that those properties are lost (the views keep every other fact of those events)")
+            }
+            for p in statuses {
                 if let r = p.rebuild {
                     add("projection \(p.name)", "warn", "a rebuild into generation \(r.generation) is recorded at \(Format.count(r.checkpoint)) of \(Format.count(r.head))",
                         "if no server or command is rebuilding it, run journeyctl rebuild \(p.name) to resume it")

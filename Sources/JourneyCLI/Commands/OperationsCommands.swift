@@ -58,8 +58,11 @@ struct RestoreCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(error)
         }
-        guard report.isValid else {
-            throw CLIError("restored into \(global.dataDirectory), but it does not verify at position \(report.firstBadPosition ?? 0): \(report.problem ?? "")")
+        if let bad = report.firstBadPosition {
+            throw CLIError("restored into \(global.dataDirectory), but it does not verify at position \(bad): \(report.problem ?? "")")
+        }
+        if report.unreadableCount > 0 {
+            throw CLIError("restored into \(global.dataDirectory), but \(report.unreadableCount) sealed record(s) do not open under their customer's key (first at position \(report.unreadable.first?.position ?? 0)); list them with journeyctl verify")
         }
         Output.line("restored \(Format.count(report.checked)) events into \(global.dataDirectory); chain verified, head \(report.headHash.hex)")
     }

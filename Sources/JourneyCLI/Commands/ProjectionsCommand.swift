@@ -12,8 +12,10 @@ struct ProjectionsCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Show the views as they are, without applying new events first.") var noCatchUp = false
     @Flag(help: "Print as JSON.") var json = false
+    @Flag(help: "List the events the views applied without their properties (they did not open).") var faults = false
 
     func run() async throws {
+        if faults { return try await listFaults() }
         let statuses: [ProjectionStatus]
         if let remote = try global.remote() {
             statuses = try await remote.json([ProjectionStatus].self, "GET", "/v1/projections")
@@ -40,6 +42,31 @@ struct ProjectionsCommand: AsyncParsableCommand {
             if let r = s.rebuild {
                 Output.line("  rebuilding generation \(r.generation) (model \(r.modelVersion)): \(Format.count(r.checkpoint)) of \(Format.count(r.head)) (\(Int(r.fraction * 100))%)")
             }
+        }
+        if let n = statuses.first?.faults, n > 0 {
+            Output.line("faults: \(Format.count(n)) event(s) applied without their properties, which did not open; list them with journeyctl projections --faults")
+        }
+    }
+
+    func listFaults() async throws {
+        let list: [ProjectionFault]
+        if let remote = try global.remote() {
+            list = try await remote.json([ProjectionFault].self, "GET", "/v1/projections/faults?limit=1000")
+        } else {
+            let store = try global.openStore(create: false)
+            defer { store.close() }
+            do {
+                let engine = try JourneyEngine(store: store)
+                if !noCatchUp { try engine.catchUp() }
+                list = try engine.faults(limit: 1000)
+            } catch {
+                throw CLIError(error)
+            }
+        }
+        if json { Output.json(list); return }
+        if list.isEmpty { Output.line("no faults: every event's properties opened"); return }
+        for f in list {
+            Output.line("position \(f.position)  event \(f.eventId)  customer \(f.customerId): \(f.problem)")
         }
     }
 }

@@ -91,7 +91,7 @@ public final class CompiledModel: Sendable {
     func classify(_ r: RecordView, position: UInt64, opener: PropertiesOpener? = nil) throws -> ClassifiedEvent {
         let t = typeTable.lookup(r.typeBytes) ?? typeTable.count
         if r.isSealed && readsProperties[t] {
-            let opened = try opener?.open(r)
+            let opened = try opener?.open(r, position: position)
             return opened.withUnsafeBytesOrNil { classify(r, t, position, $0) }
         }
         return classify(r, t, position, r.propertiesBytes)
@@ -175,11 +175,36 @@ struct ByteTable: Sendable {
 }
 
 /// Opens sealed `properties` for classification: the store and the read transaction in use.
-struct PropertiesOpener {
+///
+/// A record whose properties cannot be opened (they do not open under the customer's key, or
+/// the customer has no key: damage, or an old defect) does not stop the fold: its properties
+/// count as absent, so the event's other facts (type, touchpoint, channel, time) still apply,
+/// and the fault is kept in ``faults`` for the caller to record (``ProjectionFault``).
+final class PropertiesOpener {
     let store: EventStore
     let txn: Transaction
+    /// Records met whose properties did not open, in the order met.
+    private(set) var faults: [ProjectionFault] = []
 
-    func open(_ r: RecordView) throws -> [UInt8]? { try store.openProperties(of: r, in: txn) }
+    init(store: EventStore, txn: Transaction) {
+        self.store = store
+        self.txn = txn
+    }
+
+    func open(_ r: RecordView, position: UInt64) throws -> [UInt8]? {
+        do {
+            return try store.openProperties(of: r, in: txn)
+        } catch let e as StoreError where e.code == .corrupt {
+            faults.append(ProjectionFault(position: position, eventId: r.id, customerId: r.customerId, problem: e.message))
+            return nil
+        }
+    }
+
+    /// Takes the faults met so far (the caller records them).
+    func takeFaults() -> [ProjectionFault] {
+        defer { faults.removeAll() }
+        return faults
+    }
 }
 
 extension Optional where Wrapped == [UInt8] {

@@ -190,15 +190,17 @@ enum JourneyViews {
 /// What a chunk needs beyond the group: how to re-read a customer's history for late events.
 final class ChunkContext {
     let store: EventStore
+    /// Opens sealed properties for the whole chunk and collects the faults it meets.
+    let opener: PropertiesOpener
 
-    init(store: EventStore) {
+    init(store: EventStore, opener: PropertiesOpener) {
         self.store = store
+        self.opener = opener
     }
 
     /// The customer's events with position ≤ `upTo`, classified by `model`, in business order.
     func history(_ customerId: String, upTo: UInt64, model: CompiledModel, txn: Transaction) throws -> [ClassifiedEvent] {
         var events: [ClassifiedEvent] = []
-        let opener = PropertiesOpener(store: store, txn: txn)
         try store.forEachStreamRecord(customerId: customerId, upTo: upTo, in: txn) { p, r in
             if !r.isErasure { events.append(try model.classify(r, position: p, opener: opener)) }
         }

@@ -9,6 +9,9 @@ struct JourneyDatabases: Sendable {
     let meta: Database
     /// `checkpoints`: "<projection>:<slot>" → last applied position.
     let checkpoints: Database
+    /// `projection-faults`: position (UInt64 BE) → ``ProjectionFault`` (JSON): events the
+    /// projections applied without their properties because these did not open.
+    let faults: Database
     private let views: [String: Database]
 
     static func open(_ env: Environment) throws -> JourneyDatabases {
@@ -25,6 +28,7 @@ struct JourneyDatabases: Sendable {
             return JourneyDatabases(
                 meta: try txn.openDatabase("journey-meta", flags: .create),
                 checkpoints: try txn.openDatabase("checkpoints", flags: .create),
+                faults: try txn.openDatabase("projection-faults", flags: .create),
                 views: views)
         }
     }
@@ -44,6 +48,16 @@ struct JourneyDatabases: Sendable {
     func setCheckpoint(_ kind: ProjectionKind, slot: Int, _ position: UInt64, in txn: Transaction) throws {
         let v = withUnsafeBytes(of: position.bigEndian) { Array($0) }
         try txn.put(checkpoints, key: Array("\(kind.rawValue):\(slot)".utf8), value: v)
+    }
+
+    // MARK: Faults
+
+    /// Records faults met by a chunk (an event met again, by a rebuild or a re-fold, keeps one entry).
+    func recordFaults(_ faults: [ProjectionFault], in txn: Transaction) throws {
+        for f in faults {
+            let key = withUnsafeBytes(of: f.position.bigEndian) { Array($0) }
+            try txn.put(self.faults, key: key, value: JSONCoding.encode(f))
+        }
     }
 
     // MARK: Metadata records (small JSON documents)

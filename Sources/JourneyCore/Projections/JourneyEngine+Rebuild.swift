@@ -173,6 +173,7 @@ extension JourneyEngine {
         do {
             return try store.readTransaction { txn in
                 let head = try store.headPosition(in: txn)
+                let faults = try txn.statistics(dbs.faults).entries
                 return try ProjectionKind.allCases.map { kind in
                     let record = try projectionRecord(kind, in: txn)
                     let checkpoint = try dbs.checkpoint(kind, slot: record.slot, in: txn)
@@ -189,8 +190,28 @@ extension JourneyEngine {
                     return ProjectionStatus(
                         name: kind.rawValue, state: rebuild == nil ? "live" : "rebuilding", checkpoint: checkpoint, head: head,
                         lag: head - min(head, checkpoint), generation: record.generation, modelVersion: record.modelVersion,
-                        eventsPerSecond: local[kind]?.eventsPerSecond ?? 0, lastError: local[kind]?.lastError, rebuild: rebuild)
+                        eventsPerSecond: local[kind]?.eventsPerSecond ?? 0, lastError: local[kind]?.lastError, rebuild: rebuild,
+                        faults: faults)
                 }
+            }
+        } catch {
+            throw StoreError.wrap(error)
+        }
+    }
+
+    /// Recorded projection faults in log order, from `after` (exclusive), at most `limit`.
+    public func faults(after: UInt64 = 0, limit: Int = 100) throws(StoreError) -> [ProjectionFault] {
+        do {
+            return try store.readTransaction { txn in
+                var out: [ProjectionFault] = []
+                try txn.withCursor(dbs.faults) { c in
+                    var entry = try c.seek(atLeast: after + 1)
+                    while let e = entry, out.count < limit {
+                        out.append(try JSONCoding.decode(ProjectionFault.self, from: Array(e.value)))
+                        entry = try c.next()
+                    }
+                }
+                return out
             }
         } catch {
             throw StoreError.wrap(error)

@@ -155,12 +155,12 @@ public final class JourneyEngine: @unchecked Sendable {
         if group.stateSource != nil && !taking.contains(where: { $0.kind == .journeyHistory }) {
             throw StoreError(.corrupt, "journey-history is ahead of the projections derived from it; rebuild all projections (journeyctl rebuild)")
         }
-        let context = ChunkContext(store: store)
         let clock = ContinuousClock()
         let deadline = clock.now + (timeLimit ?? chunkTimeLimit)
         var count = 0
         var last = lowest
         let opener = PropertiesOpener(store: store, txn: txn)
+        let context = ChunkContext(store: store, opener: opener)
         try group.refreshErasures(store: store, txn: txn)
         let anyErased = !group.erasures.byCustomer.isEmpty
         try store.forEachRecord(from: lowest + 1, in: txn) { position, record in
@@ -185,6 +185,7 @@ public final class JourneyEngine: @unchecked Sendable {
         }
         guard count > 0 else { return 0 }
         try group.flush(taking, txn: txn)
+        try dbs.recordFaults(opener.takeFaults(), in: txn)
         for i in group.members.indices where group.members[i].checkpoint == lowest {
             group.members[i].checkpoint = last
             try dbs.setCheckpoint(group.members[i].kind, slot: group.members[i].slot, last, in: txn)

@@ -20,6 +20,9 @@ public struct ProjectionStatus: Sendable, Equatable, Codable {
     public var lastError: String?
     /// The rebuild in progress, if any.
     public var rebuild: RebuildProgress?
+    /// Events these views applied without their properties because these did not open
+    /// (``ProjectionFault``; the same count for every projection: one fold feeds them all).
+    public var faults: Int = 0
 }
 
 /// Progress of a rebuild into a new generation.

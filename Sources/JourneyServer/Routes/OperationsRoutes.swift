@@ -41,8 +41,9 @@ enum OperationsRoutes {
             JSONResponse.make(try state.store.statistics())
         }
 
-        router.post("/v1/verify") { _, _ -> Response in
-            JSONResponse.make(try await BlockingWork.run { try state.store.verify() })
+        router.post("/v1/verify") { request, _ -> Response in
+            let sealed = try boolean(request, "sealed") ?? true
+            return JSONResponse.make(try await BlockingWork.run { try state.store.verify(sealed: sealed) })
         }
     }
 }

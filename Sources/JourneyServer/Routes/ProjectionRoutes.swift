@@ -17,6 +17,12 @@ enum ProjectionRoutes {
             JSONResponse.make(try state.engine.status())
         }
 
+        router.get("/v1/projections/faults") { request, _ -> Response in
+            let after = try integer(request, "after") ?? 0
+            let limit = Int(try integer(request, "limit", min: 1, max: 1000) ?? 100)
+            return JSONResponse.make(try state.engine.faults(after: after, limit: limit))
+        }
+
         router.post("/v1/projections/:name/rebuild") { _, context -> Response in
             let name = try pathParameter(context, "name")
             let kinds: [ProjectionKind]
