@@ -10,8 +10,11 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Talk to a running server instead of the data folder (default: $JOURNEY_SERVER).", valueName: "url"))
     var server: String?
 
-    @Option(name: .long, help: ArgumentHelp("Bearer token for --server (default: $JOURNEY_TOKEN).", valueName: "token"))
+    @Option(name: .long, help: ArgumentHelp("Bearer token for --server (default: $JOURNEY_TOKEN). Visible to other users in ps: prefer --token-file.", valueName: "token"))
     var token: String?
+
+    @Option(name: .long, help: ArgumentHelp("A file holding the bearer token for --server (default: $JOURNEY_TOKEN_FILE).", valueName: "file"))
+    var tokenFile: String?
 
     @Option(name: .long, help: ArgumentHelp("The master key file (default: $JOURNEY_MASTER_KEY_FILE; or the key itself in $JOURNEY_MASTER_KEY).", valueName: "file"))
     var masterKeyFile: String?
@@ -47,7 +50,13 @@ struct GlobalOptions: ParsableArguments {
     func remote() throws -> RemoteClient? {
         let env = ProcessInfo.processInfo.environment
         guard let url = server ?? env["JOURNEY_SERVER"], !url.isEmpty else { return nil }
-        return try RemoteClient(server: url, token: token ?? env["JOURNEY_TOKEN"])
+        var secret = token ?? env["JOURNEY_TOKEN"]
+        if secret == nil, let file = tokenFile ?? env["JOURNEY_TOKEN_FILE"], !file.isEmpty {
+            guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read the token file \(file)", exitCode: 2) }
+            secret = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) }
+            guard secret?.isEmpty == false else { throw CLIError("the token file \(file) is empty", exitCode: 2) }
+        }
+        return try RemoteClient(server: url, token: secret)
     }
 
     /// For commands that work on the data folder itself (backup, restore, export, compact,

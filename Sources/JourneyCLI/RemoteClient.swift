@@ -72,8 +72,16 @@ struct RemoteClient: Sendable {
         }
     }
 
-    /// A path segment, percent-encoded.
+    /// A path segment, percent-encoded: every byte but RFC 3986's unreserved ASCII characters
+    /// (`A-Z a-z 0-9 - . _ ~`), so `a b`, `café`, `p/q` and `x%41y` reach the server intact.
     static func segment(_ s: String) -> String {
-        s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case 0x41...0x5A, 0x61...0x7A, 0x30...0x39, 0x2D, 0x2E, 0x5F, 0x7E: out.unicodeScalars.append(Unicode.Scalar(b))
+            default: out += String(format: "%%%02X", b)
+            }
+        }
+        return out
     }
 }

@@ -13,6 +13,9 @@ public struct APIError: HTTPResponseError, Sendable {
     public var extensions: [String: ExtensionValue] = [:]
     /// For 405: the methods the route takes.
     public var allow: String?
+    /// Answer with `Connection: close` and drop the connection: the rest of the request's body
+    /// is not read (too large, or broken), so the connection cannot carry another request.
+    public var closeConnection = false
 
     public enum ExtensionValue: Sendable, Encodable, Equatable {
         case string(String)
@@ -40,7 +43,9 @@ public struct APIError: HTTPResponseError, Sendable {
         APIError(.forbidden, "forbidden", "this route needs a token with scope \(needed.rawValue)")
     }
     public static func tooLarge(_ limit: Int) -> APIError {
-        APIError(.contentTooLarge, "payload_too_large", "the request body is over the limit of \(limit) bytes")
+        var e = APIError(.contentTooLarge, "payload_too_large", "the request body is over the limit of \(limit) bytes")
+        e.closeConnection = true
+        return e
     }
     public static func unsupportedMediaType(_ got: String?, expected: [String]) -> APIError {
         APIError(.unsupportedMediaType, "unsupported_media_type",
@@ -98,6 +103,7 @@ public struct APIError: HTTPResponseError, Sendable {
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if type == "timeout" { headers[.retryAfter] = "1" }
         if let allow { headers[.allow] = allow }
+        if closeConnection { headers[.connection] = "close" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

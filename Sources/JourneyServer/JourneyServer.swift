@@ -38,10 +38,10 @@ public final class JourneyServer: Sendable {
     }
 
     /// The router with every route and middleware.
-    public static func router(state: ServerState) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public static func router(state: ServerState) -> Router<JourneyRequestContext> {
+        let router = Router(context: JourneyRequestContext.self)
         router.add(middleware: RequestLogMiddleware(logger: state.logger, metrics: state.metrics))
-        router.add(middleware: ProblemMiddleware(logger: state.logger))
+        router.add(middleware: ProblemMiddleware(logger: state.logger, maxBodyBytes: state.configuration.maxBodyBytes))
         router.add(middleware: TimeoutMiddleware(limit: .milliseconds(Int(state.configuration.requestTimeoutSeconds * 1000))))
         router.add(middleware: AuthMiddleware(tokens: state.configuration.tokens))
         EventRoutes.add(to: router, state: state)

@@ -343,6 +343,30 @@ paths:
                 items: {$ref: "#/components/schemas/ProjectionStatus"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
+  /v1/projections/faults:
+    get:
+      tags: [projections]
+      operationId: listProjectionFaults
+      summary: Events the views applied without their properties, because these did not open
+      description: |
+        A record whose sealed `properties` do not open under the customer's key (damage, or a
+        key that was never stored) does not stop the projections: they apply the event without
+        its properties and record a fault here, in log order. `journeyctl verify` lists the
+        same records from the log's side. Needs scope `read`.
+      parameters:
+        - {name: after, in: query, description: "Only faults at positions above this one.", schema: {type: integer, minimum: 0}}
+        - {name: limit, in: query, description: "At most this many (default 100).", schema: {type: integer, minimum: 1, maximum: 1000}}
+      responses:
+        "200":
+          description: The faults, by position.
+          content:
+            application/json:
+              schema:
+                type: array
+                items: {$ref: "#/components/schemas/ProjectionFault"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
   /v1/projections/{name}/rebuild:
     post:
       tags: [projections]
@@ -452,14 +476,21 @@ paths:
     post:
       tags: [operations]
       operationId: verify
-      summary: Check the log's hash chain, positions and encoding
-      description: Walks the whole log (seconds for millions of events). Needs scope `read`.
+      summary: Check the log's hash chain, positions and encoding, and that every sealed record opens
+      description: |
+        Walks the whole log (seconds for millions of events). On an encrypted store it also
+        opens every sealed record's properties under its customer's key and lists those that do
+        not open (`seals`); records of erased customers are counted, not opened. `sealed=false`
+        checks the chain only. Needs scope `read`.
+      parameters:
+        - {name: sealed, in: query, description: "Open every sealed record (default true).", schema: {type: boolean}}
       responses:
         "200":
           description: The report; `ok` is false with the first bad position when something is wrong.
           content:
             application/json:
               schema: {$ref: "#/components/schemas/VerifyReport"}
+        "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
   /healthz:
@@ -910,6 +941,15 @@ components:
           oneOf:
             - {type: "null"}
             - {$ref: "#/components/schemas/RebuildProgress"}
+        faults: {type: integer, description: "Events applied without their properties because these did not open (GET /v1/projections/faults)."}
+    ProjectionFault:
+      type: object
+      required: [position, eventId, customerId, problem]
+      properties:
+        position: {type: integer}
+        eventId: {type: string}
+        customerId: {type: string}
+        problem: {type: string}
     Accepted:
       type: object
       required: [accepted, projections]
@@ -977,6 +1017,18 @@ components:
         headHash: {type: string}
         firstBadPosition: {type: integer}
         problem: {type: string}
+        seals:
+          type: object
+          required: [checked, opened, erased, unreadableCount, unreadable]
+          properties:
+            checked: {type: boolean, description: "Whether sealed records were opened (false for an unencrypted store or sealed=false)."}
+            opened: {type: integer}
+            erased: {type: integer, description: "Sealed records of erased customers (their key is destroyed on purpose)."}
+            unreadableCount: {type: integer}
+            unreadable:
+              type: array
+              description: The first 100 records that do not open.
+              items: {$ref: "#/components/schemas/ProjectionFault"}
     Readiness:
       type: object
       required: [ready, lag, threshold]

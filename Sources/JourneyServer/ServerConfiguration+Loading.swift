@@ -7,6 +7,7 @@ extension ServerConfiguration {
         var port: Int?
         var dataDirectory: String?
         var tokens: [APIToken]?
+        var tokensFile: String?
         var insecurePublic: Bool?
         var maxBodyBytes: Int?
         var maxEventBytes: Int?
@@ -25,7 +26,7 @@ extension ServerConfiguration {
 
     /// Every setting a configuration file may name (`deploy/journey.example.json` shows them all).
     public static let fileKeys: [String] = [
-        "host", "port", "dataDirectory", "tokens", "insecurePublic", "maxBodyBytes", "maxEventBytes",
+        "host", "port", "dataDirectory", "tokens", "tokensFile", "insecurePublic", "maxBodyBytes", "maxEventBytes",
         "maxHeaderBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "maxConnections",
         "readyLagThreshold", "pollIntervalMilliseconds", "projectionChunkEvents", "coalesceMilliseconds", "logLevel",
         "masterKeyFile", "unencrypted",
@@ -56,6 +57,7 @@ extension ServerConfiguration {
         if let v = f.port { port = v }
         if let v = f.dataDirectory { dataDirectory = v }
         if let v = f.tokens { tokens = v }
+        if let v = f.tokensFile { tokens = try Self.tokens(file: v) }
         if let v = f.insecurePublic { insecurePublic = v }
         if let v = f.maxBodyBytes { maxBodyBytes = v }
         if let v = f.maxEventBytes { maxEventBytes = v }
@@ -73,7 +75,8 @@ extension ServerConfiguration {
     }
 
     /// Applies `JOURNEY_…` environment variables: `JOURNEY_HOST`, `JOURNEY_PORT`, `JOURNEY_DATA`,
-    /// `JOURNEY_TOKENS` (comma-separated `name:scope:secret`), `JOURNEY_INSECURE_PUBLIC`,
+    /// `JOURNEY_TOKENS` (comma-separated `name:scope:secret`), `JOURNEY_TOKENS_FILE` (a file of
+    /// such lines, which wins over `JOURNEY_TOKENS`), `JOURNEY_INSECURE_PUBLIC`,
     /// `JOURNEY_MAX_BODY_BYTES`, `JOURNEY_MAX_EVENT_BYTES`, `JOURNEY_MAX_HEADER_BYTES`,
     /// `JOURNEY_REQUEST_TIMEOUT`, `JOURNEY_IDLE_TIMEOUT`, `JOURNEY_MAX_CONNECTIONS`,
     /// `JOURNEY_READY_LAG`, `JOURNEY_POLL_MS`, `JOURNEY_PROJECTION_CHUNK_EVENTS`, `JOURNEY_COALESCE_MS`,
@@ -97,6 +100,7 @@ extension ServerConfiguration {
             for entry in v.split(separator: ",") { parsed.append(try APIToken(parsing: String(entry))) }
             tokens = parsed
         }
+        if let v = env["JOURNEY_TOKENS_FILE"], !v.isEmpty { tokens = try Self.tokens(file: v) }
         if let v = env["JOURNEY_INSECURE_PUBLIC"] { insecurePublic = ["1", "true", "yes"].contains(v.lowercased()) }
         if let v = try int("JOURNEY_MAX_BODY_BYTES") { maxBodyBytes = v }
         if let v = try int("JOURNEY_MAX_EVENT_BYTES") { maxEventBytes = v }
@@ -112,5 +116,31 @@ extension ServerConfiguration {
         if let v = env["JOURNEY_MASTER_KEY_FILE"], !v.isEmpty { masterKeyFile = v; masterKeyText = nil }
         if let v = env["JOURNEY_MASTER_KEY"], !v.isEmpty, env["JOURNEY_MASTER_KEY_FILE"]?.isEmpty ?? true { masterKeyText = v; masterKeyFile = nil }
         if let v = env["JOURNEY_UNENCRYPTED"] { unencrypted = ["1", "true", "yes"].contains(v.lowercased()) }
+    }
+
+    /// Reads a tokens file: one `name:scope:secret` per line; blank lines and lines starting
+    /// with `#` are skipped. A file that any user can read or change is refused (the secrets
+    /// would be theirs), as is an empty one.
+    public static func tokens(file path: String) throws(ConfigurationError) -> [APIToken] {
+        var info = stat()
+        guard stat(path, &info) == 0, let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError("cannot read the tokens file \(path)")
+        }
+        let mode = Int(info.st_mode) & 0o777
+        if mode & 0o006 != 0 {
+            throw ConfigurationError("the tokens file \(path) can be \(mode & 0o004 != 0 ? "read" : "changed") by any user (mode \(String(mode, radix: 8))); chmod 600 it")
+        }
+        var out: [APIToken] = []
+        for (n, raw) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            do throws(ConfigurationError) {
+                out.append(try APIToken(parsing: line))
+            } catch {
+                throw ConfigurationError("\(path) line \(n + 1): \(error.message)")
+            }
+        }
+        guard !out.isEmpty else { throw ConfigurationError("the tokens file \(path) holds no token (expected lines of name:scope:secret)") }
+        return out
     }
 }

@@ -88,7 +88,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         }
         if !isLoopback && tokens.isEmpty && !insecurePublic {
             throw ConfigurationError(
-                "refusing to listen on \(host) with no token configured: add a token (--token, JOURNEY_TOKENS, config file) or pass --insecure-public")
+                "refusing to listen on \(host) with no token configured: add a token (--token-file, JOURNEY_TOKENS_FILE, config file) or pass --insecure-public")
         }
     }
 }

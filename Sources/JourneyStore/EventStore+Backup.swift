@@ -15,11 +15,7 @@ extension EventStore {
                 throw StoreError(.invalidArgument, "\(destination) exists and is not an empty folder; back up into a new folder")
             }
         } else {
-            do {
-                try fm.createDirectory(atPath: destination, withIntermediateDirectories: true)
-            } catch {
-                throw StoreError(.storage, "cannot create \(destination): \(error.localizedDescription)")
-            }
+            try PrivateFolder.create(destination)
         }
         let expected = env.info().usedBytes
         let done = DispatchSemaphore(value: 0)
@@ -81,11 +77,7 @@ extension EventStore {
         if fm.fileExists(atPath: directory + "/data.mdb") {
             throw StoreError(.invalidArgument, "refusing to overwrite the store in \(directory); restore into an empty folder (or move that one away first)")
         }
-        do {
-            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw StoreError(.storage, "cannot create \(directory): \(error.localizedDescription)")
-        }
+        try PrivateFolder.create(directory)
         // Hold the folder exclusively while the file goes in, so no server opens it half-copied.
         var lock: FolderLock? = try FolderLock(directory: directory, exclusive: true)
         let temporary = directory + "/data.mdb.restoring"

@@ -38,11 +38,7 @@ public final class EventStore: Sendable {
             throw StoreLayout.missingKey(new: true, fingerprint: nil)
         }
         if !exists {
-            do {
-                try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            } catch {
-                throw StoreError(.storage, "cannot create the data folder \(dir): \(error.localizedDescription)")
-            }
+            try PrivateFolder.create(dir)
         }
         let folderLock = try FolderLock(directory: dir, exclusive: configuration.exclusive)
         var options = EnvironmentOptions()

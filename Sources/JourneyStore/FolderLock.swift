@@ -38,3 +38,4 @@ final class FolderLock: Sendable {
 
     deinit { release() }
 }
+

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A strict, allocation-light JSON scanner over UTF-8 bytes, built for the event shape.
 ///
 /// It validates as it goes (RFC 8259 grammar, UTF-8 inside strings, nesting depth) and reports
@@ -203,6 +207,14 @@ struct JSONScanner {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Whether two scanned strings denote the same text (escapes decoded when either has any).
+    func sameKey(_ a: RawString, _ b: RawString) -> Bool {
+        if a.hasEscapes || b.hasEscapes { return a.codePoints == b.codePoints && decode(a) == decode(b) }
+        let n = a.end - a.start
+        guard n == b.end - b.start else { return false }
+        return memcmp(bytes.baseAddress! + a.start, bytes.baseAddress! + b.start, n) == 0
+    }
+
     /// Whether the scanned string equals `literal` (compared without decoding when possible).
     @inline(__always)
     func equals(_ s: RawString, _ literal: StaticString) -> Bool {
@@ -306,9 +318,32 @@ struct JSONScanner {
                 if copying { out.append(close) }
                 return
             }
+            // Keys seen in this object (I-JSON, RFC 7493: names must be unique). The first is
+            // kept apart so that the common small object allocates nothing for the check.
+            // Past 16 keys a set of the decoded names takes over from comparing with each.
+            var firstKey: RawString?
+            var keys: [RawString] = []
+            var names: Set<String> = []
             while true {
                 if isObject {
+                    let keyOffset = index + 1
                     let k = try scanString()
+                    var duplicate = false
+                    if !names.isEmpty {
+                        duplicate = !names.insert(decode(k)).inserted
+                    } else if let f = firstKey {
+                        duplicate = sameKey(f, k) || keys.contains(where: { sameKey($0, k) })
+                        keys.append(k)
+                        if keys.count >= 16 {
+                            names = Set(keys.map(decode))
+                            names.insert(decode(f))
+                        }
+                    } else {
+                        firstKey = k
+                    }
+                    if duplicate {
+                        throw JSONSyntaxError(offset: keyOffset, message: "duplicate key \"\(decode(k))\" (object keys must be unique: I-JSON, RFC 7493)")
+                    }
                     if copying {
                         out.append(0x22)
                         out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[k.start..<k.end]))

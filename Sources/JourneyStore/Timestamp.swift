@@ -92,6 +92,11 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
             return .failure(TimestampError(reason: "day \(day) out of range for \(year)-\(month < 10 ? "0" : "")\(month)"))
         }
         guard hour <= 23, minute <= 59, second <= 60 else { return .failure(TimestampError(reason: "time of day out of range")) }
+        // A leap second (23:59:60) has no place on the store's millisecond clock, and silently
+        // folding it into the next second would reorder it after events of that second.
+        guard second < 60 else {
+            return .failure(TimestampError(reason: "second 60 (a leap second) is not supported: send 23:59:59.999 instead"))
+        }
         let days = daysFromCivil(Int64(year), Int64(month), Int64(day))
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
         let t = Timestamp(milliseconds: seconds * 1000 + Int64(millis))

@@ -157,6 +157,16 @@ public final class Environment: @unchecked Sendable {
                 try grow()
                 continue
             }
+            if rc == EIO || rc == ENOSPC || rc == EDQUOT || rc == EFBIG {
+                // LMDB turns a short write (a full disk) into EIO: tell the two apart.
+                var e = LMDBError(code: rc, operation: "mdb_txn_commit")
+                var fs = statvfs()
+                if statvfs(path, &fs) == 0 {
+                    let free = Int(fs.f_bavail) * Int(fs.f_frsize)
+                    if rc != EIO || free < 4 << 20 { e.diskFull = (path, free) }
+                }
+                throw e
+            }
             try check(rc, "mdb_txn_commit")
             return result
         }

@@ -11,15 +11,32 @@ public struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The C function that returned the code.
     public let operation: String
 
+    /// When the failure was a write to a file system that is full (or nearly): the folder
+    /// and the bytes left on it, so the message can say so instead of "Input/output error".
+    public var diskFull: (path: String, freeBytes: Int)?
+
     public init(code: Int32, operation: String) {
         self.code = code
         self.operation = operation
     }
 
+    public static func == (a: LMDBError, b: LMDBError) -> Bool {
+        a.code == b.code && a.operation == b.operation && a.diskFull?.path == b.diskFull?.path && a.diskFull?.freeBytes == b.diskFull?.freeBytes
+    }
+
     /// LMDB's description of `code` (`mdb_strerror`).
     public var message: String { String(cString: mdb_strerror(code)) }
 
-    public var description: String { "\(operation): \(message) (\(code))" }
+    public var description: String {
+        if let full = diskFull {
+            return "\(operation): the disk holding \(full.path) is full (\(full.freeBytes) bytes free; LMDB reported \(message) (\(code))). "
+                + "Nothing of this write was kept; free space or grow the volume, then retry"
+        }
+        if code == MDB_MAP_FULL {
+            return "\(operation): the store reached its maximum size (\(message)); raise the maximum map size or archive old data"
+        }
+        return "\(operation): \(message) (\(code))"
+    }
 
     /// The map (the memory-mapped file's address range) is full; the environment grows it.
     public var isMapFull: Bool { code == MDB_MAP_FULL }

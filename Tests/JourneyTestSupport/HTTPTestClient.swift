@@ -56,6 +56,44 @@ public struct HTTPTestClient: Sendable {
         }
     }
 
+    /// What a raw exchange got back: the bytes the server sent, and whether it closed the
+    /// connection (rather than leaving it open past the read timeout).
+    public struct RawReply: Sendable {
+        public var bytes: Data
+        public var closed: Bool
+        public var text: String { String(decoding: bytes, as: UTF8.self) }
+        /// The status code of the first response line.
+        public var status: Int? { text.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap { Int($0) } }
+    }
+
+    /// Sends `request` as given (any framing, even a wrong one), optionally shuts the sending
+    /// side down, then reads until the server closes or `readTimeout` passes. A send that the
+    /// server refuses midway (it closed first) is not an error: what it answered is returned.
+    public func raw(_ request: Data, shutdownWrite: Bool = false, readTimeout: Double = 5) async throws -> RawReply {
+        try await offPool {
+            let fd = try connect(timeout: readTimeout)
+            defer { close(fd) }
+            request.withUnsafeBytes { raw in
+                var sent = 0
+                while sent < raw.count {
+                    let n = Glibc.send(fd, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
+                    if n <= 0 { return }
+                    sent += n
+                }
+            }
+            if shutdownWrite { shutdown(fd, Int32(SHUT_WR)) }
+            var out = Data()
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = recv(fd, &chunk, chunk.count, 0)
+                if n > 0 { out.append(contentsOf: chunk[0..<n]); continue }
+                if n == 0 { return RawReply(bytes: out, closed: true) }
+                if errno == EAGAIN || errno == EWOULDBLOCK { return RawReply(bytes: out, closed: false) }
+                return RawReply(bytes: out, closed: true)  // reset: closed
+            }
+        }
+    }
+
     private func connect(timeout: Double) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }

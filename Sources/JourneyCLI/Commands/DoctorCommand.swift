@@ -39,6 +39,16 @@ struct DoctorCommand: AsyncParsableCommand {
         } else {
             add("permissions", "fail", "this user cannot read and write \(dir)/data.mdb", "run as the store's owner (e.g. sudo -u journey) or fix ownership: chown -R journey: \(dir)")
         }
+        var folder = stat()
+        if stat(dir, &folder) == 0 {
+            let mode = Int(folder.st_mode) & 0o777
+            if mode & 0o007 != 0 {
+                add("folder mode", "warn", "\(dir) has mode \(String(mode, radix: 8)): other users can \(mode & 0o002 != 0 ? "change" : "enter") it; it holds customers' data (encrypted or not)",
+                    "chmod 700 \(dir) (new data folders are created 0700)")
+            } else {
+                add("folder mode", "ok", "\(dir) has mode \(String(mode, radix: 8)): no access for other users")
+            }
+        }
         var fs = statvfs()
         let storeBytes = (try? fm.attributesOfItem(atPath: dir + "/data.mdb")[.size] as? NSNumber)?.intValue ?? 0
         if statvfs(dir, &fs) == 0 {

@@ -13,8 +13,9 @@ struct ServeCommand: AsyncParsableCommand {
             Settings come from flags, then JOURNEY_… environment variables, then --config FILE \
             (JSON; see deploy/journey.example.json), then defaults: 127.0.0.1:8080, data in ./data. \
             With no token the server only listens on loopback unless --insecure-public is given. \
-            Tokens: --token name:scope:secret (scope read, write or admin), repeatable, or \
-            JOURNEY_TOKENS=name:scope:secret,… .
+            Tokens: --token-file FILE (or JOURNEY_TOKENS_FILE), one name:scope:secret a line \
+            (scope read, write or admin), mode 0600; or JOURNEY_TOKENS=name:scope:secret,… ; or \
+            --token name:scope:secret, repeatable (visible to every local user in ps: for tests only).
             """)
 
     @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
@@ -23,6 +24,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A JSON configuration file.") var config: String?
     @Option(name: .customLong("token"), help: ArgumentHelp("A bearer token, name:scope:secret (repeatable).", valueName: "token"))
     var tokens: [String] = []
+    @Option(help: ArgumentHelp("A file of bearer tokens, one name:scope:secret a line (default: $JOURNEY_TOKENS_FILE).", valueName: "file"))
+    var tokenFile: String?
     @Flag(help: "Listen on a non-loopback address without any token.") var insecurePublic = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).") var logLevel: String?
     @Option(help: "Largest request body in bytes (default 8 MiB).") var maxBodyBytes: Int?
@@ -44,6 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
                 for t in tokens { parsed.append(try APIToken(parsing: t)) }
                 c.tokens = parsed
             }
+            if let tokenFile { c.tokens = try ServerConfiguration.tokens(file: tokenFile) }
             if insecurePublic { c.insecurePublic = true }
             if let logLevel { c.logLevel = logLevel }
             if let maxBodyBytes { c.maxBodyBytes = maxBodyBytes }

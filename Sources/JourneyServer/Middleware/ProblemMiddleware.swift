@@ -5,14 +5,20 @@ import Logging
 
 /// Turns every error into problem details, so a client always gets `application/problem+json`
 /// with a stable type; only failures of the server itself are 5xx.
-struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = JourneyRequestContext
+
     let logger: Logger
+    /// The body limit, for a 413 raised by the framework itself.
+    let maxBodyBytes: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let e as APIError {
-            return try e.response(from: request, context: context)
+            var response = try e.response(from: request, context: context)
+            if e.closeConnection { response.body = context.closingBody(e.body) }
+            return response
         } catch let e as StoreError {
             let api = APIError(e)
             if api.status.code >= 500 { logger.error("request failed: \(e.description)", metadata: ["route": "\(context.endpointPath ?? request.uri.path)"]) }
@@ -22,7 +28,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let e as HTTPError {
             var api: APIError = switch e.status {
             case .notFound: .notFound("no route \(request.method.rawValue) \(request.uri.path)")
-            case .contentTooLarge: .tooLarge(0)
+            case .contentTooLarge: .tooLarge(maxBodyBytes)
             case .methodNotAllowed: APIError(.methodNotAllowed, "method_not_allowed", "\(request.method.rawValue) is not allowed on \(request.uri.path)")
             default: APIError(e.status, e.status.code >= 500 ? "internal_error" : "invalid_argument", e.body ?? e.status.reasonPhrase)
             }

@@ -5,7 +5,7 @@ import JourneyStore
 
 /// `/v1/customers/{id}…`: append with an expected version, the stream, state and journey.
 enum CustomerRoutes {
-    static func add(to router: Router<BasicRequestContext>, state: ServerState) {
+    static func add(to router: Router<JourneyRequestContext>, state: ServerState) {
         router.post("/v1/customers/:id/events") { request, context -> Response in
             let id = try pathParameter(context, "id")
             try requireJSON(request)

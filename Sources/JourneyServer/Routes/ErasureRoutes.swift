@@ -7,7 +7,7 @@ import JourneyStore
 /// Erasure (`DELETE /v1/customers/{id}`) and the audit of erasures (`GET /v1/erasures`), both
 /// for `admin` tokens only.
 enum ErasureRoutes {
-    static func add(to router: Router<BasicRequestContext>, state: ServerState) {
+    static func add(to router: Router<JourneyRequestContext>, state: ServerState) {
         router.delete("/v1/customers/:id") { request, context -> Response in
             let id = try pathParameter(context, "id")
             let reason = request.uri.queryParameters.get("reason")

@@ -6,7 +6,7 @@ import ServiceLifecycle
 
 /// `/v1/events`: append (JSON object, array, NDJSON), read the log, live tail (SSE).
 enum EventRoutes {
-    static func add(to router: Router<BasicRequestContext>, state: ServerState) {
+    static func add(to router: Router<JourneyRequestContext>, state: ServerState) {
         router.post("/v1/events") { request, _ -> Response in
             let body = try await state.body(of: request)
             let type = mediaType(request)

@@ -10,7 +10,7 @@ enum OperationsRoutes {
         var detail: String
     }
 
-    static func add(to router: Router<BasicRequestContext>, state: ServerState) {
+    static func add(to router: Router<JourneyRequestContext>, state: ServerState) {
         router.get("/healthz") { _, _ -> Response in
             JSONResponse.raw(Array(#"{"status":"ok"}"#.utf8))
         }

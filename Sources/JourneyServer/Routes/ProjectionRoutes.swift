@@ -12,7 +12,7 @@ enum ProjectionRoutes {
         var detail: String
     }
 
-    static func add(to router: Router<BasicRequestContext>, state: ServerState) {
+    static func add(to router: Router<JourneyRequestContext>, state: ServerState) {
         router.get("/v1/projections") { _, _ -> Response in
             JSONResponse.make(try state.engine.status())
         }

@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import JourneyStore
+import NIOCore
+import NIOHTTP1
 
 /// Reading requests: bodies within the limit, content types, query parameters with clear errors.
 extension ServerState {
@@ -14,6 +16,13 @@ extension ServerState {
             return try await r.collectBody(upTo: limit)
         } catch let e as HTTPError where e.status == .contentTooLarge {
             throw APIError.tooLarge(limit)
+        } catch is NIOTooManyBytesError {
+            // A chunked (or otherwise streamed) body that grew past the limit.
+            throw APIError.tooLarge(limit)
+        } catch let e as HTTPParserError {
+            var api = APIError.badRequest("the request body is incomplete or malformed (\(e.debugDescription)): a body shorter than its Content-Length, or a broken chunked encoding")
+            api.closeConnection = true
+            throw api
         }
     }
 }
@@ -59,9 +68,15 @@ func time(_ request: Request, _ name: String) throws -> Timestamp? {
     }
 }
 
-/// The path parameter `name` (percent-decoded by the router).
+/// The path parameter `name`, percent-decoded (the router matches the raw path, so
+/// `/v1/customers/a%20b` names customer `a b` and `p%2Fq` names `p/q`). Decoded once, here.
 func pathParameter(_ context: some RequestContext, _ name: String) throws -> String {
-    guard let v = context.parameters.get(name), !v.isEmpty else { throw APIError.badRequest("missing path parameter \(name)") }
+    guard let raw = context.parameters.get(name), !raw.isEmpty else { throw APIError.badRequest("missing path parameter \(name)") }
+    guard raw.contains("%") else { return raw }
+    guard let v = raw.removingPercentEncoding else {
+        throw APIError.badRequest("\(name) in the path: malformed percent-encoding (expected %XX escapes of UTF-8 bytes), got \(raw)")
+    }
+    guard !v.isEmpty else { throw APIError.badRequest("missing path parameter \(name)") }
     return v
 }
 

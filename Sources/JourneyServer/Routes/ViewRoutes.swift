@@ -3,7 +3,7 @@ import JourneyCore
 
 /// The funnel, customers by stage, advocates.
 enum ViewRoutes {
-    static func add(to router: Router<BasicRequestContext>, state: ServerState) {
+    static func add(to router: Router<JourneyRequestContext>, state: ServerState) {
         router.get("/v1/funnel") { _, _ -> Response in
             JSONResponse.make(try state.engine.funnel())
         }

@@ -33,8 +33,8 @@ public struct MasterKey: Sendable, Equatable {
         key = SymmetricKey(data: bytes)
     }
 
-    /// Reads a key file (see ``init(text:)``). Refuses a file that any user can read (mode
-    /// `o+r`/`o+w`); group read is allowed (Kubernetes secret volumes with `fsGroup`). With
+    /// Reads a key file (see ``init(text:)``). Refuses a file that any user can read or change
+    /// (mode `o+r`/`o+w`, of the file a symlink points to); group read is allowed (Kubernetes secret volumes with `fsGroup`). With
     /// `dataDirectory`, also refuses a file inside that folder: a copy of the folder would carry
     /// the key along with the data it protects.
     public init(file path: String, dataDirectory: String? = nil) throws(StoreError) {
@@ -48,9 +48,19 @@ public struct MasterKey: Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StoreError(.masterKeyInvalid, "cannot read the master key file \(path)")
         }
-        if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-           let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o007 != 0 {
-            throw StoreError(.masterKeyInvalid, "the master key file \(path) can be read by any user (mode \(String(mode, radix: 8))); chmod 600 it")
+        // The mode of the file itself, through any symlinks (stat, not lstat): a Kubernetes
+        // Secret volume mounts `master.key -> ..data/master.key`, and a link's own mode is 0777.
+        var info = stat()
+        if stat(path, &info) == 0 {
+            let mode = Int(info.st_mode) & 0o777
+            let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            let shown = target == path ? path : "\(path) (\(target))"
+            if mode & 0o004 != 0 {
+                throw StoreError(.masterKeyInvalid, "the master key file \(shown) can be read by any user (mode \(String(mode, radix: 8))); chmod 600 it")
+            }
+            if mode & 0o002 != 0 {
+                throw StoreError(.masterKeyInvalid, "the master key file \(shown) can be changed by any user (mode \(String(mode, radix: 8))); chmod 600 it")
+            }
         }
         do throws(StoreError) {
             try self.init(text: String(decoding: data, as: UTF8.self))

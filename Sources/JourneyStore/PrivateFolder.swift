@@ -1,0 +1,24 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Creating folders that hold customers' data: mode 0700 (owner only), whatever the umask.
+enum PrivateFolder {
+    /// Creates `path` (and missing parents, with the default mode) as an owner-only folder.
+    static func create(_ path: String) throws(StoreError) {
+        let fm = FileManager.default
+        let parent = (path as NSString).deletingLastPathComponent
+        do {
+            if !parent.isEmpty && !fm.fileExists(atPath: parent) {
+                try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            }
+        } catch {
+            throw StoreError(.storage, "cannot create \(parent): \(error.localizedDescription)")
+        }
+        guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
+            throw StoreError(.storage, "cannot create the folder \(path): \(String(cString: strerror(errno)))")
+        }
+        _ = chmod(path, 0o700)
+    }
+}
