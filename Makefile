@@ -5,15 +5,18 @@ SHELL := /bin/bash
 DATA ?= ./data
 SAMPLE := Schemas/examples/sample-events.ndjson
 
-.PHONY: run test deps bench build lint-deploy
+.PHONY: run test deps deps-run bench build lint-deploy
 
-# System packages: liblmdb-dev (linked through pkg-config); python's jsonschema (the schema
-# tests) and schemathesis (the API fuzz run).
-deps:
+# What running needs: liblmdb-dev (linked through pkg-config).
+deps-run:
 	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists lmdb; then \
 		echo "installing liblmdb-dev and pkg-config"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblmdb-dev pkg-config >/dev/null; \
 	fi
+
+# What the tests need besides: python's jsonschema (the schema tests) and schemathesis (the API
+# fuzz run).
+deps: deps-run
 	@if ! python3 -c "import jsonschema, rfc3339_validator" 2>/dev/null; then \
 		echo "installing python jsonschema"; \
 		pip install -q jsonschema rfc3339-validator; \
@@ -23,7 +26,7 @@ deps:
 		pip install -q schemathesis; \
 	fi
 
-build: deps
+build: deps-run
 	swift build -c release --product journeyctl
 
 # The store is encrypted: make run makes a master key in ./journey-master.key (outside the data
@@ -35,16 +38,18 @@ run: build
 	JOURNEY_MASTER_KEY_FILE=$${JOURNEY_MASTER_KEY_FILE:-$(if $(JOURNEY_MASTER_KEY),,$(KEY))} .build/release/journeyctl ingest $(SAMPLE) --data $(DATA)
 	JOURNEY_MASTER_KEY_FILE=$${JOURNEY_MASTER_KEY_FILE:-$(if $(JOURNEY_MASTER_KEY),,$(KEY))} .build/release/journeyctl serve --data $(DATA)
 
+# One build serves everything: the tests, the CLI end-to-end tests (they run the built
+# journeyctl) and the fuzz run (swift test alone would compile the graph a second time).
 test: deps
 	.ci/lint-deploy
-	swift build
-	swift test
+	swift build --build-tests
+	swift test --skip-build
 	.ci/fuzz-api
 
 # Offline checks of deploy/: hadolint, systemd-analyze verify, kubernetes-validate, nginx -t.
 lint-deploy:
 	.ci/lint-deploy
 
-bench: deps
+bench: deps-run
 	swift build -c release --product journey-bench
 	.build/release/journey-bench

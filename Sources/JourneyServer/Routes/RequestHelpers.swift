@@ -49,12 +49,13 @@ func integer(_ request: Request, _ name: String, min: UInt64 = 0, max: UInt64 = 
     return v
 }
 
-/// A boolean query parameter (`true`/`false`/`1`/`0`), or nil when absent.
+/// A boolean query parameter (`true`/`false`/`1`/`0`; anything else, the empty value too, is
+/// 400), or nil when absent.
 func boolean(_ request: Request, _ name: String) throws -> Bool? {
     guard let text = request.uri.queryParameters.get(name) else { return nil }
     switch text.lowercased() {
-    case "true", "1", "yes", "": return true
-    case "false", "0", "no": return false
+    case "true", "1": return true
+    case "false", "0": return false
     default: throw APIError.badRequest("\(name): expected true or false, got \(text)")
     }
 }
