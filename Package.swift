@@ -3,6 +3,7 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(
@@ -35,19 +36,21 @@ let package = Package(
         ),
         // The only Swift module that touches LMDB's C API.
         .target(name: "LMDBKit", dependencies: ["CLMDB"], swiftSettings: strict),
+        // JSON: the scanner, values, object text, property paths, the writer and the Codable output.
+        .target(name: "JourneyJSON", swiftSettings: strict),
         // Event model, record codec, append/read, idempotency, integrity chain, group commit.
         .target(
             name: "JourneyStore",
-            dependencies: ["LMDBKit", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LMDBKit", "JourneyJSON", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // Journey model and rules, folds, projections and their workers, rebuild, time travel, what-if.
-        .target(name: "JourneyCore", dependencies: ["JourneyStore", "LMDBKit"], swiftSettings: strict),
+        .target(name: "JourneyCore", dependencies: ["JourneyStore", "JourneyJSON", "LMDBKit"], swiftSettings: strict),
         // The HTTP API over the store and the views: routes, auth, problem details, metrics, services.
         .target(
             name: "JourneyServer",
             dependencies: [
-                "JourneyCore", "JourneyStore",
+                "JourneyCore", "JourneyStore", "JourneyJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -64,14 +67,14 @@ let package = Package(
         .target(
             name: "JourneyCLI",
             dependencies: [
-                "JourneyServer", "JourneyCore", "JourneyStore",
+                "JourneyServer", "JourneyCore", "JourneyStore", "JourneyJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .executableTarget(name: "journeyctl", dependencies: ["JourneyCLI"], swiftSettings: strict),
-        .executableTarget(name: "journey-bench", dependencies: ["JourneyCore", "JourneyStore"], swiftSettings: strict),
+        .executableTarget(name: "journey-bench", dependencies: ["JourneyCore", "JourneyStore", "JourneyJSON"], swiftSettings: strict),
 
         // Fixtures shared by the test targets: temporary folders, repository paths, child processes.
         .target(name: "JourneyTestSupport", path: "Tests/JourneyTestSupport", swiftSettings: strict),

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import JourneyStore
+import JourneyJSON
 
 /// Buffered writes to standard output and standard error.
 enum Output {

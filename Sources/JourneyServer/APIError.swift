@@ -1,7 +1,8 @@
 import Foundation
-import Hummingbird
-import JourneyCore
-import JourneyStore
+public import Hummingbird
+public import JourneyCore
+public import JourneyStore
+import JourneyJSON
 
 /// An error answered as RFC 9457 problem details (`application/problem+json`) with a stable
 /// `type`. Store and model errors are mapped to HTTP statuses here, and only here.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import JourneyStore
+import JourneyJSON
 
 /// JSON responses in the shapes `journeyctl --json` prints (``JSONOutput``).
 enum JSONResponse {

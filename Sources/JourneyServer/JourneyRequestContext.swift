@@ -1,4 +1,4 @@
-import Hummingbird
+public import Hummingbird
 import NIOCore
 
 /// The request context of every route: Hummingbird's core storage, the connection's channel

@@ -1,13 +1,13 @@
 import Foundation
-import Hummingbird
+public import Hummingbird
 import HummingbirdCore
 import JourneyCore
 import JourneyStore
-import Logging
+public import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
-import UnixSignals
+public import UnixSignals
 
 /// `journeyctl serve`: the HTTP API and the projection worker over one store, as one process.
 ///

@@ -1,4 +1,4 @@
-import JourneyStore
+public import JourneyStore
 
 /// Everything `journeyctl serve` needs, with documented defaults. Built at the entry point from
 /// flags, then `JOURNEY_…` environment variables, then a JSON configuration file (flags win).

@@ -1,7 +1,7 @@
 import Foundation
 import JourneyCore
 import JourneyStore
-import Prometheus
+public import Prometheus
 import Synchronization
 
 /// The server's Prometheus metrics: HTTP requests by route and status, latency, and the store's

@@ -1,7 +1,7 @@
 import Foundation
-import JourneyCore
-import JourneyStore
-import Logging
+public import JourneyCore
+public import JourneyStore
+public import Logging
 
 /// What every route shares: the store, the journey engine, the configuration, metrics.
 public struct ServerState: Sendable {

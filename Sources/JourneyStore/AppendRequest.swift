@@ -1,4 +1,5 @@
 import Crypto
+import JourneyJSON
 
 /// One caller's append: events (any customers) written all-or-nothing, with optional
 /// expected versions per customer stream.

@@ -1,3 +1,4 @@
+import JourneyJSON
 /// Whether two events carry the same content, for idempotency: a retried event (same id)
 /// is a duplicate when its content matches, and an `event_id_conflict` when it does not.
 ///

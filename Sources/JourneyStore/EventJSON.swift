@@ -1,3 +1,4 @@
+import JourneyJSON
 /// Writes events in their public JSON shape, fast, straight from records.
 ///
 /// Key order is fixed: `position`, `version`, `id`, `customerId`, `type`, `occurredAt`,
@@ -8,15 +9,15 @@ public enum EventJSON {
     /// Appends the event's compact JSON object (no newline) to `out`.
     public static func append(_ r: RecordView, position: UInt64, to out: inout [UInt8]) {
         out.append(contentsOf: #"{"position":"#.utf8)
-        appendInteger(position, to: &out)
+        JSONWriter.appendInteger(position, to: &out)
         out.append(contentsOf: #","version":"#.utf8)
-        appendInteger(r.version, to: &out)
+        JSONWriter.appendInteger(r.version, to: &out)
         out.append(contentsOf: #","id":"#.utf8)
-        appendString(r.idBytes, to: &out)
+        JSONWriter.appendString(r.idBytes, to: &out)
         out.append(contentsOf: #","customerId":"#.utf8)
-        appendString(r.customerIdBytes, to: &out)
+        JSONWriter.appendString(r.customerIdBytes, to: &out)
         out.append(contentsOf: #","type":"#.utf8)
-        appendString(r.typeBytes, to: &out)
+        JSONWriter.appendString(r.typeBytes, to: &out)
         out.append(contentsOf: #","occurredAt":""#.utf8)
         r.occurredAt.append(to: &out)
         out.append(contentsOf: #"","recordedAt":""#.utf8)
@@ -24,15 +25,15 @@ public enum EventJSON {
         out.append(0x22)
         if let t = r.touchpointBytes {
             out.append(contentsOf: #","touchpoint":"#.utf8)
-            appendString(t, to: &out)
+            JSONWriter.appendString(t, to: &out)
         }
         if let c = r.channelBytes {
             out.append(contentsOf: #","channel":"#.utf8)
-            appendString(c, to: &out)
+            JSONWriter.appendString(c, to: &out)
         }
         if let s = r.sentiment {
             out.append(contentsOf: #","sentiment":"#.utf8)
-            appendDouble(s, to: &out)
+            JSONWriter.appendDouble(s, to: &out)
         }
         if r.isErasure {
             // Who erased and why is the audit of erasures (admin only), not part of the log's shape.
@@ -44,74 +45,5 @@ public enum EventJSON {
             out.append(contentsOf: #","redacted":true"#.utf8)
         }
         out.append(0x7D)
-    }
-
-    /// Appends a decimal integer.
-    @inline(__always)
-    public static func appendInteger(_ v: UInt64, to out: inout [UInt8]) {
-        if v < 10 { out.append(UInt8(48 + v)); return }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        var x = v
-        withUnsafeMutableBytes(of: &digits) { d in
-            while x > 0 {
-                d[n] = UInt8(48 + x % 10)
-                x /= 10
-                n += 1
-            }
-            for k in stride(from: n - 1, through: 0, by: -1) { out.append(d[k]) }
-        }
-    }
-
-    /// Appends a JSON number for a finite double (shortest round-trip form).
-    public static func appendDouble(_ v: Double, to out: inout [UInt8]) {
-        if v == 0 && v.sign == .minus {
-            out.append(contentsOf: "-0.0".utf8)  // keep the sign: it is part of the stored value
-            return
-        }
-        if v == v.rounded(), abs(v) < 1e15 {
-            if v < 0 { out.append(0x2D) }
-            appendInteger(UInt64(abs(v)), to: &out)
-            return
-        }
-        out.append(contentsOf: v.description.utf8)
-    }
-
-    /// Appends a JSON string literal for UTF-8 `bytes`, escaping `"`, `\` and control characters.
-    @inline(__always)
-    public static func appendString(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        out.append(0x22)
-        var clean = true
-        for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C { clean = false; break }
-        if clean {
-            out.append(contentsOf: bytes)
-        } else {
-            for b in bytes {
-                switch b {
-                case 0x22: out.append(0x5C); out.append(0x22)
-                case 0x5C: out.append(0x5C); out.append(0x5C)
-                case 0x0A: out.append(0x5C); out.append(0x6E)
-                case 0x0D: out.append(0x5C); out.append(0x72)
-                case 0x09: out.append(0x5C); out.append(0x74)
-                case 0x08: out.append(0x5C); out.append(0x62)
-                case 0x0C: out.append(0x5C); out.append(0x66)
-                case 0..<0x20:
-                    out.append(contentsOf: #"\u00"#.utf8)
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    out.append(hex[Int(b >> 4)])
-                    out.append(hex[Int(b & 15)])
-                default: out.append(b)
-                }
-            }
-        }
-        out.append(0x22)
-    }
-
-    /// Appends a JSON string literal for `s`.
-    public static func appendString(_ s: String, to out: inout [UInt8]) {
-        var s = s
-        s.withUTF8 { appendString(UnsafeRawBufferPointer($0), to: &out) }
     }
 }

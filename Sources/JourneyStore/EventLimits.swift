@@ -1,3 +1,5 @@
+import JourneyJSON
+
 /// Size limits an event must respect. Defaults follow `Schemas/event.schema.json`.
 public struct EventLimits: Sendable, Equatable {
     /// Largest event, in bytes of its JSON text (default 64 KiB).
@@ -11,7 +13,7 @@ public struct EventLimits: Sendable, Equatable {
     /// Longest `touchpoint` or `channel`, in code points (default 256).
     public var maxLabelLength: Int = 256
     /// Deepest nesting of arrays and objects inside `properties` (default 64).
-    public var maxPropertiesDepth: Int = 64
+    public var maxPropertiesDepth: Int = JSONObjectText.defaultMaxDepth
 
     public init() {}
 }

@@ -1,3 +1,4 @@
+import JourneyJSON
 /// Parses events from JSON text: one object, a JSON array of objects, or NDJSON lines.
 ///
 /// A purpose-built scanner for the event shape (no `JSONDecoder`, no `ISO8601DateFormatter`),

@@ -1,4 +1,4 @@
-import Dispatch
+public import Dispatch
 
 extension EventStore {
     /// Appends `events` (any customers) all-or-nothing in one durable commit, together with

@@ -1,5 +1,6 @@
 import Foundation
 import LMDBKit
+import JourneyJSON
 
 extension EventStore {
     /// Writes a consistent, compacted copy of the whole store (log and views) into `destination`

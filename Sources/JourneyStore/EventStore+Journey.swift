@@ -1,4 +1,4 @@
-import LMDBKit
+public import LMDBKit
 
 /// Access for the layers above (projections, queries) that work inside their own LMDB
 /// transactions on the same environment.

@@ -1,5 +1,6 @@
 import Foundation
-import LMDBKit
+public import LMDBKit
+import JourneyJSON
 
 /// One erasure: who erased whom, when, and where the erasure record sits in the log.
 public struct ErasureRecord: Sendable, Equatable, Codable {
@@ -54,14 +55,14 @@ extension EventStore {
         if let reason, reason.count > 1000 { throw StoreError(.invalidArgument, "reason: at most 1000 characters, got \(reason.count)") }
         var out: [UInt8] = [0x7B]
         out.append(contentsOf: #""erasedBy":"#.utf8)
-        EventJSON.appendString(actor, to: &out)
+        JSONWriter.appendString(actor, to: &out)
         if let kept {
             out.append(contentsOf: #","kept":"#.utf8)
-            EventJSON.appendString(kept, to: &out)
+            JSONWriter.appendString(kept, to: &out)
         }
         if let reason {
             out.append(contentsOf: #","reason":"#.utf8)
-            EventJSON.appendString(reason, to: &out)
+            JSONWriter.appendString(reason, to: &out)
         }
         out.append(0x7D)
         return ErasureRequest(customerId: customerId, properties: JSONObjectText(trustedCompact: out), expectedVersion: expectedVersion)

@@ -1,5 +1,5 @@
 import Foundation
-import LMDBKit
+public import LMDBKit
 
 /// The append-only log of customer interaction events, in one LMDB environment.
 ///

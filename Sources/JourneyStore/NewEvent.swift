@@ -1,3 +1,4 @@
+public import JourneyJSON
 /// An event as a client sends it, before the store assigns `position`, `version` and `recordedAt`.
 ///
 /// Build one in code and call ``validate(limits:)``, or parse JSON with ``EventParser`` (which
@@ -99,11 +100,5 @@ extension NewEvent {
             previous = b
         }
         return nil
-    }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

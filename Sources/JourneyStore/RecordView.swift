@@ -1,3 +1,4 @@
+public import JourneyJSON
 /// A read-only view of one stored record, straight from the memory map (no copy, no JSON).
 ///
 /// Record formats 1 and 2, little-endian:

@@ -1,3 +1,4 @@
+public import JourneyJSON
 /// An event as stored: the client's fields plus `position`, `version` and `recordedAt`.
 ///
 /// Owns a copy of the stored record; fields decode on access. ``jsonLine`` gives the public

@@ -1,6 +1,7 @@
 import Foundation
 import JourneyCore
 import JourneyStore
+import JourneyJSON
 
 struct BenchOptions {
     var dataset: String?

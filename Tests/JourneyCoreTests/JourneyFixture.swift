@@ -2,6 +2,7 @@ import Foundation
 @testable import JourneyCore
 import JourneyStore
 import JourneyTestSupport
+import JourneyJSON
 
 /// A store and its journey engine in a temporary folder.
 final class JourneyFixture: @unchecked Sendable {

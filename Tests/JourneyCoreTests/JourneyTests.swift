@@ -2,6 +2,7 @@ import Foundation
 @testable import JourneyCore
 import JourneyStore
 import Testing
+import JourneyJSON
 
 /// Hand-written journeys under the default model (and a model with a regression rule).
 @Suite struct JourneyTests {

@@ -3,6 +3,7 @@ import Foundation
 import JourneyStore
 import JourneyTestSupport
 import Testing
+import JourneyJSON
 
 @Suite struct ModelTests {
     @Test func defaultModelMatchesTheShippedFile() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import JourneyStore
 import Testing
+import JourneyJSON
 
 @Suite struct AppendTests {
     @Test func assignsGaplessPositionsAndPerCustomerVersions() async throws {

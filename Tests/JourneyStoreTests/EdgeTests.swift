@@ -2,6 +2,7 @@ import Foundation
 @testable import JourneyStore
 import JourneyTestSupport
 import Testing
+import JourneyJSON
 
 /// The store's edges a hostile tester found: key files behind symlinks, duplicate JSON keys,
 /// leap seconds, folder modes and a full disk.
@@ -47,7 +48,7 @@ import Testing
         let many = (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
         #expect(throws: StoreError.self) { try parser.parse(#"{"customerId":"c","type":"t","properties":{\#(many),"k7":0}}"#) }
         #expect(try parser.parse(#"{"customerId":"c","type":"t","properties":{\#(many)}}"#).properties?.bytes.count ?? 0 > 0)
-        #expect(throws: StoreError.self) { try JSONObjectText(validating: #"{"a":1,"a":1}"#) }
+        #expect(throws: JSONObjectText.Invalid.self) { try JSONObjectText(validating: #"{"a":1,"a":1}"#) }
         // Line numbers in NDJSON.
         let lines = "{\"customerId\":\"c\",\"type\":\"t\"}\n{\"customerId\":\"c\",\"type\":\"t\",\"properties\":{\"q\":1,\"q\":1}}\n"
         let nd = #expect(throws: StoreError.self) { try Array(lines.utf8).withUnsafeBytes { try parser.parseNDJSON($0) } }

@@ -2,6 +2,7 @@ import Foundation
 @testable import JourneyStore
 import JourneyTestSupport
 import Testing
+import JourneyJSON
 
 /// Per-customer encryption and erasure (crypto-shredding) at the log level.
 @Suite struct PrivacyTests {

@@ -1,6 +1,7 @@
 import Foundation
 import JourneyStore
 import JourneyTestSupport
+import JourneyJSON
 
 /// A store in a fresh temporary folder, closed and removed when released.
 final class StoreFixture: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The outcome of a finished child process.
 public struct ProcessResult: Sendable {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JourneyStore
+import JourneyJSON
 
 /// `journeyctl append`: appends one event, durably.
 struct AppendCommand: AsyncParsableCommand {
@@ -117,7 +118,7 @@ enum PropertyArguments {
             guard !key.isEmpty else { throw CLIError("--property: empty key in \"\(arg)\"", exitCode: 2) }
             guard seen.insert(String(key)).inserted else { throw CLIError("--property: key \"\(key)\" given twice", exitCode: 2) }
             if i > 0 { out.append(0x2C) }
-            EventJSON.appendString(String(key), to: &out)
+            JSONWriter.appendString(String(key), to: &out)
             out.append(0x3A)
             if raw {
                 guard JSONValue.parse(Array(value.utf8)) != nil else {
@@ -125,14 +126,14 @@ enum PropertyArguments {
                 }
                 out.append(contentsOf: value.utf8)
             } else {
-                EventJSON.appendString(String(value), to: &out)
+                JSONWriter.appendString(String(value), to: &out)
             }
         }
         out.append(0x7D)
         do {
             return try JSONObjectText(validating: out)
         } catch {
-            throw CLIError(error)
+            throw CLIError("--property: \(error.message)", exitCode: 2)
         }
     }
 }

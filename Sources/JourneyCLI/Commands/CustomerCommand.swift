@@ -1,6 +1,7 @@
 import ArgumentParser
 import JourneyCore
 import JourneyStore
+import JourneyJSON
 
 /// `journeyctl customer ID`: current stage and advocacy, or as of a time.
 struct CustomerCommand: AsyncParsableCommand {
@@ -53,7 +54,7 @@ struct CustomerCommand: AsyncParsableCommand {
 enum JSONNumber {
     static func text(_ v: Double) -> String {
         var out: [UInt8] = []
-        EventJSON.appendDouble(v, to: &out)
+        JSONWriter.appendDouble(v, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,5 +1,6 @@
 import JourneyStore
 import LMDBKit
+import JourneyJSON
 
 /// A journey model prepared for replay speed: event types interned to small numbers, each
 /// type's candidate rules, actions and metrics precomputed in document order.
@@ -114,7 +115,7 @@ public final class CompiledModel: Sendable {
         let metricOffset = offset + actionMatchers.count
         for i in metricsByType[t] where matches(model.advocacy.metrics[i].match, matcherIndex: metricOffset + i, r, props, typeKnown: true) {
             let m = model.advocacy.metrics[i]
-            if let props, case .number(let v)? = PropertyReader.value(at: m.property, in: props) {
+            if let props, case .number(let v)? = JSONPath.value(at: m.property, in: props) {
                 e.metrics.append(.init(metric: Int8(i), value: v))
             }
         }

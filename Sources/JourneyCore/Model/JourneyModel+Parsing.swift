@@ -1,4 +1,5 @@
 import JourneyStore
+import JourneyJSON
 
 extension JourneyModel {
     /// Parses and validates a model document. Throws ``ModelError`` naming the JSON path of the

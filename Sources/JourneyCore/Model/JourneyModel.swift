@@ -1,4 +1,5 @@
 import JourneyStore
+public import JourneyJSON
 
 /// A journey model: ordered stages, rules that map events to stages, and the definition of
 /// advocacy. A versioned JSON document (`Schemas/journey-model.schema.json`); the default ships

@@ -1,3 +1,4 @@
+import JourneyJSON
 import JourneyStore
 import LMDBKit
 
@@ -56,7 +57,7 @@ struct JourneyDatabases: Sendable {
     func recordFaults(_ faults: [ProjectionFault], in txn: Transaction) throws {
         for f in faults {
             let key = withUnsafeBytes(of: f.position.bigEndian) { Array($0) }
-            try txn.put(self.faults, key: key, value: JSONCoding.encode(f))
+            try txn.put(self.faults, key: key, value: JSONOutput.bytes(f))
         }
     }
 
@@ -64,12 +65,21 @@ struct JourneyDatabases: Sendable {
 
     func record<T: Decodable>(_ key: String, as type: T.Type, in txn: Transaction) throws -> T? {
         guard let v = try txn.get(meta, key: Array(key.utf8)) else { return nil }
-        return try JSONCoding.decode(T.self, from: Array(v))
+        return try Self.decode(T.self, from: v)
+    }
+
+    /// Decodes a metadata record; one that does not decode is a corrupt store.
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws(StoreError) -> T {
+        do {
+            return try JSONOutput.decode(T.self, from: bytes)
+        } catch {
+            throw StoreError(.corrupt, "journey metadata does not decode: \(error)")
+        }
     }
 
     func setRecord<T: Encodable>(_ key: String, _ value: T?, in txn: Transaction) throws {
         if let value {
-            try txn.put(meta, key: Array(key.utf8), value: JSONCoding.encode(value))
+            try txn.put(meta, key: Array(key.utf8), value: JSONOutput.bytes(value))
         } else {
             try txn.delete(meta, key: Array(key.utf8))
         }
@@ -101,23 +111,4 @@ struct RebuildRecord: Codable, Sendable, Equatable {
     var startedAt: Int64
     var startHead: UInt64
     var pid: Int32
-}
-
-import Foundation
-
-/// JSON for the small metadata records.
-enum JSONCoding {
-    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return Array(try e.encode(value))
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
-        } catch {
-            throw StoreError(.corrupt, "journey metadata does not decode: \(error)")
-        }
-    }
 }

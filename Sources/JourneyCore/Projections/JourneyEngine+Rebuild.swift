@@ -1,5 +1,5 @@
 import Foundation
-import JourneyStore
+public import JourneyStore
 import LMDBKit
 
 extension JourneyEngine {
@@ -207,7 +207,7 @@ extension JourneyEngine {
                 try txn.withCursor(dbs.faults) { c in
                     var entry = try c.seek(atLeast: after + 1)
                     while let e = entry, out.count < limit {
-                        out.append(try JSONCoding.decode(ProjectionFault.self, from: Array(e.value)))
+                        out.append(try JourneyDatabases.decode(ProjectionFault.self, from: e.value))
                         entry = try c.next()
                     }
                 }

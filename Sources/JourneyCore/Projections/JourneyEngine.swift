@@ -1,5 +1,5 @@
 import Foundation
-import JourneyStore
+public import JourneyStore
 import LMDBKit
 import Synchronization
 
@@ -47,7 +47,7 @@ public final class JourneyEngine: @unchecked Sendable {
             throw StoreError(.corrupt, "projection \(kind.rawValue) has no metadata record")
         }
         if let cached = recordCache.withLock({ $0[kind] }), cached.raw.elementsEqual(raw) { return cached.record }
-        let record = try JSONCoding.decode(ProjectionRecord.self, from: Array(raw))
+        let record = try JourneyDatabases.decode(ProjectionRecord.self, from: raw)
         recordCache.withLock { $0[kind] = (Array(raw), record) }
         return record
     }

@@ -1,4 +1,5 @@
 import JourneyStore
+import JourneyJSON
 
 extension CustomerStateOutput {
     /// The JSON ``JSONOutput`` gives (keys sorted, nil fields left out), written directly: the
@@ -12,7 +13,7 @@ extension CustomerStateOutput {
             out.append(contentsOf: UnsafeRawBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
             out.append(contentsOf: [0x22, 0x3A])
         }
-        func string(_ s: String) { EventJSON.appendString(s, to: &out) }
+        func string(_ s: String) { JSONWriter.appendString(s, to: &out) }
         out.append(0x7B)
         key("advocacy", true)
         out.append(0x7B)
@@ -22,7 +23,7 @@ extension CustomerStateOutput {
             if i > 0 { out.append(0x2C) }
             string(k)
             out.append(0x3A)
-            EventJSON.appendInteger(UInt64(advocacy.actions[k]!), to: &out)
+            JSONWriter.appendInteger(UInt64(advocacy.actions[k]!), to: &out)
         }
         out.append(0x7D)
         key("detractor")
@@ -38,9 +39,9 @@ extension CustomerStateOutput {
             out.append(contentsOf: #":{"at":"#.utf8)
             string(m.at)
             out.append(contentsOf: #","position":"#.utf8)
-            EventJSON.appendInteger(m.position, to: &out)
+            JSONWriter.appendInteger(m.position, to: &out)
             out.append(contentsOf: #","value":"#.utf8)
-            EventJSON.appendDouble(m.value, to: &out)
+            JSONWriter.appendDouble(m.value, to: &out)
             out.append(0x7D)
         }
         out.append(0x7D)
@@ -51,7 +52,7 @@ extension CustomerStateOutput {
         string(customerId)
         if let v = erasedAt { key("erasedAt"); string(v) }
         key("eventCount")
-        EventJSON.appendInteger(eventCount, to: &out)
+        JSONWriter.appendInteger(eventCount, to: &out)
         if let v = firstSeen { key("firstSeen"); string(v) }
         if let v = knownAt { key("knownAt"); string(v) }
         if let v = lastSeen { key("lastSeen"); string(v) }
@@ -71,7 +72,7 @@ extension CustomerStateOutput {
         }
         out.append(0x5D)
         key("version")
-        EventJSON.appendInteger(version, to: &out)
+        JSONWriter.appendInteger(version, to: &out)
         out.append(0x7D)
         return out
     }

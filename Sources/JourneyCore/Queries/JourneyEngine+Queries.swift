@@ -1,4 +1,4 @@
-import JourneyStore
+public import JourneyStore
 import LMDBKit
 
 extension JourneyEngine {

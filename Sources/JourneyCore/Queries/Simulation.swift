@@ -1,4 +1,4 @@
-import JourneyStore
+public import JourneyStore
 import LMDBKit
 
 /// What-if: how an alternative model would place every customer, next to the live model.

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import JourneyStore
 import ServiceLifecycle
+import JourneyJSON
 
 /// `/v1/events`: append (JSON object, array, NDJSON), read the log, live tail (SSE).
 enum EventRoutes {
@@ -64,7 +65,7 @@ enum EventRoutes {
                 out.reserveCapacity(events.count * 360)
                 for e in events {
                     out.append(contentsOf: "id: ".utf8)
-                    EventJSON.appendInteger(e.position, to: &out)
+                    JSONWriter.appendInteger(e.position, to: &out)
                     out.append(contentsOf: "\nevent: event\ndata: ".utf8)
                     e.withView { EventJSON.append($0, position: e.position, to: &out) }
                     out.append(contentsOf: "\n\n".utf8)

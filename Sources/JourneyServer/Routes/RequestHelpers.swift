@@ -4,6 +4,7 @@ import Hummingbird
 import JourneyStore
 import NIOCore
 import NIOHTTP1
+import JourneyJSON
 
 /// Reading requests: bodies within the limit, content types, query parameters with clear errors.
 extension ServerState {
@@ -109,7 +110,7 @@ func eventPage(_ events: [StoredEvent], next: UInt64?) -> Response {
         e.withView { EventJSON.append($0, position: e.position, to: &out) }
     }
     out.append(contentsOf: #"],"next":"#.utf8)
-    if let next { EventJSON.appendInteger(next, to: &out) } else { out.append(contentsOf: "null".utf8) }
+    if let next { JSONWriter.appendInteger(next, to: &out) } else { out.append(contentsOf: "null".utf8) }
     out.append(0x7D)
     return JSONResponse.raw(out)
 }

@@ -1,8 +1,8 @@
 import Dispatch
-import JourneyCore
-import JourneyStore
-import Logging
-import ServiceLifecycle
+public import JourneyCore
+public import JourneyStore
+public import Logging
+public import ServiceLifecycle
 
 /// The projection worker: a long-running service that keeps the views up to date. Woken at once
 /// by commits in this process, it polls for appends by other processes, and applies events in

@@ -1,24 +1,4 @@
-import Foundation
-
-/// The JSON encoding shared by the CLI's `--json` and the HTTP API: compact, keys sorted,
-/// slashes unescaped, so both print the same shapes byte for byte.
-public enum JSONOutput {
-    /// Encodes `value` as compact JSON text.
-    public static func encode(_ value: some Encodable) -> String {
-        String(decoding: data(value), as: UTF8.self)
-    }
-
-    /// Encodes `value` as compact JSON bytes.
-    public static func data(_ value: some Encodable) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        do {
-            return try encoder.encode(value)
-        } catch {
-            return Data("{\"error\":\"cannot encode: \(error)\"}".utf8)
-        }
-    }
-}
+import JourneyJSON
 
 extension AppendResult {
     /// The JSON ``JSONOutput`` gives, written directly (fast for large appends): keys sorted.
@@ -26,24 +6,24 @@ extension AppendResult {
         var out: [UInt8] = []
         out.reserveCapacity(64 + events.count * 110)
         out.append(contentsOf: #"{"duplicates":"#.utf8)
-        EventJSON.appendInteger(UInt64(duplicates), to: &out)
+        JSONWriter.appendInteger(UInt64(duplicates), to: &out)
         out.append(contentsOf: #","events":["#.utf8)
         for (i, e) in events.enumerated() {
             if i > 0 { out.append(0x2C) }
             out.append(contentsOf: #"{"customerId":"#.utf8)
-            EventJSON.appendString(e.customerId, to: &out)
+            JSONWriter.appendString(e.customerId, to: &out)
             out.append(contentsOf: e.duplicate ? #","duplicate":true,"id":"#.utf8 : #","duplicate":false,"id":"#.utf8)
-            EventJSON.appendString(e.id, to: &out)
+            JSONWriter.appendString(e.id, to: &out)
             out.append(contentsOf: #","position":"#.utf8)
-            EventJSON.appendInteger(e.position, to: &out)
+            JSONWriter.appendInteger(e.position, to: &out)
             out.append(contentsOf: #","version":"#.utf8)
-            EventJSON.appendInteger(e.version, to: &out)
+            JSONWriter.appendInteger(e.version, to: &out)
             out.append(0x7D)
         }
         out.append(contentsOf: #"],"headPosition":"#.utf8)
-        EventJSON.appendInteger(headPosition, to: &out)
+        JSONWriter.appendInteger(headPosition, to: &out)
         out.append(contentsOf: #","written":"#.utf8)
-        EventJSON.appendInteger(UInt64(written), to: &out)
+        JSONWriter.appendInteger(UInt64(written), to: &out)
         out.append(0x7D)
         return out
     }

@@ -7,21 +7,21 @@ import Glibc
 /// It validates as it goes (RFC 8259 grammar, UTF-8 inside strings, nesting depth) and reports
 /// the first problem with its 1-based byte offset. Strings decode to `String` only when asked;
 /// nested values can be copied out in compact form (insignificant white space removed) or skipped.
-struct JSONScanner {
-    let bytes: UnsafeRawBufferPointer
-    var index: Int
+package struct JSONScanner {
+    package let bytes: UnsafeRawBufferPointer
+    package var index: Int
 
-    init(_ bytes: UnsafeRawBufferPointer, index: Int = 0) {
+    package init(_ bytes: UnsafeRawBufferPointer, index: Int = 0) {
         self.bytes = bytes
         self.index = index
     }
 
-    var isAtEnd: Bool { index >= bytes.count }
+    package var isAtEnd: Bool { index >= bytes.count }
 
     /// The byte at the cursor, or 0 past the end.
-    @inline(__always) var current: UInt8 { index < bytes.count ? bytes[index] : 0 }
+    @inline(__always) package var current: UInt8 { index < bytes.count ? bytes[index] : 0 }
 
-    @inline(__always) mutating func skipWhitespace() {
+    @inline(__always) package mutating func skipWhitespace() {
         while index < bytes.count {
             let c = bytes[index]
             guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
@@ -30,24 +30,24 @@ struct JSONScanner {
     }
 
     /// An error at the cursor: "at byte 17: expected ':', found 'x'".
-    func error(expected: String) -> JSONSyntaxError {
+    package func error(expected: String) -> JSONSyntaxError {
         JSONSyntaxError(offset: index + 1, message: "expected \(expected), found \(describeCurrent())")
     }
 
-    func describeCurrent() -> String {
+    package func describeCurrent() -> String {
         guard index < bytes.count else { return "end of input" }
         let c = bytes[index]
         if c >= 0x20 && c < 0x7F { return "'\(Character(Unicode.Scalar(c)))'" }
         return "byte 0x\(String(c, radix: 16, uppercase: true).leftPadded(2))"
     }
 
-    @inline(__always) mutating func expect(_ byte: UInt8, _ name: String) throws(JSONSyntaxError) {
+    @inline(__always) package mutating func expect(_ byte: UInt8, _ name: String) throws(JSONSyntaxError) {
         guard current == byte else { throw error(expected: name) }
         index += 1
     }
 
     /// What kind of value starts at the cursor, for messages ("a string", "a number", …).
-    var kindAtCursor: String {
+    package var kindAtCursor: String {
         switch current {
         case 0x22: "a string"
         case 0x7B: "an object"
@@ -62,16 +62,16 @@ struct JSONScanner {
     // MARK: Strings
 
     /// A scanned string: the bytes between the quotes (escapes still encoded).
-    struct RawString {
-        var start: Int
-        var end: Int
-        var hasEscapes: Bool
-        var codePoints: Int
+    package struct RawString {
+        package var start: Int
+        package var end: Int
+        package var hasEscapes: Bool
+        package var codePoints: Int
     }
 
     /// Scans a string at the cursor (which must be at `"`), validating escapes and UTF-8.
     @inline(__always)
-    mutating func scanString() throws(JSONSyntaxError) -> RawString {
+    package mutating func scanString() throws(JSONSyntaxError) -> RawString {
         guard current == 0x22 else { throw error(expected: "a string") }
         index += 1
         let start = index
@@ -147,7 +147,7 @@ struct JSONScanner {
 
     /// Length of the valid UTF-8 sequence starting at `i` (a byte ≥ 0x80), or an error.
     @inline(__always)
-    func utf8Sequence(at i: Int) throws(JSONSyntaxError) -> Int {
+    package func utf8Sequence(at i: Int) throws(JSONSyntaxError) -> Int {
         let n = bytes.count
         let c0 = bytes[i]
         @inline(__always) func cont(_ k: Int) -> Bool { i + k < n && bytes[i + k] & 0xC0 == 0x80 }
@@ -174,7 +174,7 @@ struct JSONScanner {
     }
 
     /// Decodes a scanned string.
-    func decode(_ s: RawString) -> String {
+    package func decode(_ s: RawString) -> String {
         let slice = UnsafeRawBufferPointer(rebasing: bytes[s.start..<s.end])
         if !s.hasEscapes { return String(decoding: slice, as: UTF8.self) }
         var out: [UInt8] = []
@@ -208,7 +208,7 @@ struct JSONScanner {
     }
 
     /// Whether two scanned strings denote the same text (escapes decoded when either has any).
-    func sameKey(_ a: RawString, _ b: RawString) -> Bool {
+    package func sameKey(_ a: RawString, _ b: RawString) -> Bool {
         if a.hasEscapes || b.hasEscapes { return a.codePoints == b.codePoints && decode(a) == decode(b) }
         let n = a.end - a.start
         guard n == b.end - b.start else { return false }
@@ -217,7 +217,7 @@ struct JSONScanner {
 
     /// Whether the scanned string equals `literal` (compared without decoding when possible).
     @inline(__always)
-    func equals(_ s: RawString, _ literal: StaticString) -> Bool {
+    package func equals(_ s: RawString, _ literal: StaticString) -> Bool {
         guard !s.hasEscapes else { return decode(s) == literal.description }
         let count = s.end - s.start
         guard count == literal.utf8CodeUnitCount else { return false }
@@ -226,7 +226,7 @@ struct JSONScanner {
         return true
     }
 
-    mutating func readString() throws(JSONSyntaxError) -> String {
+    package mutating func readString() throws(JSONSyntaxError) -> String {
         decode(try scanString())
     }
 
@@ -234,7 +234,7 @@ struct JSONScanner {
 
     /// Scans a number at the cursor; returns the byte range of its text.
     @inline(__always)
-    mutating func scanNumber() throws(JSONSyntaxError) -> Range<Int> {
+    package mutating func scanNumber() throws(JSONSyntaxError) -> Range<Int> {
         let start = index
         if current == 0x2D { index += 1 }
         if current == 0x30 {
@@ -259,13 +259,13 @@ struct JSONScanner {
     }
 
     /// Scans a number and converts it to `Double`.
-    mutating func readNumber() throws(JSONSyntaxError) -> Double {
+    package mutating func readNumber() throws(JSONSyntaxError) -> Double {
         let r = try scanNumber()
         return Self.double(UnsafeRawBufferPointer(rebasing: bytes[r]))
     }
 
     /// Converts validated JSON number text to `Double` (fast path for plain decimals).
-    static func double(_ text: UnsafeRawBufferPointer) -> Double {
+    package static func double(_ text: UnsafeRawBufferPointer) -> Double {
         // Fast path: up to 15 significant digits, no exponent: exact via one division.
         var i = 0
         var negative = false
@@ -290,139 +290,15 @@ struct JSONScanner {
         let v = Double(mantissa) / powers[scale]
         return negative ? -v : v
     }
-
-    // MARK: Whole values
-
-    /// Copies the value at the cursor into `out` in compact form (no insignificant white
-    /// space), validating it. With `out == nil` the value is only validated and skipped.
-    mutating func copyValue(into out: inout [UInt8], copying: Bool, depth: Int, maxDepth: Int) throws(JSONSyntaxError) {
-        switch current {
-        case 0x22:
-            let s = try scanString()
-            if copying {
-                out.append(0x22)
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[s.start..<s.end]))
-                out.append(0x22)
-            }
-        case 0x7B, 0x5B:
-            guard depth < maxDepth else {
-                throw JSONSyntaxError(offset: index + 1, message: "nesting deeper than \(maxDepth) levels")
-            }
-            let isObject = current == 0x7B
-            let close: UInt8 = isObject ? 0x7D : 0x5D
-            if copying { out.append(current) }
-            index += 1
-            skipWhitespace()
-            if current == close {
-                index += 1
-                if copying { out.append(close) }
-                return
-            }
-            // Keys seen in this object (I-JSON, RFC 7493: names must be unique). The first is
-            // kept apart so that the common small object allocates nothing for the check.
-            // Past 16 keys a set of the decoded names takes over from comparing with each.
-            var firstKey: RawString?
-            var keys: [RawString] = []
-            var names: Set<String> = []
-            while true {
-                if isObject {
-                    let keyOffset = index + 1
-                    let k = try scanString()
-                    var duplicate = false
-                    if !names.isEmpty {
-                        duplicate = !names.insert(decode(k)).inserted
-                    } else if let f = firstKey {
-                        duplicate = sameKey(f, k) || keys.contains(where: { sameKey($0, k) })
-                        keys.append(k)
-                        if keys.count >= 16 {
-                            names = Set(keys.map(decode))
-                            names.insert(decode(f))
-                        }
-                    } else {
-                        firstKey = k
-                    }
-                    if duplicate {
-                        throw JSONSyntaxError(offset: keyOffset, message: "duplicate key \"\(decode(k))\" (object keys must be unique: I-JSON, RFC 7493)")
-                    }
-                    if copying {
-                        out.append(0x22)
-                        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[k.start..<k.end]))
-                        out.append(0x22)
-                    }
-                    skipWhitespace()
-                    try expect(0x3A, "':'")
-                    if copying { out.append(0x3A) }
-                    skipWhitespace()
-                }
-                try copyValue(into: &out, copying: copying, depth: depth + 1, maxDepth: maxDepth)
-                skipWhitespace()
-                if current == 0x2C {
-                    index += 1
-                    if copying { out.append(0x2C) }
-                    skipWhitespace()
-                    if isObject && current != 0x22 { throw error(expected: "a string key") }
-                    continue
-                }
-                if current == close {
-                    index += 1
-                    if copying { out.append(close) }
-                    return
-                }
-                throw error(expected: isObject ? "',' or '}'" : "',' or ']'")
-            }
-        case 0x74:
-            try literal("true", &out, copying)
-        case 0x66:
-            try literal("false", &out, copying)
-        case 0x6E:
-            try literal("null", &out, copying)
-        case 0x2D, 0x30...0x39:
-            let r = try scanNumber()
-            if copying { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[r])) }
-        default:
-            throw error(expected: "a JSON value")
-        }
-    }
-
-    private mutating func literal(_ word: StaticString, _ out: inout [UInt8], _ copying: Bool) throws(JSONSyntaxError) {
-        let n = word.utf8CodeUnitCount
-        guard index + n <= bytes.count else { throw error(expected: "'\(word)'") }
-        for k in 0..<n where bytes[index + k] != word.utf8Start[k] {
-            throw error(expected: "'\(word)'")
-        }
-        if copying { out.append(contentsOf: UnsafeRawBufferPointer(start: word.utf8Start, count: n)) }
-        index += n
-    }
-
-    /// Validates and skips the value at the cursor.
-    mutating func skipValue(maxDepth: Int) throws(JSONSyntaxError) {
-        var sink: [UInt8] = []
-        try copyValue(into: &sink, copying: false, depth: 0, maxDepth: maxDepth)
-    }
-
-    /// A short excerpt of the value at the cursor, for error messages (the cursor does not move).
-    func excerpt(max: Int = 40) -> String {
-        var end = index
-        var depth = 0
-        var inString = false
-        while end < bytes.count, end - index < max {
-            let c = bytes[end]
-            if inString {
-                if c == 0x5C { end += 1 } else if c == 0x22 { inString = false; if depth == 0 { end += 1; break } }
-            } else if c == 0x22 { inString = true }
-            else if c == 0x7B || c == 0x5B { depth += 1 }
-            else if c == 0x7D || c == 0x5D { if depth == 0 { break }; depth -= 1; if depth == 0 { end += 1; break } }
-            else if (c == 0x2C) && depth == 0 { break }
-            end += 1
-        }
-        var text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[index..<min(end, bytes.count)]), as: UTF8.self)
-        if end - index >= max { text += "…" }
-        return text
-    }
 }
 
 /// Malformed JSON: where (1-based byte offset) and what was expected.
-struct JSONSyntaxError: Error, Sendable {
-    var offset: Int
-    var message: String
+package struct JSONSyntaxError: Error, Sendable {
+    package var offset: Int
+    package var message: String
+
+    package init(offset: Int, message: String) {
+        self.offset = offset
+        self.message = message
+    }
 }

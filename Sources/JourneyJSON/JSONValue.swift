@@ -37,7 +37,7 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
-    static func parse(_ raw: UnsafeRawBufferPointer) -> JSONValue? {
+    package static func parse(_ raw: UnsafeRawBufferPointer) -> JSONValue? {
         var s = JSONScanner(raw)
         s.skipWhitespace()
         guard let v = try? value(&s, depth: 0) else { return nil }
@@ -105,12 +105,12 @@ extension JSONValue {
         return String(decoding: out, as: UTF8.self)
     }
 
-    func write(to out: inout [UInt8]) {
+    package func write(to out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let d): EventJSON.appendDouble(d, to: &out)
-        case .string(let s): EventJSON.appendString(s, to: &out)
+        case .number(let d): JSONWriter.appendDouble(d, to: &out)
+        case .string(let s): JSONWriter.appendString(s, to: &out)
         case .array(let a):
             out.append(0x5B)
             for (i, v) in a.enumerated() {
@@ -122,7 +122,7 @@ extension JSONValue {
             out.append(0x7B)
             for (i, k) in o.keys.sorted().enumerated() {
                 if i > 0 { out.append(0x2C) }
-                EventJSON.appendString(k, to: &out)
+                JSONWriter.appendString(k, to: &out)
                 out.append(0x3A)
                 o[k]!.write(to: &out)
             }
@@ -130,13 +130,4 @@ extension JSONValue {
         }
     }
 
-    /// The value at a dotted path inside an object, or `nil`.
-    public func value(at path: [String]) -> JSONValue? {
-        var v = self
-        for k in path {
-            guard case .object(let o) = v, let next = o[k] else { return nil }
-            v = next
-        }
-        return v
-    }
 }
