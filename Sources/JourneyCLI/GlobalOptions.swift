@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JourneyCore
 import JourneyStore
 
 /// Options every command takes.
@@ -39,6 +40,15 @@ struct GlobalOptions: ParsableArguments {
             throw CLIError(e.message, exitCode: 2)
         }
         return nil
+    }
+
+    /// How the journey engine works its chunks, from the environment (exit 2 on a bad value).
+    func engineConfiguration() throws -> EngineConfiguration {
+        do {
+            return try EngineConfiguration(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw CLIError(error.message, exitCode: 2)
+        }
     }
 
     /// Whether a new store may be created without a master key.

@@ -9,13 +9,13 @@ struct JourneyContext {
     let engine: JourneyEngine
 
     init(_ global: GlobalOptions, quiet: Bool = false) throws {
+        let configuration = try global.engineConfiguration()
         store = try global.openStore(create: false)
         do {
-            engine = try JourneyEngine(store: store)
-            engine.configure(from: ProcessInfo.processInfo.environment)
+            engine = try JourneyEngine(store: store, configuration: configuration)
             let head = try store.headPosition()
             let showProgress = Output.stderrIsTerminal && !quiet
-            try engine.catchUp { applied in
+            try engine.live.catchUp { applied in
                 if showProgress { Output.progress("bringing the views up to date… \(Format.count(applied)) of up to \(Format.count(head)) events") }
             }
             if showProgress { Output.clearProgress() }

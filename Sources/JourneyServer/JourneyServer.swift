@@ -28,8 +28,9 @@ public final class JourneyServer: Sendable {
         storeConfiguration.allowUnencrypted = configuration.unencrypted
         let store = try EventStore(storeConfiguration)
         do {
-            let engine = try JourneyEngine(store: store)
-            engine.liveChunkEvents = configuration.projectionChunkEvents
+            var engineConfiguration = EngineConfiguration()
+            engineConfiguration.liveChunkEvents = configuration.projectionChunkEvents
+            let engine = try JourneyEngine(store: store, configuration: engineConfiguration)
             state = ServerState(store: store, engine: engine, configuration: configuration, logger: logger)
         } catch {
             store.close()
@@ -123,7 +124,7 @@ public final class JourneyServer: Sendable {
     }
 
     private func stopBackground() async {
-        state.engine.cancelRebuilds()
+        state.engine.rebuilder.cancel()
         await state.background.waitForAll()
     }
 }

@@ -49,14 +49,14 @@ public final class ServerMetrics: Sendable {
     }
 
     /// Brings the store and projection figures up to date, then renders everything.
-    func render(store: EventStore, engine: JourneyEngine) -> [UInt8] {
+    func render(store: any EventLog, engine: JourneyEngine) -> [UInt8] {
         let w = store.writerMetrics
         increase("journey_commits_total", to: w.commits, help: "Write transactions committed by this process's append writer")
         increase("journey_appends_total", to: w.requests, help: "Append requests completed by this process's append writer")
         increase("journey_events_appended_total", to: w.events, help: "Events written by this process's append writer")
         gauge("journey_events_per_commit", Double(w.eventsPerCommit), help: "Average events per commit so far")
         gauge("journey_append_transaction_seconds_total", w.transactionSeconds, help: "Time spent in append transactions (commit and fsync included)")
-        let c = store.environment.commitCounters
+        let c = store.storageCounters
         increase("journey_write_transactions_total", to: c.transactions, help: "LMDB write transactions committed by this process (appends and projections)")
         increase("journey_synced_commits_total", to: c.synced, help: "Commits flushed to disk (each is an fsync of the data file and of the meta page)")
         gauge("journey_commit_seconds_total", c.commitSeconds, help: "Time spent committing (writing pages and fsync), all write transactions")
@@ -70,12 +70,12 @@ public final class ServerMetrics: Sendable {
                 gauge("journey_database_bytes", Double(bytes), labels: [("database", db)], help: "Bytes of pages per database")
             }
         }
-        if let views = try? engine.viewBytes() {
+        if let views = try? engine.queries.viewBytes() {
             for (name, bytes) in views {
                 gauge("journey_view_bytes", Double(bytes), labels: [("projection", name)], help: "Bytes of pages of each live view")
             }
         }
-        if let statuses = try? engine.status() {
+        if let statuses = try? engine.queries.status() {
             for s in statuses {
                 gauge("journey_projection_lag_events", Double(s.lag), labels: [("projection", s.name)], help: "Events not yet applied to a projection")
                 gauge("journey_projection_checkpoint", Double(s.checkpoint), labels: [("projection", s.name)], help: "Last position applied to a projection")

@@ -3,9 +3,9 @@ public import JourneyCore
 public import JourneyStore
 public import Logging
 
-/// What every route shares: the store, the journey engine, the configuration, metrics.
+/// What every route shares: the log, the journey engine, the configuration, metrics.
 public struct ServerState: Sendable {
-    public let store: EventStore
+    public let store: any EventLog
     public let engine: JourneyEngine
     public let configuration: ServerConfiguration
     public let metrics: ServerMetrics
@@ -13,13 +13,13 @@ public struct ServerState: Sendable {
     let parser: EventParser
     let background: BackgroundTasks
 
-    public init(store: EventStore, engine: JourneyEngine, configuration: ServerConfiguration, logger: Logger) {
+    public init(store: any EventLog, engine: JourneyEngine, configuration: ServerConfiguration, logger: Logger) {
         self.store = store
         self.engine = engine
         self.configuration = configuration
         self.metrics = ServerMetrics()
         self.logger = logger
-        var limits = store.configuration.limits
+        var limits = store.limits
         limits.maxEventBytes = configuration.maxEventBytes
         self.parser = EventParser(limits: limits)
         self.background = BackgroundTasks()

@@ -117,7 +117,7 @@ struct Benchmarks {
         let store = try EventStore(configuration(dir))
         let fd = open(dataset, O_RDONLY)
         defer { close(fd) }
-        let summary = try await NDJSONIngester(store: store).ingest(fileDescriptor: fd)
+        let summary = try await NDJSONIngester(log: store).ingest(fileDescriptor: fd)
         store.close()
         report("ingest NDJSON, durable (journeyctl ingest defaults)", summary.written, summary.seconds)
     }
@@ -178,33 +178,33 @@ struct Benchmarks {
     /// Full rebuild of all four projections into a new generation.
     func rebuild(_ store: EventStore) throws {
         let engine = try JourneyEngine(store: store)
-        try engine.catchUp()
+        try engine.live.catchUp()
         let start = Date()
-        let reports = try engine.rebuild()
+        let reports = try engine.rebuilder.rebuild()
         let seconds = Date().timeIntervalSince(start)
         report("rebuild all 4 projections (log events)", Int(reports.first?.checkpoint ?? 0), seconds)
         let one = Date()
-        try engine.rebuild([.customerStage])
+        try engine.rebuilder.rebuild([.customerStage])
         report("rebuild customer-stage alone", Int(reports.first?.checkpoint ?? 0), Date().timeIntervalSince(one))
     }
 
     /// In-process stage look-ups of random customers.
     func lookups(_ store: EventStore) async throws {
         let engine = try JourneyEngine(store: store)
-        try engine.catchUp()
+        try engine.live.catchUp()
         var rng = SystemRandomNumberGenerator()
         let n = 1_000_000
         let ids = (0..<n).map { _ in String(format: "cust-%07d", Int.random(in: 0..<100_000, using: &rng)) }
         var start = Date()
         var found = 0
-        for id in ids where try engine.stage(of: id) != nil { found += 1 }
+        for id in ids where try engine.queries.stage(of: id) != nil { found += 1 }
         report("stage look-ups (engine.stage), 1 thread", n, Date().timeIntervalSince(start), unit: "lookups/s", extra: "  \(found) with a stage")
         start = Date()
         _ = try await withThrowingTaskGroup(of: Int.self) { group in
             for t in 0..<2 {
                 group.addTask {
                     var k = 0
-                    for i in stride(from: t, to: n, by: 2) where try engine.stage(of: ids[i]) != nil { k += 1 }
+                    for i in stride(from: t, to: n, by: 2) where try engine.queries.stage(of: ids[i]) != nil { k += 1 }
                     return k
                 }
             }
@@ -212,7 +212,7 @@ struct Benchmarks {
         }
         report("stage look-ups (engine.stage), 2 threads", n, Date().timeIntervalSince(start), unit: "lookups/s")
         start = Date()
-        for id in ids.prefix(200_000) { _ = try engine.customer(id) }
+        for id in ids.prefix(200_000) { _ = try engine.queries.customer(id) }
         report("full customer state (engine.customer), 1 thread", 200_000, Date().timeIntervalSince(start), unit: "lookups/s")
     }
 
@@ -227,16 +227,16 @@ struct Benchmarks {
         let done = ManagedFlag()
         let worker = Thread {
             while !done.isSet {
-                if (try? engine.runLiveChunk().applied) ?? 0 == 0 { usleep(1000) }
+                if (try? engine.live.runChunk().applied) ?? 0 == 0 { usleep(1000) }
             }
         }
         worker.start()
         let fd = open(dataset, O_RDONLY)
         defer { close(fd) }
-        let summary = try await NDJSONIngester(store: store).ingest(fileDescriptor: fd)
+        let summary = try await NDJSONIngester(log: store).ingest(fileDescriptor: fd)
         let finished = Date()
-        let lagAtEnd = summary.headPosition - (try engine.appliedPosition())
-        await engine.applied.wait(for: summary.headPosition)
+        let lagAtEnd = summary.headPosition - (try engine.live.appliedPosition())
+        _ = await engine.live.applied.wait(until: summary.headPosition)
         let caughtUp = Date().timeIntervalSince(finished)
         done.set()
         report("ingest with the live worker running", summary.written, summary.seconds,

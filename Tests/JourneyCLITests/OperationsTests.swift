@@ -17,7 +17,7 @@ import Testing
             NewEvent(customerId: "c\(i % 97)", type: ["ad_click", "product_view", "purchase", "referral_sent"][i % 4],
                      occurredAt: Timestamp(milliseconds: 1_767_225_600_000 + Int64(i) * 60_000))
         })
-        try engine.catchUp()
+        try engine.live.catchUp()
         let writer = Task {
             var n = 0
             while !Task.isCancelled && n < 3000 {
@@ -47,13 +47,13 @@ import Testing
         defer { s.close() }
         #expect(try s.headPosition() == manifest.headPosition)
         let e = try JourneyEngine(store: s)
-        try e.catchUp()
+        try e.live.catchUp()
         let customers = (0..<97).map { "c\($0)" } + ["w0", "w7"]
-        let live = customers.compactMap { try? e.customer($0) }
-        let funnel = try e.funnel()
-        try e.rebuild()
-        #expect(customers.compactMap { try? e.customer($0) } == live)
-        #expect(try e.funnel() == funnel)
+        let live = customers.compactMap { try? e.queries.customer($0) }
+        let funnel = try e.queries.funnel()
+        try e.rebuilder.rebuild()
+        #expect(customers.compactMap { try? e.queries.customer($0) } == live)
+        #expect(try e.queries.funnel() == funnel)
         #expect(try s.verify().isValid)
     }
 

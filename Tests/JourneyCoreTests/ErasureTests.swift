@@ -25,45 +25,45 @@ import Testing
     @Test func erasureKeepsCountsAndDropsPersonalValues() async throws {
         let f = try JourneyFixture(masterKey: .generate())
         try await populate(f)
-        let before = try f.engine.customer("jane")
+        let before = try f.engine.queries.customer("jane")
         #expect(before.stage == "retention" && before.advocacy.level == "promoter" && before.advocacy.metrics["nps"]?.value == 10)
-        let funnel = try f.engine.funnel()
-        let promoters = try f.engine.advocates(level: "promoter").customers.map(\.customerId)
+        let funnel = try f.engine.queries.funnel()
+        let promoters = try f.engine.queries.advocates(level: "promoter").customers.map(\.customerId)
 
-        let erased = try await f.engine.erase("jane", by: "dpo", reason: "request 7")
+        let erased = try f.engine.erase("jane", by: "dpo", reason: "request 7")
         #expect(!erased.duplicate && erased.version == 6)
-        try f.engine.catchUp()
+        try f.engine.live.catchUp()
 
-        let after = try f.engine.customer("jane")
+        let after = try f.engine.queries.customer("jane")
         #expect(after.erasedAt == erased.erasedAt)
         #expect(after.stage == "retention" && after.advocacy.level == "promoter")
         #expect(after.advocacy.metrics.isEmpty, "the NPS answer is personal: the view must not keep it")
         #expect(after.stages == before.stages && after.since == before.since)
-        #expect(try f.engine.funnel() == funnel)
-        #expect(try f.engine.advocates(level: "promoter").customers.map(\.customerId) == promoters)
-        #expect(try f.engine.customer("max").advocacy.metrics["nps"]?.value == 3)
+        #expect(try f.engine.queries.funnel() == funnel)
+        #expect(try f.engine.queries.advocates(level: "promoter").customers.map(\.customerId) == promoters)
+        #expect(try f.engine.queries.customer("max").advocacy.metrics["nps"]?.value == 3)
 
         // A rebuild cannot read Jane's properties any more, yet gives the same views.
-        try f.engine.rebuild()
-        let rebuilt = try f.engine.customer("jane")
+        try f.engine.rebuilder.rebuild()
+        let rebuilt = try f.engine.queries.customer("jane")
         #expect(rebuilt.stage == "retention" && rebuilt.advocacy.level == "promoter" && rebuilt.advocacy.metrics.isEmpty)
         #expect(rebuilt.stages == before.stages)
-        #expect(try f.engine.funnel() == funnel)
-        #expect(try f.engine.customer("max") == (try f.engine.customer("max")))
+        #expect(try f.engine.queries.funnel() == funnel)
+        #expect(try f.engine.queries.customer("max") == (try f.engine.queries.customer("max")))
 
         // The audit trail: the transitions kept, the events without properties, the erasure last.
-        let journey = try f.engine.journey("jane")
+        let journey = try f.engine.queries.journey("jane")
         #expect(journey.erasedAt == erased.erasedAt)
         #expect(journey.transitions.map(\.to) == ["awareness", "decision", "onboarding", "retention"])
         #expect(journey.events.last?.type == "customer_erased")
 
         // Time travel needs the destroyed properties: refused, with the reason.
-        #expect { _ = try f.engine.customer("jane", asOf: Timestamp(rfc3339: day(3))) } throws: { ($0 as? StoreError)?.code == .customerErased }
-        #expect(try f.engine.customer("max", asOf: Timestamp(rfc3339: day(2))).stage == "awareness")
+        #expect { _ = try f.engine.queries.customer("jane", asOf: Timestamp(rfc3339: day(3))) } throws: { ($0 as? StoreError)?.code == .customerErased }
+        #expect(try f.engine.queries.customer("max", asOf: Timestamp(rfc3339: day(2))).stage == "awareness")
 
         // Erasing twice changes nothing; unknown customers are not found.
-        #expect(try f.engine.eraseBlocking("jane", by: "someone").duplicate)
-        #expect { _ = try f.engine.eraseBlocking("nobody", by: "dpo") } throws: { ($0 as? StoreError)?.code == .notFound }
+        #expect(try f.engine.erase("jane", by: "someone").duplicate)
+        #expect { _ = try f.engine.erase("nobody", by: "dpo") } throws: { ($0 as? StoreError)?.code == .notFound }
         #expect(try f.store.verify().isValid)
     }
 
@@ -75,18 +75,18 @@ import Testing
             ev("lag", "ad_click", day: 1), ev("lag", "survey_response", day: 2, properties: #"{"nps":9}"#),
             ev("other", "purchase", day: 1),
         ])
-        let erased = try await f.engine.erase("lag", by: "dpo")
-        try f.engine.catchUp()
-        let c = try f.engine.customer("lag")
+        let erased = try f.engine.erase("lag", by: "dpo")
+        try f.engine.live.catchUp()
+        let c = try f.engine.queries.customer("lag")
         #expect(c.erasedAt == erased.erasedAt && c.stage == "retention" && c.advocacy.level == "promoter" && c.advocacy.metrics.isEmpty)
-        #expect(try f.engine.funnel().customers == 2)
+        #expect(try f.engine.queries.funnel().customers == 2)
     }
 
     @Test func simulationUsesWhatTheErasureKept() async throws {
         let f = try JourneyFixture(masterKey: .generate())
         try await populate(f)
-        _ = try await f.engine.erase("jane", by: "dpo")
-        let report = try f.engine.simulate(try f.engine.activeModel())
+        _ = try f.engine.erase("jane", by: "dpo")
+        let report = try f.engine.queries.simulate(try f.engine.queries.activeModel())
         #expect(report.customers == 2)
         // Live: what the erasure kept (Jane's low rating kept her in retention). The alternative
         // can only classify her events without properties: her unrated review reads as advocacy.

@@ -11,11 +11,11 @@ final class JourneyFixture: @unchecked Sendable {
     let engine: JourneyEngine
 
     /// `masterKey`: an encrypted store (sealed properties, erasure).
-    init(masterKey: MasterKey? = nil) throws {
+    init(masterKey: MasterKey? = nil, configuration: EngineConfiguration = EngineConfiguration()) throws {
         var config = StoreConfiguration(directory: directory.appending("data"))
         config.masterKey = masterKey
         store = try EventStore(config)
-        engine = try JourneyEngine(store: store)
+        engine = try JourneyEngine(store: store, configuration: configuration)
     }
 
     deinit { store.close() }
@@ -24,7 +24,7 @@ final class JourneyFixture: @unchecked Sendable {
     @discardableResult
     func append(_ events: [NewEvent], catchUp: Bool = true) async throws -> AppendResult {
         let r = try await store.append(events)
-        if catchUp { try engine.catchUp() }
+        if catchUp { try engine.live.catchUp() }
         return r
     }
 }

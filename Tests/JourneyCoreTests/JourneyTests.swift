@@ -14,14 +14,14 @@ import JourneyJSON
             ev("c", "blog_view", day: 3),         // lower stage: kept, no move
             ev("c", "first_login", day: 4),
         ])
-        let c = try f.engine.customer("c")
+        let c = try f.engine.queries.customer("c")
         #expect(c.stage == "onboarding")
         #expect(c.since == day(4))
         #expect(c.stages.map(\.stage) == ["awareness", "decision", "onboarding"])
         #expect(c.stages.map(\.enteredAt) == [day(1), day(2), day(4)])
         #expect(c.version == 4 && c.eventCount == 4)
         #expect(c.firstSeen == day(1) && c.lastSeen == day(4))
-        let j = try f.engine.journey("c")
+        let j = try f.engine.queries.journey("c")
         #expect(j.transitions.map(\.to) == ["awareness", "decision", "onboarding"])
         #expect(j.transitions.map(\.from) == [nil, "awareness", "decision"])
         #expect(j.transitions.map(\.rule) == ["awareness", "decision", "onboarding"])
@@ -37,7 +37,7 @@ import JourneyJSON
             ev("j\"s\\on/é", "ad_click", day: 1), ev("j\"s\\on/é", "survey_response", day: 2, properties: #"{"nps":9.5}"#),
             ev("j\"s\\on/é", "referral_sent", day: 3),
         ])
-        for c in [try f.engine.customer("j\"s\\on/é"), try f.engine.customer("j\"s\\on/é", asOf: Timestamp(rfc3339: day(1.5)))] {
+        for c in [try f.engine.queries.customer("j\"s\\on/é"), try f.engine.queries.customer("j\"s\\on/é", asOf: Timestamp(rfc3339: day(1.5)))] {
             #expect(String(decoding: c.jsonBytes, as: UTF8.self) == JSONOutput.encode(c))
         }
     }
@@ -45,18 +45,18 @@ import JourneyJSON
     @Test func unknownEventTypesAreKeptButMoveNothing() async throws {
         let f = try JourneyFixture()
         try await f.append([ev("u", "ad_click", day: 1), ev("u", "password_reset", day: 2), ev("u", "newsletter_signup", day: 3)])
-        let c = try f.engine.customer("u")
+        let c = try f.engine.queries.customer("u")
         #expect(c.stage == "awareness")
         #expect(c.eventCount == 3)
-        let j = try f.engine.journey("u")
+        let j = try f.engine.queries.journey("u")
         #expect(j.events.map(\.type) == ["ad_click", "password_reset", "newsletter_signup"])
         #expect(j.events[1].stage == nil && j.events[1].rule == nil)
         #expect(j.transitions.count == 1)
         // A customer with only unknown events is known, with no stage.
         try await f.append([ev("only-unknown", "password_reset", day: 1)])
-        let o = try f.engine.customer("only-unknown")
+        let o = try f.engine.queries.customer("only-unknown")
         #expect(o.stage == nil && o.stages.isEmpty && o.eventCount == 1)
-        #expect(try f.engine.funnel().noStage == 1)
+        #expect(try f.engine.queries.funnel().noStage == 1)
     }
 
     @Test func reviewsMapByRating() async throws {
@@ -66,12 +66,12 @@ import JourneyJSON
             ev("high", "purchase", day: 1), ev("high", "review_posted", day: 2, properties: #"{"rating":5}"#),
             ev("none", "purchase", day: 1), ev("none", "review_posted", day: 2),
         ])
-        #expect(try f.engine.customer("low").stage == "retention")
-        #expect(try f.engine.customer("low").advocacy.level == "none")
-        #expect(try f.engine.customer("high").stage == "advocacy")
-        #expect(try f.engine.customer("high").advocacy.level == "advocate")
-        #expect(try f.engine.customer("none").stage == "advocacy")
-        #expect(try f.engine.customer("none").advocacy.actions["review_posted"] == 1)
+        #expect(try f.engine.queries.customer("low").stage == "retention")
+        #expect(try f.engine.queries.customer("low").advocacy.level == "none")
+        #expect(try f.engine.queries.customer("high").stage == "advocacy")
+        #expect(try f.engine.queries.customer("high").advocacy.level == "advocate")
+        #expect(try f.engine.queries.customer("none").stage == "advocacy")
+        #expect(try f.engine.queries.customer("none").advocacy.actions["review_posted"] == 1)
     }
 
     @Test func regressionRulesMoveBack() async throws {
@@ -83,19 +83,19 @@ import JourneyJSON
         doc["rules"] = rules
         let model = try JourneyModel.parse(String(decoding: try JSONSerialization.data(withJSONObject: doc), as: UTF8.self))
         try await f.append([ev("r", "product_view", day: 1), ev("r", "purchase", day: 2), ev("r", "refund_issued", day: 3), ev("r", "pricing_view", day: 4)])
-        #expect(try f.engine.customer("r").stage == "decision")
-        try f.engine.activate(model)
-        #expect(try f.engine.activeModel().version == "2-refunds")
-        let j = try f.engine.journey("r")
+        #expect(try f.engine.queries.customer("r").stage == "decision")
+        try f.engine.rebuilder.activate(model)
+        #expect(try f.engine.queries.activeModel().version == "2-refunds")
+        let j = try f.engine.queries.journey("r")
         #expect(j.transitions.map(\.to) == ["consideration", "decision", "consideration", "decision"])
         #expect(j.transitions.map(\.regression) == [false, false, true, false])
         #expect(j.transitions[2].rule == "refund")
         #expect(j.transitions.allSatisfy { $0.modelVersion == "2-refunds" })
-        let c = try f.engine.customer("r")
+        let c = try f.engine.queries.customer("r")
         #expect(c.stage == "decision" && c.since == day(4))
         // Stage entry times are first entries.
         #expect(c.stages.first { $0.stage == "decision" }?.enteredAt == day(2))
-        #expect(try f.engine.funnel().stages.first { $0.stage == "decision" }?.current == 1)
+        #expect(try f.engine.queries.funnel().stages.first { $0.stage == "decision" }?.current == 1)
     }
 
     @Test func lateEventsGiveTheHistoryOfInOrderArrival() async throws {
@@ -109,13 +109,13 @@ import JourneyJSON
         try await inOrder.append(events.sorted { $0.occurredAt! < $1.occurredAt! })
         // Arrives out of order, in separate batches, applied as it arrives.
         for e in [events[4], events[0], events[3], events[1], events[5], events[2]] { try await late.append([e]) }
-        let a = try inOrder.engine.customer("l"), b = try late.engine.customer("l")
+        let a = try inOrder.engine.queries.customer("l"), b = try late.engine.queries.customer("l")
         #expect(a.stage == b.stage && a.stages == b.stages && a.since == b.since)
         // Positions differ between the two stores (arrival order); everything else must not.
         #expect(a.advocacy.level == b.advocacy.level && a.advocacy.since == b.advocacy.since)
         #expect(a.advocacy.actions == b.advocacy.actions && a.advocacy.detractor == b.advocacy.detractor)
         #expect(a.advocacy.metrics.mapValues { "\($0.value)@\($0.at)" } == b.advocacy.metrics.mapValues { "\($0.value)@\($0.at)" })
-        let ja = try inOrder.engine.journey("l"), jb = try late.engine.journey("l")
+        let ja = try inOrder.engine.queries.journey("l"), jb = try late.engine.queries.journey("l")
         #expect(ja.transitions.map(\.to) == jb.transitions.map(\.to))
         #expect(ja.transitions.map(\.at) == jb.transitions.map(\.at))
         #expect(ja.transitions.map(\.eventId) == jb.transitions.map(\.eventId))
@@ -123,49 +123,49 @@ import JourneyJSON
         #expect(ja.advocacy.map(\.eventId) == jb.advocacy.map(\.eventId))
         #expect(ja.events.map(\.eventId) == ["1", "2", "3", "4", "5", "6"])
         #expect(jb.events.map(\.eventId) == ["1", "2", "3", "4", "5", "6"])
-        #expect(try inOrder.engine.funnel() == late.engine.funnel())
+        #expect(try inOrder.engine.queries.funnel() == late.engine.queries.funnel())
     }
 
     @Test func advocacyLevelsAndTheDetractorFlag() async throws {
         let f = try JourneyFixture()
         try await f.append([ev("p", "purchase", day: 1), ev("p", "survey_response", day: 2, properties: #"{"nps":9}"#)])
-        var c = try f.engine.customer("p")
+        var c = try f.engine.queries.customer("p")
         #expect(c.advocacy.level == "promoter")
         #expect(c.advocacy.metrics["nps"]?.value == 9)
         #expect(!c.advocacy.detractor)
         // Promoter is not retained: a later low score loses it and flags a detractor.
         try await f.append([ev("p", "survey_response", day: 3, properties: #"{"nps":4}"#)])
-        c = try f.engine.customer("p")
+        c = try f.engine.queries.customer("p")
         #expect(c.advocacy.level == "none")
         #expect(c.advocacy.detractor)
         #expect(c.advocacy.metrics["nps"]?.value == 4)
         // Advocate on the first action; retained.
         try await f.append([ev("p", "social_share", day: 4)])
-        c = try f.engine.customer("p")
+        c = try f.engine.queries.customer("p")
         #expect(c.advocacy.level == "advocate" && c.advocacy.since == day(4))
         #expect(c.advocacy.detractor)
         // Champion: 3 actions of 2 kinds within 365 days.
         try await f.append([ev("p", "social_share", day: 10), ev("p", "social_share", day: 20)])
-        #expect(try f.engine.customer("p").advocacy.level == "advocate")  // one kind only
+        #expect(try f.engine.queries.customer("p").advocacy.level == "advocate")  // one kind only
         try await f.append([ev("p", "referral_sent", day: 30)])
-        c = try f.engine.customer("p")
+        c = try f.engine.queries.customer("p")
         #expect(c.advocacy.level == "champion" && c.advocacy.since == day(30))
         #expect(c.advocacy.actions == ["social_share": 3, "referral_sent": 1, "review_posted": 0])
-        let j = try f.engine.journey("p")
+        let j = try f.engine.queries.journey("p")
         #expect(j.advocacy.map(\.to) == ["promoter", "none", "advocate", "champion"])
         let champion = try #require(j.advocacy.last)
         #expect(champion.evidence.count >= 3)
         #expect(Set(champion.evidence.map(\.type)) == ["social_share", "referral_sent"])
-        #expect(try f.engine.advocates(level: "champion").customers.map(\.customerId) == ["p"])
-        #expect(try f.engine.advocates().customers.map(\.customerId) == ["p"])
+        #expect(try f.engine.queries.advocates(level: "champion").customers.map(\.customerId) == ["p"])
+        #expect(try f.engine.queries.advocates().customers.map(\.customerId) == ["p"])
     }
 
     @Test func championNeedsTheActionsWithinTheWindow() async throws {
         let f = try JourneyFixture()
         try await f.append([ev("w", "social_share", day: 1), ev("w", "referral_sent", day: 200), ev("w", "social_share", day: 400)])
-        #expect(try f.engine.customer("w").advocacy.level == "advocate")  // day 1 fell out of the window
+        #expect(try f.engine.queries.customer("w").advocacy.level == "advocate")  // day 1 fell out of the window
         try await f.append([ev("w", "referral_sent", day: 401)])
-        #expect(try f.engine.customer("w").advocacy.level == "champion")
+        #expect(try f.engine.queries.customer("w").advocacy.level == "champion")
     }
 
     @Test func funnelCountsConversionAndDurations() async throws {
@@ -178,7 +178,7 @@ import JourneyJSON
         events.append(ev("a3", "product_view", day: 4))
         events.append(ev("a3", "purchase", day: 5))
         try await f.append(events)
-        let funnel = try f.engine.funnel()
+        let funnel = try f.engine.queries.funnel()
         #expect(funnel.customers == 4)
         let s = Dictionary(uniqueKeysWithValues: funnel.stages.map { ($0.stage, $0) })
         #expect(s["awareness"]?.current == 1 && s["awareness"]?.reached == 4)
@@ -190,7 +190,7 @@ import JourneyJSON
         #expect(s["awareness"]?.toNext?.medianSeconds == 2 * day)
         #expect(s["awareness"]?.toNext?.p90Seconds == 4 * day)
         #expect(s["consideration"]?.toNext?.medianSeconds == day)
-        #expect(try f.engine.customers(inStage: "consideration").customers.map(\.customerId) == ["a1", "a2"])
+        #expect(try f.engine.queries.customers(inStage: "consideration").customers.map(\.customerId) == ["a1", "a2"])
     }
 
     @Test func pagingThroughAStage() async throws {
@@ -199,22 +199,22 @@ import JourneyJSON
         var seen: [String] = []
         var cursor: String?
         repeat {
-            let page = try f.engine.customers(inStage: "awareness", after: cursor, limit: 10)
+            let page = try f.engine.queries.customers(inStage: "awareness", after: cursor, limit: 10)
             seen += page.customers.map(\.customerId)
             cursor = page.next
         } while cursor != nil
         #expect(seen == (0..<25).map { String(format: "p%02d", $0) })
-        #expect(throws: StoreError.self) { try f.engine.customers(inStage: "nirvana") }
+        #expect(throws: StoreError.self) { try f.engine.queries.customers(inStage: "nirvana") }
     }
 
     @Test func unknownCustomersAreNotFound() async throws {
         let f = try JourneyFixture()
         do {
-            _ = try f.engine.customer("ghost")
+            _ = try f.engine.queries.customer("ghost")
             Issue.record("expected not_found")
         } catch {
             #expect(error.code == .notFound)
         }
-        #expect(throws: StoreError.self) { try f.engine.journey("ghost") }
+        #expect(throws: StoreError.self) { try f.engine.queries.journey("ghost") }
     }
 }

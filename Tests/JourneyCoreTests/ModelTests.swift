@@ -77,8 +77,8 @@ import JourneyJSON
     @Test func activatingAWrongModelChangesNothing() async throws {
         let f = try JourneyFixture()
         try await f.append([ev("a", "purchase", day: 1)])
-        let before = try f.engine.activeModel()
+        let before = try f.engine.queries.activeModel()
         #expect(throws: ModelError.self) { try JourneyModel.parse(#"{"name":"x","version":"2","stages":[],"rules":[],"advocacy":{}}"#) }
-        #expect(try f.engine.activeModel() == before)
+        #expect(try f.engine.queries.activeModel() == before)
     }
 }

@@ -35,32 +35,32 @@ import Testing
         let store = try EventStore(config)
         defer { store.close() }
         let engine = try JourneyEngine(store: store)
-        #expect(try engine.catchUp() == 7)
+        #expect(try engine.live.catchUp() == 7)
         // The customer keeps every fact that needs no properties; the NPS reading is gone.
-        let broken = try engine.customer("broken")
+        let broken = try engine.queries.customer("broken")
         #expect(broken.stages.map(\.stage) == ["awareness", "decision", "retention", "advocacy"])
         #expect(broken.advocacy.metrics["nps"] == nil)
         #expect(broken.version == 4)
         // Everyone else is untouched.
-        let fine = try engine.customer("fine")
+        let fine = try engine.queries.customer("fine")
         #expect(fine.advocacy.level == "promoter" && fine.advocacy.metrics["nps"]?.value == 10)
-        #expect(try engine.funnel().customers == 2)
+        #expect(try engine.queries.funnel().customers == 2)
         // The faults: the two events whose rules read properties (survey, review), by position.
-        let faults = try engine.faults()
+        let faults = try engine.queries.faults()
         #expect(faults.map(\.position) == [4, 7])
         #expect(faults.allSatisfy { $0.customerId == "broken" && $0.problem.contains("do not open") })
         #expect(Set(faults.map(\.eventId)).count == 2 && faults.allSatisfy { !$0.eventId.isEmpty })
-        #expect(try engine.status().allSatisfy { $0.faults == 2 && $0.lag == 0 && $0.lastError == nil })
+        #expect(try engine.queries.status().allSatisfy { $0.faults == 2 && $0.lag == 0 && $0.lastError == nil })
         // A rebuild meets the same faults and gives the same views.
-        let live = (try engine.customer("broken"), try engine.customer("fine"), try engine.funnel())
-        try engine.rebuild()
-        #expect(try engine.customer("broken") == live.0)
-        #expect(try engine.customer("fine") == live.1)
-        #expect(try engine.funnel() == live.2)
-        #expect(try engine.faults() == faults)
+        let live = (try engine.queries.customer("broken"), try engine.queries.customer("fine"), try engine.queries.funnel())
+        try engine.rebuilder.rebuild()
+        #expect(try engine.queries.customer("broken") == live.0)
+        #expect(try engine.queries.customer("fine") == live.1)
+        #expect(try engine.queries.funnel() == live.2)
+        #expect(try engine.queries.faults() == faults)
         // Later events of the same customer still apply.
         _ = try await store.append(ev("broken", "referral_sent", day: 5))
-        try engine.catchUp()
-        #expect(try engine.customer("broken").stage == "advocacy")
+        try engine.live.catchUp()
+        #expect(try engine.queries.customer("broken").stage == "advocacy")
     }
 }

@@ -46,19 +46,19 @@ import Testing
             try await f.append(Array(events[i..<min(events.count, i + n)]), catchUp: Bool.random(using: &rng))
             i += n
         }
-        try f.engine.catchUp()
+        try f.engine.live.catchUp()
         let customers = Set(events.map(\.customerId)).sorted()
-        let live = try customers.map { try f.engine.customer($0) }
-        let liveJourneys = try customers.map { try f.engine.journey($0) }
-        let liveFunnel = try f.engine.funnel()
+        let live = try customers.map { try f.engine.queries.customer($0) }
+        let liveJourneys = try customers.map { try f.engine.queries.journey($0) }
+        let liveFunnel = try f.engine.queries.funnel()
 
         // In-memory fold of each customer's events sorted by occurredAt (then arrival).
-        let compiled = CompiledModel(try f.engine.activeModel())
+        let compiled = CompiledModel(try f.engine.queries.activeModel())
         for (k, customer) in customers.enumerated() {
             let stored = try f.store.readStream(customer, limit: 10_000)
             let classified = try stored.map { e in try e.withView { try compiled.classify($0, position: e.position) } }
             let folded = CustomerJourney.fold(customerId: customer, classified, model: compiled)
-            let expected = JourneyEngine.output(stage: folded.stage, advocacy: folded.advocacy, customerId: customer, model: compiled)
+            let expected = JourneyQueries.output(stage: folded.stage, advocacy: folded.advocacy, customerId: customer, model: compiled)
             #expect(live[k] == expected, "\(customer)")
             #expect(liveJourneys[k].transitions.map(\.position) == folded.transitions.map(\.position), "\(customer)")
             #expect(liveJourneys[k].advocacy.map(\.position) == folded.advocacyChanges.map(\.position), "\(customer)")
@@ -66,10 +66,10 @@ import Testing
         }
 
         // A full rebuild gives the same views.
-        try f.engine.rebuild()
-        #expect(try customers.map { try f.engine.customer($0) } == live)
-        #expect(try customers.map { try f.engine.journey($0) } == liveJourneys)
-        #expect(try f.engine.funnel() == liveFunnel)
-        #expect(try f.engine.status().allSatisfy { $0.generation == 2 && $0.lag == 0 })
+        try f.engine.rebuilder.rebuild()
+        #expect(try customers.map { try f.engine.queries.customer($0) } == live)
+        #expect(try customers.map { try f.engine.queries.journey($0) } == liveJourneys)
+        #expect(try f.engine.queries.funnel() == liveFunnel)
+        #expect(try f.engine.queries.status().allSatisfy { $0.generation == 2 && $0.lag == 0 })
     }
 }

@@ -5,16 +5,17 @@ import Testing
 
 @Suite struct RebuildTests {
     @Test func rebuildOneProjectionBesideTheLiveOne() async throws {
-        let f = try JourneyFixture()
+        var small = EngineConfiguration()
+        small.rebuildChunkEvents = 50
+        let f = try JourneyFixture(configuration: small)
         try await f.append((0..<200).map { i in ev("r\(i % 20)", ["ad_click", "product_view", "purchase"][i % 3], day: Double(i) / 10) })
-        let before = try f.engine.funnel()
+        let before = try f.engine.queries.funnel()
         var reports: [[RebuildProgress]] = []
-        f.engine.rebuildChunkEvents = 50
-        let final = try f.engine.rebuild([.funnel]) { reports.append($0) }
+        let final = try f.engine.rebuilder.rebuild([.funnel]) { reports.append($0) }
         #expect(reports.count >= 4)  // progress after each chunk
         #expect(final.first?.switched == true && final.first?.generation == 2)
-        #expect(try f.engine.funnel() == before)
-        let status = Dictionary(uniqueKeysWithValues: try f.engine.status().map { ($0.name, $0) })
+        #expect(try f.engine.queries.funnel() == before)
+        let status = Dictionary(uniqueKeysWithValues: try f.engine.queries.status().map { ($0.name, $0) })
         #expect(status["funnel"]?.generation == 2)
         #expect(status["customer-stage"]?.generation == 1)
         #expect(status.values.allSatisfy { $0.state == "live" && $0.rebuild == nil })
@@ -22,23 +23,24 @@ import Testing
 
     /// Appends keep landing while a rebuild runs; after the switch the views hold all of them.
     @Test func rebuildCatchesUpWithConcurrentAppends() async throws {
-        let f = try JourneyFixture()
+        var small = EngineConfiguration()
+        small.rebuildChunkEvents = 40
+        let f = try JourneyFixture(configuration: small)
         try await f.append((0..<500).map { i in ev("x\(i % 50)", "ad_click", day: Double(i) / 100) })
-        f.engine.rebuildChunkEvents = 40
         let appender = Task {
             for i in 0..<30 { _ = try await f.store.append([ev("late\(i)", "purchase", day: 9)]) }
         }
-        try f.engine.rebuild()
+        try f.engine.rebuilder.rebuild()
         try await appender.value
-        try f.engine.catchUp()
-        #expect(try f.engine.funnel().customers == 80)
-        #expect(try f.engine.customer("late29").stage == "decision")
+        try f.engine.live.catchUp()
+        #expect(try f.engine.queries.funnel().customers == 80)
+        #expect(try f.engine.queries.customer("late29").stage == "decision")
     }
 
     @Test func activatingAModelRebuildsUnderItAndRefusesVersionReuse() async throws {
         let f = try JourneyFixture()
         try await f.append([ev("m", "ad_click", day: 1), ev("m", "webinar_attended", day: 2)])
-        #expect(try f.engine.customer("m").stage == "consideration")
+        #expect(try f.engine.queries.customer("m").stage == "consideration")
         var doc = try JSONSerialization.jsonObject(with: Data(JourneyModel.defaultDocument.utf8)) as! [String: Any]
         doc["version"] = "2"
         var rules = doc["rules"] as! [[String: Any]]
@@ -46,15 +48,15 @@ import Testing
         doc["rules"] = rules
         let text = String(decoding: try JSONSerialization.data(withJSONObject: doc), as: UTF8.self)
         let v2 = try JourneyModel.parse(text)
-        let reports = try f.engine.activate(v2)
+        let reports = try f.engine.rebuilder.activate(v2)
         #expect(reports.count == 4)
-        #expect(try f.engine.customer("m").stage == "decision")
-        #expect(try f.engine.customer("m").modelVersion == "2")
-        #expect(try f.engine.activate(v2).isEmpty)  // already active
+        #expect(try f.engine.queries.customer("m").stage == "decision")
+        #expect(try f.engine.queries.customer("m").modelVersion == "2")
+        #expect(try f.engine.rebuilder.activate(v2).isEmpty)  // already active
         doc["name"] = "changed"
         let sameVersion = try JourneyModel.parse(String(decoding: try JSONSerialization.data(withJSONObject: doc), as: UTF8.self))
-        #expect(throws: StoreError.self) { try f.engine.activate(sameVersion) }
-        #expect(try f.engine.activeModel().version == "2")
+        #expect(throws: StoreError.self) { try f.engine.rebuilder.activate(sameVersion) }
+        #expect(try f.engine.queries.activeModel().version == "2")
     }
 
     @Test func whatIfComparesWithoutTouchingTheViews() async throws {
@@ -69,7 +71,7 @@ import Testing
         rules.insert(["id": "webinar-is-decision", "stage": "decision", "match": ["type": "webinar_attended"]], at: 0)
         doc["rules"] = rules
         let alt = try JourneyModel.parse(String(decoding: try JSONSerialization.data(withJSONObject: doc), as: UTF8.self))
-        let report = try f.engine.simulate(alt)
+        let report = try f.engine.queries.simulate(alt)
         #expect(report.customers == 3 && report.events == 4)
         #expect(report.changedCustomers == 1)
         #expect(report.sample == [.init(customerId: "a", live: "consideration", alternative: "decision")])
@@ -77,16 +79,16 @@ import Testing
         #expect(rows["consideration"]?.live == 1 && rows["consideration"]?.alternative == 0)
         #expect(rows["decision"]?.live == 1 && rows["decision"]?.alternative == 2)
         // Nothing changed.
-        #expect(try f.engine.customer("a").stage == "consideration")
-        #expect(try f.engine.activeModel().version == "1")
+        #expect(try f.engine.queries.customer("a").stage == "consideration")
+        #expect(try f.engine.queries.activeModel().version == "1")
     }
 
     @Test func waitersAreReleasedWhenTheViewsReachAPosition() async throws {
         let f = try JourneyFixture()
         let r = try await f.append([ev("w", "ad_click", day: 1)], catchUp: false)
-        let waiter = Task { await f.engine.applied.wait(for: r.headPosition) }
-        try f.engine.catchUp()
-        await waiter.value
-        #expect(f.engine.applied.value >= r.headPosition)
+        let waiter = Task { await f.engine.live.applied.wait(until: r.headPosition) }
+        try f.engine.live.catchUp()
+        _ = await waiter.value
+        #expect(f.engine.live.applied.value >= r.headPosition)
     }
 }

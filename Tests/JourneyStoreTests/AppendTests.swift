@@ -166,8 +166,8 @@ import JourneyJSON
         let f = try StoreFixture()
         _ = try await f.store.append(event("a"))
         // Queue many appends at once so they share commits; only the bad one fails.
-        let tickets = try (0..<50).map { i in
-            try f.store.enqueue([event("c\(i)")], expectations: i == 25 ? ["a": .noStream] : [:])
+        let tickets = (0..<50).map { i in
+            f.store.submit(.append([event("c\(i)")], expectations: i == 25 ? ["a": .noStream] : [:]))
         }
         var failures = 0
         for (i, t) in tickets.enumerated() {

@@ -13,7 +13,7 @@ import Testing
         var options = IngestOptions()
         configure(&options)
         nonisolated(unsafe) var rejections: [IngestRejection] = []
-        let summary = try await NDJSONIngester(store: f.store, options: options).ingest(fileDescriptor: fd) { e in
+        let summary = try await NDJSONIngester(log: f.store, options: options).ingest(fileDescriptor: fd) { e in
             if case .rejected(let r) = e { rejections.append(r) }
         }
         return (summary, rejections)

@@ -31,7 +31,7 @@ struct CustomerCommand: AsyncParsableCommand {
             let ctx = try JourneyContext(global, quiet: json)
             defer { ctx.close() }
             do {
-                c = try ctx.engine.customer(id, asOf: asOfTime, knownAt: knownAtTime)
+                c = try ctx.engine.queries.customer(id, asOf: asOfTime, knownAt: knownAtTime)
             } catch {
                 throw CLIError(error)
             }

@@ -117,9 +117,9 @@ struct DoctorCommand: AsyncParsableCommand {
                     "migrate it into an encrypted store: journeyctl keygen -o KEYFILE, then journeyctl migrate --from \(dir) --data NEW_FOLDER --master-key-file KEYFILE")
             }
             let engine = try JourneyEngine(store: store)
-            let model = try engine.activeModel()
+            let model = try engine.queries.activeModel()
             add("model", "ok", "active model \(model.name) version \(model.version)")
-            let statuses = try engine.status()
+            let statuses = try engine.queries.status()
             if let n = statuses.first?.faults, n > 0 {
                 add("projection faults", "fail", "\(Format.count(n)) event(s) were applied to the views without their properties, which do not open",
                     "list them with journeyctl projections --faults and journeyctl verify; restore the latest backup that verifies, or accept that those properties are lost (the views keep every other fact of those events)")

@@ -19,7 +19,7 @@ struct FunnelCommand: AsyncParsableCommand {
             let ctx = try JourneyContext(global, quiet: json)
             defer { ctx.close() }
             do {
-                f = try ctx.engine.funnel()
+                f = try ctx.engine.queries.funnel()
             } catch {
                 throw CLIError(error)
             }

@@ -62,7 +62,7 @@ struct IngestCommand: AsyncParsableCommand {
         }
         let summary: IngestSummary
         do {
-            summary = try await NDJSONIngester(store: store, options: options).ingest(fileDescriptor: fd) { event in
+            summary = try await NDJSONIngester(log: store, options: options).ingest(fileDescriptor: fd) { event in
                 report(event, showProgress: showProgress)
             }
             if noSync { try store.environment.sync() }

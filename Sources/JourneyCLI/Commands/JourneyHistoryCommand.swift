@@ -26,7 +26,7 @@ struct JourneyHistoryCommand: AsyncParsableCommand {
             let ctx = try JourneyContext(global, quiet: json)
             defer { ctx.close() }
             do {
-                j = try ctx.engine.journey(id, asOf: asOfTime, knownAt: knownAtTime)
+                j = try ctx.engine.queries.journey(id, asOf: asOfTime, knownAt: knownAtTime)
             } catch {
                 throw CLIError(error)
             }

@@ -21,7 +21,7 @@ struct StageCommand: AsyncParsableCommand {
         let ctx = try JourneyContext(global, quiet: json)
         defer { ctx.close() }
         do {
-            printPage(try ctx.engine.customers(inStage: stage, after: after, limit: limit), json: json)
+            printPage(try ctx.engine.queries.customers(inStage: stage, after: after, limit: limit), json: json)
         } catch {
             throw CLIError(error)
         }
@@ -48,7 +48,7 @@ struct AdvocatesCommand: AsyncParsableCommand {
         let ctx = try JourneyContext(global, quiet: json)
         defer { ctx.close() }
         do {
-            printPage(try ctx.engine.advocates(level: level, after: after, limit: limit), json: json)
+            printPage(try ctx.engine.queries.advocates(level: level, after: after, limit: limit), json: json)
         } catch {
             throw CLIError(error)
         }

@@ -21,7 +21,7 @@ struct ModelCommand: AsyncParsableCommand {
             let store = try global.openStore(create: false)
             defer { store.close() }
             do {
-                Output.line(try JourneyEngine(store: store).activeModel().document)
+                Output.line(try JourneyEngine(store: store).queries.activeModel().document)
             } catch {
                 throw CLIError(error)
             }
@@ -58,7 +58,7 @@ struct ModelCommand: AsyncParsableCommand {
             let store = try global.openStore(create: false)
             defer { store.close() }
             do {
-                let reports = try JourneyEngine(store: store).activate(m) { progress in
+                let reports = try JourneyEngine(store: store).rebuilder.activate(m) { progress in
                     guard showProgress, let p = progress.first else { return }
                     Output.progress("rebuilding under model \(m.version): \(Format.count(p.checkpoint)) of \(Format.count(p.head)) events (\(Int(p.fraction * 100))%)")
                 }

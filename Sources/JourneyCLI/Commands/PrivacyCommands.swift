@@ -60,8 +60,8 @@ struct EraseCommand: AsyncParsableCommand {
             defer { ctx.close() }
             let actor = by ?? "cli:\(ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName)"
             do {
-                record = try ctx.engine.eraseBlocking(id, by: actor, reason: reason)
-                _ = try ctx.engine.catchUp()
+                record = try ctx.engine.erase(id, by: actor, reason: reason)
+                _ = try ctx.engine.live.catchUp()
             } catch {
                 throw CLIError(error)
             }
@@ -164,12 +164,12 @@ struct MigrateCommand: AsyncParsableCommand {
                 e.recordedAt = r.recordedAt
                 batch.append(e)
                 if batch.count == batchSize {
-                    tickets.append(try target.enqueue(batch))
+                    tickets.append(target.submit(.append(batch)))
                     batch.removeAll(keepingCapacity: true)
                 }
                 return true
             }
-            if !batch.isEmpty { tickets.append(try target.enqueue(batch)) }
+            if !batch.isEmpty { tickets.append(target.submit(.append(batch))) }
             for t in tickets {
                 let r = try await t.result()
                 copied += UInt64(r.written)
@@ -194,12 +194,12 @@ struct MigrateCommand: AsyncParsableCommand {
         }
         // The journey model, then the views.
         let sourceEngine = try JourneyEngine(store: source)
-        let model = try sourceEngine.activeModel()
+        let model = try sourceEngine.queries.activeModel()
         let engine = try JourneyEngine(store: target)
-        if model.version != (try engine.activeModel()).version {
-            _ = try engine.activate(model)
+        if model.version != (try engine.queries.activeModel()).version {
+            _ = try engine.rebuilder.activate(model)
         }
-        _ = try engine.catchUp()
+        _ = try engine.live.catchUp()
         Output.line("migrated \(Format.count(head)) events from \(from) (format \(source.format)) into \(global.dataDirectory) (format \(target.format)\(target.isEncrypted ? ", encrypted" : ", unencrypted")); every event compared, chain verified, head \(report.headHash.hex)")
     }
 }

@@ -20,13 +20,13 @@ struct ProjectionsCommand: AsyncParsableCommand {
         if let remote = try global.remote() {
             statuses = try await remote.json([ProjectionStatus].self, "GET", "/v1/projections")
         } else {
+            let configuration = try global.engineConfiguration()
             let store = try global.openStore(create: false)
             defer { store.close() }
             do {
-                let engine = try JourneyEngine(store: store)
-                engine.configure(from: ProcessInfo.processInfo.environment)
-                if !noCatchUp { try engine.catchUp() }
-                statuses = try engine.status()
+                let engine = try JourneyEngine(store: store, configuration: configuration)
+                if !noCatchUp { try engine.live.catchUp() }
+                statuses = try engine.queries.status()
             } catch {
                 throw CLIError(error)
             }
@@ -57,8 +57,8 @@ struct ProjectionsCommand: AsyncParsableCommand {
             defer { store.close() }
             do {
                 let engine = try JourneyEngine(store: store)
-                if !noCatchUp { try engine.catchUp() }
-                list = try engine.faults(limit: 1000)
+                if !noCatchUp { try engine.live.catchUp() }
+                list = try engine.queries.faults(limit: 1000)
             } catch {
                 throw CLIError(error)
             }
@@ -109,7 +109,7 @@ struct RebuildCommand: AsyncParsableCommand {
         let reports: [RebuildProgress]
         do {
             let engine = try JourneyEngine(store: store)
-            reports = try engine.rebuild(kinds) { progress in
+            reports = try engine.rebuilder.rebuild(kinds) { progress in
                 guard showProgress, let p = progress.first else { return }
                 let eta = p.etaSeconds.map { String(format: ", about %.0f s left", $0) } ?? ""
                 Output.progress("rebuilding \(kinds.count == 1 ? kinds[0].rawValue : "all projections"): \(Format.count(p.checkpoint)) of \(Format.count(p.head)) events (\(Int(p.fraction * 100))%), \(Format.rate(p.eventsPerSecond))\(eta)")

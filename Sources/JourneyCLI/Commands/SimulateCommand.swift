@@ -24,7 +24,7 @@ struct SimulateCommand: AsyncParsableCommand {
             let store = try global.openStore(create: false)
             defer { store.close() }
             do {
-                report = try JourneyEngine(store: store).simulate(alternative, sampleSize: max(0, sample))
+                report = try JourneyEngine(store: store).queries.simulate(alternative, sampleSize: max(0, sample))
             } catch {
                 throw CLIError(error)
             }

@@ -175,26 +175,24 @@ struct ByteTable: Sendable {
     }
 }
 
-/// Opens sealed `properties` for classification: the store and the read transaction in use.
+/// Opens sealed `properties` for classification, from one snapshot of the log.
 ///
 /// A record whose properties cannot be opened (they do not open under the customer's key, or
 /// the customer has no key: damage, or an old defect) does not stop the fold: its properties
 /// count as absent, so the event's other facts (type, touchpoint, channel, time) still apply,
 /// and the fault is kept in ``faults`` for the caller to record (``ProjectionFault``).
 final class PropertiesOpener {
-    let store: EventStore
-    let txn: Transaction
+    let log: any LogSnapshot
     /// Records met whose properties did not open, in the order met.
     private(set) var faults: [ProjectionFault] = []
 
-    init(store: EventStore, txn: Transaction) {
-        self.store = store
-        self.txn = txn
+    init(log: any LogSnapshot) {
+        self.log = log
     }
 
     func open(_ r: RecordView, position: UInt64) throws -> [UInt8]? {
         do {
-            return try store.openProperties(of: r, in: txn)
+            return try log.openProperties(of: r)
         } catch let e as StoreError where e.code == .corrupt {
             faults.append(ProjectionFault(position: position, eventId: r.id, customerId: r.customerId, problem: e.message))
             return nil

@@ -50,12 +50,12 @@ extension CustomerJourney {
 
 extension FoldGroup {
     /// Reloads the erased customers when their number changed since the last chunk.
-    func refreshErasures(store: EventStore, txn: Transaction) throws {
-        let n = try store.erasureCount(in: txn)
+    func refreshErasures(log: any LogSnapshot) throws {
+        let n = try log.erasureCount()
         guard n != erasures.count else { return }
         var index = ErasureIndex(count: n)
-        for (key, position) in try store.erasedCustomers(in: txn) {
-            let version = try store.record(at: position, in: txn).flatMap(EventStore.keptText(of:)).flatMap(KeptJourney.modelVersion(of:))
+        for (key, position) in try log.erasedCustomers() {
+            let version = try log.record(at: position).flatMap(\.erasureKeptText).flatMap(KeptJourney.modelVersion(of:))
             index.byCustomer[key] = (position, version)
         }
         erasures = index
@@ -72,7 +72,7 @@ extension FoldGroup {
     /// Applies an erasure record: the customer's state becomes what the record kept (when made
     /// under this model), or otherwise loses its personal values.
     func applyErasure(_ record: RecordView, customer: Int, txn: Transaction) throws {
-        let kept = EventStore.keptText(of: record).flatMap { KeptJourney.decode($0, model: model) }
+        let kept = record.erasureKeptText.flatMap { KeptJourney.decode($0, model: model) }
         try replace(customer: customer, record: record, txn: txn) { state in
             if let kept {
                 state = kept

@@ -62,7 +62,7 @@ final class FoldGroup {
             // A late event: the history it belongs to is re-folded in business order, so the
             // result is exactly what in-order arrival would have given.
             var s = CustomerJourney(customerId: entries[j].state.customerId, model: model)
-            for h in try context.history(s.customerId, upTo: e.position, model: model, txn: txn) {
+            for h in try context.history(s.customerId, upTo: e.position, model: model) {
                 s.apply(h, model: model)
             }
             entries[j].state = s
@@ -187,21 +187,21 @@ enum JourneyViews {
     }
 }
 
-/// What a chunk needs beyond the group: how to re-read a customer's history for late events.
+/// What a chunk needs beyond the group: the log's snapshot (to re-read a customer's history
+/// for late events) and the opener of sealed properties, which collects the chunk's faults.
 final class ChunkContext {
-    let store: EventStore
-    /// Opens sealed properties for the whole chunk and collects the faults it meets.
+    let log: any LogSnapshot
     let opener: PropertiesOpener
 
-    init(store: EventStore, opener: PropertiesOpener) {
-        self.store = store
-        self.opener = opener
+    init(log: any LogSnapshot) {
+        self.log = log
+        opener = PropertiesOpener(log: log)
     }
 
     /// The customer's events with position ≤ `upTo`, classified by `model`, in business order.
-    func history(_ customerId: String, upTo: UInt64, model: CompiledModel, txn: Transaction) throws -> [ClassifiedEvent] {
+    func history(_ customerId: String, upTo: UInt64, model: CompiledModel) throws -> [ClassifiedEvent] {
         var events: [ClassifiedEvent] = []
-        try store.forEachStreamRecord(customerId: customerId, upTo: upTo, in: txn) { p, r in
+        try log.forEachStreamRecord(customerId: customerId, upTo: upTo) { p, r in
             if !r.isErasure { events.append(try model.classify(r, position: p, opener: opener)) }
         }
         events.sort(by: ClassifiedEvent.businessOrder)

@@ -29,7 +29,7 @@ public struct SimulationReport: Sendable, Equatable, Codable {
     }
 }
 
-extension JourneyEngine {
+extension JourneyQueries {
     /// Replays the whole log under the live model and under `alternative`, in memory, without
     /// touching the views, and compares the stage each customer ends up in.
     public func simulate(_ alternative: JourneyModel, sampleSize: Int = 20) throws(StoreError) -> SimulationReport {
@@ -50,24 +50,24 @@ extension JourneyEngine {
             var alt: StageState
         }
         var customers: [[UInt8]: Pair] = [:]
-        let head = try store.headPosition()
+        let head = try viewStore.log.headPosition()
         var events = 0
         // Replay in snapshots of bounded size; a late event re-folds its customer from the stream.
         var next: UInt64 = 1
         while next <= head {
-            try store.readTransaction { txn in
+            try viewStore.log.snapshot { log in
                 var inChunk = 0
-                let opener = PropertiesOpener(store: store, txn: txn)
-                try store.forEachRecord(from: next, in: txn) { position, r in
+                let opener = PropertiesOpener(log: log)
+                try log.forEachRecord(from: next) { position, r in
                     guard position <= head, inChunk < 50_000 else { return false }
                     inChunk += 1
                     events += 1
                     next = position + 1
-                    let key = EventStore.customerKey(bytes: r.customerIdBytes)
+                    let key = CustomerKey.of(bytes: r.customerIdBytes)
                     if r.isErasure {
                         // The live model's view of an erased customer is what the erasure kept;
                         // the alternative can only use what is left (no properties).
-                        if var pair = customers[key], let kept = EventStore.keptText(of: r).flatMap({ KeptJourney.decode($0, model: liveModel) }) {
+                        if var pair = customers[key], let kept = r.erasureKeptText.flatMap({ KeptJourney.decode($0, model: liveModel) }) {
                             pair.live = kept.stage
                             customers[key] = pair
                         }
@@ -81,7 +81,7 @@ extension JourneyEngine {
                         pair.live = StageState(stages: live.stages.count)
                         pair.alt = StageState(stages: alternative.stages.count)
                         var history: [(ClassifiedEvent, ClassifiedEvent)] = []
-                        try store.forEachStreamRecord(customerId: pair.id, upTo: position, in: txn) { p, rr in
+                        try log.forEachStreamRecord(customerId: pair.id, upTo: position) { p, rr in
                             if rr.isErasure { return }
                             history.append((try liveModel.classify(rr, position: p, opener: opener), try altModel.classify(rr, position: p, opener: opener)))
                         }

@@ -35,14 +35,14 @@ enum CustomerRoutes {
             let id = try pathParameter(context, "id")
             let (asOf, knownAt) = (try time(request, "asOf"), try time(request, "knownAt"))
             try await waitForViews(request, state: state)
-            return JSONResponse.raw(try state.engine.customer(id, asOf: asOf, knownAt: knownAt).jsonBytes)
+            return JSONResponse.raw(try state.engine.queries.customer(id, asOf: asOf, knownAt: knownAt).jsonBytes)
         }
 
         router.get("/v1/customers/:id/journey") { request, context -> Response in
             let id = try pathParameter(context, "id")
             let (asOf, knownAt) = (try time(request, "asOf"), try time(request, "knownAt"))
             try await waitForViews(request, state: state)
-            return JSONResponse.make(try state.engine.journey(id, asOf: asOf, knownAt: knownAt))
+            return JSONResponse.make(try state.engine.queries.journey(id, asOf: asOf, knownAt: knownAt))
         }
     }
 
@@ -60,7 +60,7 @@ enum CustomerRoutes {
             throw APIError.badRequest("minPosition: the log's head is \(head), got \(position)")
         }
         let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
-        while try state.engine.appliedPosition() < position {
+        while try state.engine.live.appliedPosition() < position {
             guard ContinuousClock.now < deadline else {
                 throw APIError(.serviceUnavailable, "timeout", "the views did not reach position \(position) within \(timeout) s")
             }

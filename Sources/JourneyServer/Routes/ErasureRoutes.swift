@@ -15,7 +15,7 @@ enum ErasureRoutes {
                 throw APIError(.badRequest, "invalid_argument", "reason: at most 1000 characters, got \(reason.count)")
             }
             let actor = actor(of: request, tokens: state.configuration.tokens)
-            let record = try await state.engine.erase(id, by: actor, reason: reason)
+            let record = try state.engine.erase(id, by: actor, reason: reason)
             state.logger.notice("customer erased", metadata: [
                 "position": "\(record.position)", "erasedBy": "\(record.erasedBy)", "duplicate": "\(record.duplicate)",
             ])

@@ -26,7 +26,7 @@ enum EventRoutes {
         router.get("/v1/events") { request, _ -> Response in
             let from = try integer(request, "from", min: 1) ?? 1
             let limit = Int(try integer(request, "limit", min: 1, max: 10_000) ?? 100)
-            let events = try state.store.readLog(from: from, limit: limit)
+            let events = try state.store.readLog(from: from, backward: false, limit: limit)
             let head = try state.store.headPosition()
             let next = events.last.map { $0.position + 1 }.flatMap { $0 <= head ? $0 : nil }
             let cursor = events.count == limit ? next : nil
@@ -59,7 +59,7 @@ enum EventRoutes {
         var lastSent = ContinuousClock.now
         try await writer.write(ByteBuffer(string: ": journey store event stream\n\n"))
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let events = try state.store.readLog(from: next, limit: 500)
+            let events = try state.store.readLog(from: next, backward: false, limit: 500)
             if !events.isEmpty {
                 var out: [UInt8] = []
                 out.reserveCapacity(events.count * 360)

@@ -18,7 +18,7 @@ enum OperationsRoutes {
         router.get("/readyz") { _, _ -> Response in
             let threshold = state.configuration.readyLagThreshold
             do {
-                let lag = try state.engine.status().map(\.lag).max() ?? 0
+                let lag = try state.engine.queries.status().map(\.lag).max() ?? 0
                 let ready = lag <= threshold
                 return JSONResponse.make(
                     Readiness(ready: ready, lag: lag, threshold: threshold,
@@ -43,7 +43,7 @@ enum OperationsRoutes {
 
         router.post("/v1/verify") { request, _ -> Response in
             let sealed = try boolean(request, "sealed") ?? true
-            return JSONResponse.make(try await BlockingWork.run { try state.store.verify(sealed: sealed) })
+            return JSONResponse.make(try await BlockingWork.run { try state.store.verify(sealed: sealed, chunk: 20_000, progress: nil) })
         }
     }
 }

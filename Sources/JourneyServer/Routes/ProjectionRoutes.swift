@@ -14,13 +14,13 @@ enum ProjectionRoutes {
 
     static func add(to router: Router<JourneyRequestContext>, state: ServerState) {
         router.get("/v1/projections") { _, _ -> Response in
-            JSONResponse.make(try state.engine.status())
+            JSONResponse.make(try state.engine.queries.status())
         }
 
         router.get("/v1/projections/faults") { request, _ -> Response in
             let after = try integer(request, "after") ?? 0
             let limit = Int(try integer(request, "limit", min: 1, max: 1000) ?? 100)
-            return JSONResponse.make(try state.engine.faults(after: after, limit: limit))
+            return JSONResponse.make(try state.engine.queries.faults(after: after, limit: limit))
         }
 
         router.post("/v1/projections/:name/rebuild") { _, context -> Response in
@@ -43,17 +43,17 @@ enum ProjectionRoutes {
 
         router.post("/v1/simulations") { request, _ -> Response in
             let model = try await readModel(request, state: state)
-            let report = try await BlockingWork.run { try state.engine.simulate(model) }
+            let report = try await BlockingWork.run { try state.engine.queries.simulate(model) }
             return JSONResponse.make(report)
         }
 
         router.get("/v1/model") { _, _ -> Response in
-            JSONResponse.raw(Array(try state.engine.activeModel().document.utf8))
+            JSONResponse.raw(Array(try state.engine.queries.activeModel().document.utf8))
         }
 
         router.put("/v1/model") { request, _ -> Response in
             let model = try await readModel(request, state: state)
-            let active = try state.engine.activeModel()
+            let active = try state.engine.queries.activeModel()
             if active.version == model.version {
                 guard active.document == model.document else {
                     throw APIError(.conflict, "conflict", "model version \(model.version) is active with different content; give the new document a new version")
@@ -76,11 +76,11 @@ enum ProjectionRoutes {
     }
 
     static func refuseIfRebuilding(_ kinds: [ProjectionKind], state: ServerState) throws {
-        let busy = state.engine.rebuildingKinds.intersection(kinds)
+        let busy = state.engine.rebuilder.rebuildingKinds.intersection(kinds)
         if !busy.isEmpty {
             throw APIError(.conflict, "conflict", "a rebuild of \(busy.map(\.rawValue).sorted().joined(separator: ", ")) is already running")
         }
-        if let running = try state.engine.status().first(where: { kinds.map(\.rawValue).contains($0.name) && $0.rebuild != nil }) {
+        if let running = try state.engine.queries.status().first(where: { kinds.map(\.rawValue).contains($0.name) && $0.rebuild != nil }) {
             throw APIError(.conflict, "conflict", "projection \(running.name) is being rebuilt (by another process)")
         }
     }
@@ -89,7 +89,7 @@ enum ProjectionRoutes {
         state.background.start {
             do {
                 _ = try await BlockingWork.run {
-                    if let model { try state.engine.activate(model) } else { try state.engine.rebuild(kinds) }
+                    if let model { try state.engine.rebuilder.activate(model) } else { try state.engine.rebuilder.rebuild(kinds) }
                 }
                 state.logger.info("rebuild of \(kinds.map(\.rawValue).joined(separator: ", ")) finished\(model.map { " under model \($0.version)" } ?? "")")
             } catch {

@@ -10,7 +10,7 @@ public import ServiceLifecycle
 /// graceful shutdown it finishes the chunk in progress and stops.
 public struct ProjectionWorker: Service {
     let engine: JourneyEngine
-    let store: EventStore
+    let store: any EventLog
     let pollInterval: Duration
     /// After a wake-up with little to do, how long to let more commits gather before applying
     /// them: one projection commit then serves many appends (fewer fsyncs, fewer rewrites).
@@ -18,7 +18,7 @@ public struct ProjectionWorker: Service {
     let logger: Logger
     private static let queue = DispatchQueue(label: "journey.projections")
 
-    public init(engine: JourneyEngine, store: EventStore, pollInterval: Duration, coalesce: Duration = .milliseconds(10), logger: Logger) {
+    public init(engine: JourneyEngine, store: any EventLog, pollInterval: Duration, coalesce: Duration = .milliseconds(10), logger: Logger) {
         self.engine = engine
         self.store = store
         self.pollInterval = pollInterval
@@ -30,7 +30,7 @@ public struct ProjectionWorker: Service {
         var failures = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let result = try await BlockingWork.run(on: Self.queue) { try engine.runLiveChunk() }
+                let result = try await BlockingWork.run(on: Self.queue) { try engine.live.runChunk() }
                 if failures > 0 { logger.notice("projections are applying events again") }
                 failures = 0
                 if result.more { continue }
@@ -40,7 +40,7 @@ public struct ProjectionWorker: Service {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
                 continue
             }
-            let applied = engine.applied.value
+            let applied = engine.live.applied.value
             let poll = pollInterval
             let head: UInt64? = await cancelWhenGracefulShutdown {
                 await store.commits.waitForCommit(after: applied, timeout: poll)

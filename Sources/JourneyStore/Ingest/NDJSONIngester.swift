@@ -3,7 +3,7 @@ import Dispatch
 import Glibc
 #endif
 
-/// Ingests newline-delimited JSON events from a file descriptor into an ``EventStore``.
+/// Ingests newline-delimited JSON events from a file descriptor into an ``EventLog``.
 ///
 /// Lines are parsed while earlier batches commit (several batches in flight, so parsing and
 /// writing overlap and the writer can merge batches into one commit when it falls behind).
@@ -11,11 +11,11 @@ import Glibc
 /// Every bad line is reported with its number and reason; in strict mode the first one stops
 /// the ingest, and nothing of the batch it falls in is written.
 public struct NDJSONIngester: Sendable {
-    public let store: EventStore
+    public let log: any EventLog
     public let options: IngestOptions
 
-    public init(store: EventStore, options: IngestOptions = IngestOptions()) {
-        self.store = store
+    public init(log: any EventLog, options: IngestOptions = IngestOptions()) {
+        self.log = log
         self.options = options
     }
 
@@ -57,10 +57,10 @@ public struct NDJSONIngester: Sendable {
         let started = clock.now
         var lastProgress = started
         let run = Run(options: options, report: report)
-        var reader = LineReader(fd: fd, maxLineBytes: store.configuration.limits.maxEventBytes)
-        var parser = EventParser(limits: store.configuration.limits)
+        var reader = LineReader(fd: fd, maxLineBytes: log.limits.maxEventBytes)
+        var parser = EventParser(limits: log.limits)
         parser.keepRecordedAt = options.keepRecordedAt
-        let maxEventBytes = store.configuration.limits.maxEventBytes
+        let maxEventBytes = log.limits.maxEventBytes
         var current = Batch()
         current.events.reserveCapacity(options.batchSize)
         var inFlight: [Batch] = []
@@ -107,7 +107,7 @@ public struct NDJSONIngester: Sendable {
             for var batch in ready {
                 // A strict run stopped by a batch that failed to commit writes nothing after it.
                 if run.stopped && !stoppedWhileParsing { break }
-                batch.ticket = store.enqueue(batch.events, preparingOn: preparer)
+                batch.ticket = log.submit(.append(batch.events), preparingOn: preparer)
                 inFlight.append(batch)
                 while inFlight.count > depth {
                     try await settle(inFlight.removeFirst(), run)
@@ -127,7 +127,7 @@ public struct NDJSONIngester: Sendable {
         var summary = run.summary
         summary.seconds = (clock.now - started).seconds
         summary.eventsPerSecond = summary.seconds > 0 ? Double(summary.written + summary.duplicates) / summary.seconds : 0
-        if summary.headPosition == 0 { summary.headPosition = try store.headPosition() }
+        if summary.headPosition == 0 { summary.headPosition = try log.headPosition() }
         return summary
     }
 
@@ -151,7 +151,7 @@ public struct NDJSONIngester: Sendable {
                 b.events.remove(at: index)
                 b.lines.remove(at: index)
                 if b.events.isEmpty { return }
-                b.ticket = try store.enqueue(b.events)
+                b.ticket = log.submit(.append(b.events))
             }
         }
     }

@@ -127,7 +127,7 @@ final class CustomerKeys: Sendable {
     /// The opened `properties` of a sealed record; `nil` once the customer was erased.
     func openProperties(of r: RecordView, layout: StoreLayout, in txn: Transaction) throws -> [UInt8]? {
         guard let sealed = r.storedPropertiesBytes else { return nil }
-        let c = EventStore.customerKey(bytes: r.customerIdBytes)
+        let c = CustomerKey.of(bytes: r.customerIdBytes)
         switch try lookup(c, layout: layout, in: txn) {
         case .key(let k):
             guard let plain = c.withUnsafeBytes({ Self.open(sealed, key: k.key, customer: $0) }) else {

@@ -1,14 +1,11 @@
 import Crypto
-import JourneyJSON
 
-/// One caller's append: events (any customers) written all-or-nothing, with optional
-/// expected versions per customer stream.
-///
-/// Everything that does not depend on the log's state is computed by the caller before the
-/// request is queued, off the writer thread: ids (generated ones fixed here, so a transaction
-/// retried after the map grew writes the same ids), idempotency keys, the order to look them
-/// up in, and the encoded records minus version, recordedAt and chain hash.
-struct AppendRequest: Sendable {
+/// An append as the caller prepares it, off the writer thread: everything that does not depend
+/// on the log's state. Ids (generated ones fixed here, so a transaction retried after the map
+/// grew writes the same ids), idempotency keys, the order to look them up in, and the encoded
+/// records minus version, recordedAt and chain hash; on an encrypted store, the sealed
+/// properties and the key each customer's events were sealed with.
+struct PreparedAppend: Sendable {
     var events: [NewEvent]
     var ids: [String]
     var keys: [EventIDKey]
@@ -18,62 +15,10 @@ struct AppendRequest: Sendable {
     var records: [UInt8]
     var recordOffsets: [Int]
     var expectations: [String: ExpectedVersion]
-    /// Encrypted stores: each event's customer key (see ``StoreLayout/customerKey(_:)``).
-    var customerKeys: [[UInt8]]
+    /// Encrypted stores: each event's customer key (see ``CustomerKey``).
+    var customerKeys: [[UInt8]] = []
     /// Encrypted stores: the data key each customer's events were sealed with, by customer
     /// key. The writer checks it against `customer-keys` in the transaction that writes them.
-    var sealedWith: [[UInt8]: SealingKey]
-    /// Set for an erasure instead of events.
-    var erasure: ErasureRequest?
-    let complete: @Sendable (Result<AppendResult, StoreError>) -> Void
-
-    init(prepared p: PreparedAppend, complete: @escaping @Sendable (Result<AppendResult, StoreError>) -> Void) {
-        events = p.events
-        ids = p.ids
-        keys = p.keys
-        lookupOrder = p.lookupOrder
-        records = p.records
-        recordOffsets = p.recordOffsets
-        expectations = p.expectations
-        customerKeys = p.customerKeys
-        sealedWith = p.sealedWith
-        self.complete = complete
-    }
-
-    init(erasure: ErasureRequest, complete: @escaping @Sendable (Result<AppendResult, StoreError>) -> Void) {
-        events = []
-        ids = []
-        keys = []
-        lookupOrder = []
-        records = []
-        recordOffsets = [0]
-        expectations = [:]
-        customerKeys = []
-        sealedWith = [:]
-        self.erasure = erasure
-        self.complete = complete
-    }
-}
-
-/// What an erasure asks of the writer (see ``EventStore/erase(_:)``).
-struct ErasureRequest: Sendable {
-    var customerId: String
-    /// The erasure record's properties: who, why, and what the layers above keep.
-    var properties: JSONObjectText
-    /// Erase only if the customer's stream is at this version (what the attachment was made from).
-    var expectedVersion: UInt64?
-}
-
-/// The caller-side half of an append (see ``AppendRequest``).
-struct PreparedAppend: Sendable {
-    var events: [NewEvent]
-    var ids: [String]
-    var keys: [EventIDKey]
-    var lookupOrder: [Int]
-    var records: [UInt8]
-    var recordOffsets: [Int]
-    var expectations: [String: ExpectedVersion]
-    var customerKeys: [[UInt8]] = []
     var sealedWith: [[UInt8]: SealingKey] = [:]
 
     /// `sealing`: for encrypted stores, each event's customer key and, at the same index, the

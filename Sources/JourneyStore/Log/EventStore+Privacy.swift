@@ -1,5 +1,5 @@
 import Foundation
-public import LMDBKit
+import LMDBKit
 import JourneyJSON
 
 /// One erasure: who erased whom, when, and where the erasure record sits in the log.
@@ -20,36 +20,7 @@ public struct ErasureRecord: Sendable, Equatable, Codable {
 }
 
 extension EventStore {
-    /// Erases a customer (crypto-shredding): destroys the customer's data key, so the sealed
-    /// `properties` of every event of theirs can never be read again, and appends an erasure
-    /// record (type `customer_erased`) to their stream. The log's other fields and its hash
-    /// chain are untouched (the chain covers the sealed bytes), so `verify` still passes.
-    ///
-    /// - `by`, `reason`: kept in the erasure record (the audit of erasures; admin only).
-    /// - `kept`: text the layers above keep in the erasure record (the non-personal part of the
-    ///   customer's derived state, so that rebuilt views still count the customer).
-    /// - `expectedVersion`: erase only if the stream is still at this version.
-    ///
-    /// Throws `not_found` for an unknown customer (nothing written), `not_encrypted` for a
-    /// store without a master key. Erasing again returns the first erasure with `duplicate`.
-    public func erase(_ customerId: String, by actor: String, reason: String? = nil, kept: String? = nil, expectedVersion: UInt64? = nil) async throws(StoreError) -> ErasureRecord {
-        let request = try erasureRequest(customerId, by: actor, reason: reason, kept: kept, expectedVersion: expectedVersion)
-        let result: Result<AppendResult, StoreError> = await withCheckedContinuation { continuation in
-            writer.submit(AppendRequest(erasure: request) { continuation.resume(returning: $0) })
-        }
-        return try erasureRecord(of: customerId, from: try result.get())
-    }
-
-    /// The blocking form of ``erase(_:by:reason:kept:expectedVersion:)`` (not for the Swift
-    /// concurrency pool).
-    public func eraseBlocking(_ customerId: String, by actor: String, reason: String? = nil, kept: String? = nil, expectedVersion: UInt64? = nil) throws(StoreError) -> ErasureRecord {
-        let request = try erasureRequest(customerId, by: actor, reason: reason, kept: kept, expectedVersion: expectedVersion)
-        let box = ResultBox()
-        writer.submit(AppendRequest(erasure: request) { box.set($0) })
-        return try erasureRecord(of: customerId, from: try box.wait().get())
-    }
-
-    private func erasureRequest(_ customerId: String, by actor: String, reason: String?, kept: String?, expectedVersion: UInt64?) throws(StoreError) -> ErasureRequest {
+    func erasureRequest(_ customerId: String, by actor: String, reason: String?, kept: String?, expectedVersion: UInt64?) throws(StoreError) -> ErasureRequest {
         try NewEvent(customerId: customerId, type: "customer_erased").validate(limits: configuration.limits)
         guard !actor.isEmpty else { throw StoreError(.invalidArgument, "an erasure needs to say who asked for it") }
         if let reason, reason.count > 1000 { throw StoreError(.invalidArgument, "reason: at most 1000 characters, got \(reason.count)") }
@@ -66,15 +37,6 @@ extension EventStore {
         }
         out.append(0x7D)
         return ErasureRequest(customerId: customerId, properties: JSONObjectText(trustedCompact: out), expectedVersion: expectedVersion)
-    }
-
-    private func erasureRecord(of customerId: String, from result: AppendResult) throws(StoreError) -> ErasureRecord {
-        let e = result.events[0]
-        guard var record = try erasures(customerId: customerId).first else {
-            throw StoreError(.corrupt, "the erasure of \(customerId) at position \(e.position) cannot be read back")
-        }
-        record.duplicate = e.duplicate
-        return record
     }
 
     /// Erasures, oldest first (or only `customerId`'s). The audit of erasures: admin only.
@@ -117,7 +79,7 @@ extension EventStore {
     }
 
     /// Erased customers in `txn`: customer key → position of the erasure record.
-    public func erasedCustomers(in txn: Transaction) throws -> [[UInt8]: UInt64] {
+    func erasedCustomers(in txn: Transaction) throws -> [[UInt8]: UInt64] {
         guard layout.legacyFormat == nil else { return [:] }
         var out: [[UInt8]: UInt64] = [:]
         try txn.withCursor(layout.erasures) { c in
@@ -131,7 +93,7 @@ extension EventStore {
     }
 
     /// When and where the customer was erased, if they were.
-    public func erasure(of customerId: String, in txn: Transaction) throws -> (position: UInt64, erasedAt: Timestamp)? {
+    func erasure(of customerId: String, in txn: Transaction) throws -> (position: UInt64, erasedAt: Timestamp)? {
         guard layout.legacyFormat == nil, let v = try txn.get(layout.erasures, key: StoreLayout.customerKey(customerId)) else { return nil }
         let p = Transaction.uint64(v)
         guard let raw = try txn.get(layout.events, key: p), let r = RecordView(raw) else {
@@ -141,22 +103,16 @@ extension EventStore {
     }
 
     /// How many customers were erased (cheap: LMDB's entry count).
-    public func erasureCount(in txn: Transaction) throws -> Int {
+    func erasureCount(in txn: Transaction) throws -> Int {
         guard layout.legacyFormat == nil else { return 0 }
         return try txn.statistics(layout.erasures).entries
-    }
-
-    /// The `kept` text of an erasure record (see ``erase(_:by:reason:kept:expectedVersion:)``).
-    public static func keptText(of r: RecordView) -> String? {
-        guard r.isErasure, let p = r.propertiesBytes, case .object(let o)? = JSONValue.parse(p), case .string(let s)? = o["kept"] else { return nil }
-        return s
     }
 
     // MARK: Reading sealed records
 
     /// The readable `properties` of a record: opened when sealed; `nil` when absent or when the
     /// customer was erased. For reads that need only the properties (classification).
-    public func openProperties(of r: RecordView, in txn: Transaction) throws -> [UInt8]? {
+    func openProperties(of r: RecordView, in txn: Transaction) throws -> [UInt8]? {
         guard r.isSealed else { return r.propertiesBytes.map { Array($0) } }
         guard let keys else { return nil }
         return try keys.openProperties(of: r, layout: layout, in: txn)
@@ -164,7 +120,7 @@ extension EventStore {
 
     /// Runs `body` with a readable view of `r`: sealed properties opened, or, for an erased
     /// customer, removed and the view marked redacted. Unsealed records pass through as they are.
-    public func withReadable<R>(_ r: RecordView, in txn: Transaction, _ body: (RecordView) throws -> R) throws -> R {
+    func withReadable<R>(_ r: RecordView, in txn: Transaction, _ body: (RecordView) throws -> R) throws -> R {
         guard r.isSealed else { return try body(r) }
         let bytes = try readableBytes(r, in: txn)
         return try bytes.withUnsafeBytes { try body(RecordView($0)!) }

@@ -1,35 +1,26 @@
 public import JourneyStore
 import LMDBKit
 
-extension JourneyEngine {
-    /// Runs `body` in a read snapshot with the live projections' records.
-    func withViews<R>(_ body: (Transaction, (ProjectionKind) throws -> (ProjectionRecord, CompiledModel)) throws -> R) throws(StoreError) -> R {
-        do {
-            return try store.readTransaction { txn in
-                try body(txn) { kind in
-                    let r = try projectionRecord(kind, in: txn)
-                    return (r, try compiledModel(r.modelVersion, in: txn))
-                }
-            }
-        } catch {
-            throw StoreError.wrap(error)
-        }
-    }
+/// The read-only side of the journey layer: answers from the views (and, for time travel,
+/// from the customer's stream), never writing anything.
+public struct JourneyQueries: Sendable {
+    let viewStore: ViewStore
+    let live: LiveProjections
 
     /// The customer's current stage from the customer-stage view: the fast path for look-ups
     /// (no allocation beyond the answer). `nil` when the customer has no stage yet; throws
     /// `not_found` for a customer the view does not hold.
     public func stage(of customerId: String) throws(StoreError) -> String? {
         do {
-            return try store.readTransaction { txn -> String? in
-                let record = try projectionRecord(.journeyHistory, in: txn)
-                let model = try compiledModel(record.modelVersion, in: txn)
-                let view = dbs.view(.journeyHistory, "view", slot: record.slot)
+            return try viewStore.read { txn, _ -> String? in
+                let record = try viewStore.projectionRecord(.journeyHistory, in: txn)
+                let model = try viewStore.compiledModel(record.modelVersion, in: txn)
+                let view = viewStore.dbs.view(.journeyHistory, "view", slot: record.slot)
                 var id = customerId
                 let raw: UnsafeRawBufferPointer? = try id.withUTF8 { utf8 in
-                    utf8.count <= 480
+                    utf8.count <= CustomerKey.maxInlineBytes
                         ? try txn.get(view, key: UnsafeRawBufferPointer(utf8))
-                        : try txn.get(view, key: EventStore.customerKey(customerId))
+                        : try txn.get(view, key: CustomerKey.of(customerId))
                 }
                 guard let raw else { throw Self.notFound(customerId) }
                 var r = ByteReader(raw)
@@ -62,14 +53,14 @@ extension JourneyEngine {
             out.knownAt = knownAt?.rfc3339
             return out
         }
-        return try withViews { txn, views in
+        return try viewStore.withLiveViews { txn, log, views in
             let (record, model) = try views(.journeyHistory)
-            guard let raw = try txn.get(dbs.view(.journeyHistory, "view", slot: record.slot), key: EventStore.customerKey(customerId)) else {
+            guard let raw = try txn.get(viewStore.dbs.view(.journeyHistory, "view", slot: record.slot), key: CustomerKey.of(customerId)) else {
                 throw Self.notFound(customerId)
             }
             let (_, stage, advocacy) = try JourneyViews.decodeState(raw, model: model)
             var out = Self.output(stage: stage, advocacy: advocacy, customerId: customerId, model: model)
-            out.erasedAt = try store.erasure(of: customerId, in: txn)?.erasedAt.rfc3339
+            out.erasedAt = try log.erasure(of: customerId)?.erasedAt.rfc3339
             return out
         }
     }
@@ -82,31 +73,31 @@ extension JourneyEngine {
         if asOf != nil || knownAt != nil {
             (stored, model) = try timeTravel(customerId, asOf: asOf, knownAt: knownAt)
         } else {
-            (stored, model) = try withViews { txn, views in
+            (stored, model) = try viewStore.withLiveViews { txn, log, views in
                 let (record, model) = try views(.journeyHistory)
-                guard let raw = try txn.get(dbs.view(.journeyHistory, "view", slot: record.slot), key: EventStore.customerKey(customerId)) else {
+                guard let raw = try txn.get(viewStore.dbs.view(.journeyHistory, "view", slot: record.slot), key: CustomerKey.of(customerId)) else {
                     throw Self.notFound(customerId)
                 }
                 return (try JourneyViews.decodeJourney(raw, model: model), model)
             }
         }
-        var out = try withViews { txn, views in
+        var out = try viewStore.withLiveViews { txn, log, views in
             // Without time travel the timeline stops where the view does.
             let upTo = asOf == nil && knownAt == nil
-                ? try dbs.checkpoint(.journeyHistory, slot: try views(.journeyHistory).0.slot, in: txn) : .max
-            return try describe(stored, model: model, asOf: asOf, knownAt: knownAt, upTo: upTo, txn: txn)
+                ? try viewStore.dbs.checkpoint(.journeyHistory, slot: try views(.journeyHistory).0.slot, in: txn) : .max
+            return try describe(stored, model: model, asOf: asOf, knownAt: knownAt, upTo: upTo, log: log)
         }
         out.asOf = asOf?.rfc3339
         out.knownAt = knownAt?.rfc3339
-        out.erasedAt = try withViews { txn, _ in try store.erasure(of: customerId, in: txn)?.erasedAt.rfc3339 }
+        out.erasedAt = try viewStore.withLiveViews { _, log, _ in try log.erasure(of: customerId)?.erasedAt.rfc3339 }
         return out
     }
 
     /// The funnel from the funnel view.
     public func funnel() throws(StoreError) -> FunnelOutput {
-        try withViews { txn, views in
+        try viewStore.withLiveViews { txn, log, views in
             let (record, model) = try views(.funnel)
-            let db = dbs.view(.funnel, "aggregates", slot: record.slot)
+            let db = viewStore.dbs.view(.funnel, "aggregates", slot: record.slot)
             let stages = model.model.stages
             let c = try FunnelAggregates.read(db, stages: stages.count, txn: txn)
             var out = FunnelOutput(modelVersion: record.modelVersion, customers: c.customers, noStage: c.noStage, stages: [])
@@ -151,13 +142,13 @@ extension JourneyEngine {
     /// Customers whose current stage is `stage`, in customer-key order, `limit` at a time after
     /// the customer id `after` (the previous page's `next`).
     public func customers(inStage stage: String, after: String? = nil, limit: Int = 100) throws(StoreError) -> CustomerPage {
-        try withViews { txn, views in
+        try viewStore.withLiveViews { txn, log, views in
             let (record, model) = try views(.customerStage)
             guard let index = model.model.stages.firstIndex(of: stage) else {
                 throw StoreError(.notFound, "unknown stage \(stage) (the model's stages are \(model.model.stages.joined(separator: ", ")))")
             }
-            let view = dbs.view(.journeyHistory, "view", slot: try views(.journeyHistory).0.slot)
-            let p = try page(index: dbs.view(.customerStage, "index", slot: record.slot), prefixes: [UInt8(index)],
+            let view = viewStore.dbs.view(.journeyHistory, "view", slot: try views(.journeyHistory).0.slot)
+            let p = try page(index: viewStore.dbs.view(.customerStage, "index", slot: record.slot), prefixes: [UInt8(index)],
                              after: after.map { (UInt8(index), $0) }, limit: limit, txn: txn) { key in
                 guard let raw = try txn.get(view, key: key) else { return nil }
                 let j = try JourneyViews.decodeJourney(raw, model: model)
@@ -170,7 +161,7 @@ extension JourneyEngine {
     /// Advocates (customers above level `none`), highest level first, optionally of one `level`;
     /// `after` is the previous page's `next` (`<level number>:<customer id>`).
     public func advocates(level: String? = nil, after: String? = nil, limit: Int = 100) throws(StoreError) -> CustomerPage {
-        try withViews { txn, views in
+        try viewStore.withLiveViews { txn, log, views in
             let (record, model) = try views(.advocacy)
             let levels = model.model.advocacy.levels.map(\.id)
             var prefixes: [UInt8] = Array(1...UInt8(levels.count)).reversed()
@@ -187,8 +178,8 @@ extension JourneyEngine {
                 }
                 cursor = (n, String(after[after.index(after: colon)...]))
             }
-            let view = dbs.view(.journeyHistory, "view", slot: try views(.journeyHistory).0.slot)
-            let p = try page(index: dbs.view(.advocacy, "index", slot: record.slot), prefixes: prefixes, after: cursor, limit: limit, txn: txn) { key in
+            let view = viewStore.dbs.view(.journeyHistory, "view", slot: try views(.journeyHistory).0.slot)
+            let p = try page(index: viewStore.dbs.view(.advocacy, "index", slot: record.slot), prefixes: prefixes, after: cursor, limit: limit, txn: txn) { key in
                 guard let raw = try txn.get(view, key: key) else { return nil }
                 let j = try JourneyViews.decodeJourney(raw, model: model)
                 guard j.advocacy.level > 0 else { return nil }
@@ -222,7 +213,7 @@ extension JourneyEngine {
             for prefix in remaining {
                 var entry: Cursor.Entry?
                 if let (p, id) = after, p == prefix {
-                    let start = [p] + EventStore.customerKey(id)
+                    let start = [p] + CustomerKey.of(id)
                     entry = try c.seek(atLeast: start)
                     if let e = entry, Array(e.key) == start { entry = try c.next() }
                 } else {
@@ -239,98 +230,5 @@ extension JourneyEngine {
             }
         }
         return (out, last, more)
-    }
-
-    /// The fold of the customer's stream under the active model, leaving out events after
-    /// `asOf` (occurredAt) and events recorded after `knownAt`.
-    func timeTravel(_ customerId: String, asOf: Timestamp?, knownAt: Timestamp?) throws(StoreError) -> (CustomerJourney, CompiledModel) {
-        try withViews { txn, views in
-            let (_, model) = try views(.journeyHistory)
-            if let erased = try store.erasure(of: customerId, in: txn) {
-                var e = StoreError(.customerErased, "customer \(customerId) was erased at \(erased.erasedAt.rfc3339): the properties of their events are destroyed, so their past cannot be recomputed as of a time; their current state (kept at erasure) is still available without asOf/knownAt")
-                e.customerId = customerId
-                throw e
-            }
-            var events: [ClassifiedEvent] = []
-            let opener = PropertiesOpener(store: store, txn: txn)
-            let total = try store.forEachStreamRecord(customerId: customerId, in: txn) { p, r in
-                if let asOf, r.occurredAt > asOf { return }
-                if let knownAt, r.recordedAt > knownAt { return }
-                events.append(try model.classify(r, position: p, opener: opener))
-            }
-            guard total > 0 else { throw Self.notFound(customerId) }
-            guard !events.isEmpty else {
-                var what: [String] = []
-                if let asOf { what.append("as of \(asOf.rfc3339)") }
-                if let knownAt { what.append("as known at \(knownAt.rfc3339)") }
-                throw StoreError(.notFound, "customer \(customerId) has no events \(what.joined(separator: " "))")
-            }
-            return (CustomerJourney.fold(customerId: customerId, events, model: model), model)
-        }
-    }
-
-    static func output(stage s: StageState, advocacy a: AdvocacyState, customerId: String, model: CompiledModel) -> CustomerStateOutput {
-        let m = model.model
-        var reached: [CustomerStateOutput.ReachedStage] = []
-        for (i, e) in s.entered.enumerated() { if let e { reached.append(.init(stage: m.stages[i], enteredAt: iso(e))) } }
-        var actions: [String: UInt32] = [:]
-        for (i, id) in m.advocacy.actionIds.enumerated() { actions[id] = a.counts[i] }
-        var metrics: [String: AdvocacyOutput.MetricOutput] = [:]
-        for (i, metric) in m.advocacy.metrics.enumerated() {
-            if let r = a.metrics[i] { metrics[metric.id] = .init(value: r.value, at: iso(r.at), position: r.position) }
-        }
-        return CustomerStateOutput(
-            customerId: customerId, stage: s.current >= 0 ? m.stages[s.current] : nil,
-            since: s.current >= 0 ? iso(s.since) : nil, version: s.version, eventCount: s.eventCount,
-            firstSeen: s.eventCount > 0 ? iso(s.firstSeen) : nil, lastSeen: s.eventCount > 0 ? iso(s.lastSeen) : nil,
-            stages: reached,
-            advocacy: AdvocacyOutput(
-                level: a.level == 0 ? "none" : m.advocacy.levels[a.level - 1].id, since: a.level == 0 ? nil : iso(a.since),
-                detractor: a.detractor, actions: actions, metrics: metrics),
-            modelVersion: m.version)
-    }
-
-    /// Turns a stored journey into its public shape, resolving event ids and types by position.
-    func describe(_ j: CustomerJourney, model: CompiledModel, asOf: Timestamp?, knownAt: Timestamp?, upTo: UInt64, txn: Transaction) throws -> JourneyOutput {
-        let m = model.model
-        func ref(_ p: UInt64) throws -> JourneyOutput.EventReference {
-            guard let r = try store.record(at: p, in: txn) else { throw StoreError(.corrupt, "history points at missing position \(p)") }
-            return .init(eventId: r.id, position: p, type: r.type, occurredAt: r.occurredAt.rfc3339)
-        }
-        let transitions = try j.transitions.map { t in
-            let e = try ref(t.position)
-            return JourneyOutput.TransitionOutput(
-                from: t.from >= 0 ? m.stages[t.from] : nil, to: m.stages[t.to], at: iso(t.at), eventId: e.eventId,
-                position: t.position, type: e.type, rule: m.rules[t.rule].id, regression: t.regression, modelVersion: m.version)
-        }
-        let levelName = { (l: Int) in l == 0 ? "none" : m.advocacy.levels[l - 1].id }
-        let changes = try j.advocacyChanges.map { c in
-            JourneyOutput.AdvocacyChangeOutput(
-                from: levelName(c.from), to: levelName(c.to), at: iso(c.at), eventId: try ref(c.position).eventId,
-                position: c.position, evidence: try c.evidence.map(ref))
-        }
-        var timeline: [(ClassifiedEvent, JourneyOutput.TimelineEvent)] = []
-        let moved = Set(j.transitions.map(\.position))
-        let opener = PropertiesOpener(store: store, txn: txn)
-        try store.forEachStreamRecord(customerId: j.customerId, upTo: upTo, in: txn) { p, r in
-            if let asOf, r.occurredAt > asOf { return }
-            if let knownAt, r.recordedAt > knownAt { return }
-            if r.isErasure {
-                var e = ClassifiedEvent(position: p, occurredAt: r.occurredAt.milliseconds, version: r.version)
-                e.rule = -1
-                timeline.append((e, .init(
-                    position: p, eventId: r.id, type: r.type, occurredAt: r.occurredAt.rfc3339, recordedAt: r.recordedAt.rfc3339,
-                    stage: nil, rule: nil, moved: false, action: nil)))
-                return
-            }
-            let e = try model.classify(r, position: p, opener: opener)
-            let rule = e.rule >= 0 ? m.rules[Int(e.rule)] : nil
-            timeline.append((e, .init(
-                position: p, eventId: r.id, type: r.type, occurredAt: r.occurredAt.rfc3339, recordedAt: r.recordedAt.rfc3339,
-                stage: rule.map { m.stages[$0.stage] }, rule: rule?.id, moved: moved.contains(p),
-                action: e.action >= 0 ? m.advocacy.actionIds[Int(e.action)] : nil)))
-        }
-        timeline.sort { ClassifiedEvent.businessOrder($0.0, $1.0) }
-        return JourneyOutput(customerId: j.customerId, modelVersion: m.version, transitions: transitions, advocacy: changes, events: timeline.map(\.1))
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-public import LMDBKit
+package import LMDBKit
 
 /// The append-only log of customer interaction events, in one LMDB environment.
 ///
@@ -8,7 +8,7 @@ public import LMDBKit
 /// processes (the CLI next to a running server) may open the same folder and read and write
 /// at the same time. Every acknowledged append is on disk unless the store was opened with
 /// ``StoreConfiguration/durable`` set to `false`.
-public final class EventStore: Sendable {
+public final class EventStore: EventLog {
     /// How the store was opened.
     public let configuration: StoreConfiguration
     let env: Environment
@@ -94,8 +94,8 @@ public final class EventStore: Sendable {
     /// The store's format (2; 1 for a format-1 store opened as a migration's source).
     public var format: Int { Int(layout.legacyFormat ?? StoreLayout.formatVersion) }
 
-    /// The LMDB environment, for layers above that keep their views in the same file.
-    public var environment: Environment { env }
+    /// The LMDB environment, for the journey layer, which keeps its views in the same file.
+    package var environment: Environment { env }
 
     /// Runs `body` in a read snapshot, mapping LMDB failures to `storage_error`.
     func read<R>(_ body: (Transaction) throws -> R) throws(StoreError) -> R {

@@ -135,3 +135,12 @@ public struct RecordView {
         return out
     }
 }
+
+extension RecordView {
+    /// The `kept` text of an erasure record: what the layers above asked the erasure to keep
+    /// (see ``EventLog/erase(_:by:reason:kept:expectedVersion:)``); `nil` for other records.
+    public var erasureKeptText: String? {
+        guard isErasure, let p = propertiesBytes, case .object(let o)? = JSONValue.parse(p), case .string(let s)? = o["kept"] else { return nil }
+        return s
+    }
+}

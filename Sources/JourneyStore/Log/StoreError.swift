@@ -77,6 +77,15 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         StoreError(.invalidEvent, "\(field): \(message)", field: field)
     }
 
+    /// An expected-version check failed: what the caller expected, what the stream holds.
+    public static func wrongExpectedVersion(_ customerId: String, expected: ExpectedVersion, actual: UInt64) -> StoreError {
+        var e = StoreError(.wrongExpectedVersion, "customer \(customerId): expected version \(expected), but the stream is at version \(actual)")
+        e.expectedVersion = expected
+        e.actualVersion = actual
+        e.customerId = customerId
+        return e
+    }
+
     static func storage(_ error: LMDBError) -> StoreError {
         var e = StoreError(.storage, "storage failure: \(error.description)")
         e.lmdbCode = error.code

@@ -1,7 +1,9 @@
 import Synchronization
 
-/// Tells in-process listeners (projection workers, read-your-writes waiters, live tails) that
-/// the log's head moved. Each subscriber sees the newest head; intermediate values may be skipped.
+/// Tells in-process listeners that a position grew: the log's head after this process's commits
+/// (``EventLog/commits``: projection workers, live tails), or the position the views have applied
+/// (read-your-writes waiters). Each subscriber sees the newest value; intermediate values may be
+/// skipped. Waits end at a timeout, on cancellation of the waiting task, or when it finishes.
 public final class CommitNotifier: Sendable {
     private let state = Mutex<State>(State())
 
@@ -13,7 +15,10 @@ public final class CommitNotifier: Sendable {
         var finished = false
     }
 
-    init() {}
+    public init() {}
+
+    /// The newest value published.
+    public var value: UInt64 { state.withLock { $0.head } }
 
     /// A stream of head positions, one element per commit seen (latest wins when slow).
     public func subscribe() -> AsyncStream<UInt64> {
@@ -29,7 +34,8 @@ public final class CommitNotifier: Sendable {
         return stream
     }
 
-    func publish(head: UInt64) {
+    /// Publishes a new value (values only grow: a smaller one is ignored).
+    public func publish(head: UInt64) {
         let (subs, waiters) = state.withLock { s -> ([AsyncStream<UInt64>.Continuation], [CheckedContinuation<UInt64, Never>]) in
             s.head = max(s.head, head)
             let w = Array(s.waiters.values)
@@ -40,9 +46,9 @@ public final class CommitNotifier: Sendable {
         for w in waiters { w.resume(returning: head) }
     }
 
-    /// Waits until this process commits past `position`, or `timeout` passes, or the store
-    /// closes; returns the latest head this process committed (it may still be `position`).
-    /// Appends by other processes are not seen here: poll for those.
+    /// Waits until a value past `position` is published, or `timeout` passes, or the waiting
+    /// task is cancelled, or the notifier finishes; returns the newest value (it may still be
+    /// `position`). For the log: appends by other processes are not seen here, poll for those.
     public func waitForCommit(after position: UInt64, timeout: Duration) async -> UInt64 {
         let id = state.withLock { s -> Int in
             s.next += 1
@@ -67,12 +73,23 @@ public final class CommitNotifier: Sendable {
         }
     }
 
+    /// Waits until a value of at least `position` is published (or the waiting task is
+    /// cancelled, or the notifier finishes); returns the newest value.
+    public func wait(until position: UInt64) async -> UInt64 {
+        while true {
+            let (v, finished) = state.withLock { ($0.head, $0.finished) }
+            if v >= position || finished || Task.isCancelled { return v }
+            _ = await waitForCommit(after: v, timeout: .seconds(1))
+        }
+    }
+
     private func resumeWaiter(_ id: Int) {
         let (w, head) = state.withLock { s in (s.waiters.removeValue(forKey: id), s.head) }
         w?.resume(returning: head)
     }
 
-    func finish() {
+    /// Ends every subscription and wait; later waits return at once.
+    public func finish() {
         let (subs, waiters, head) = state.withLock { s in
             let all = Array(s.subscribers.values)
             s.subscribers.removeAll()

@@ -39,7 +39,7 @@ struct GroupOutcome {
 extension AppendWriter {
     /// Applies every request of a group inside one write transaction. Client mistakes fail
     /// their own request only (nothing of it is written); LMDB errors abort the transaction.
-    func apply(_ group: [AppendRequest], in txn: Transaction) throws -> GroupOutcome {
+    func apply(_ group: [WriterRequest], in txn: Transaction) throws -> GroupOutcome {
         var head: UInt64 = 0
         var previous = ChainHash.genesis
         var lastRecorded = Timestamp(milliseconds: .min)
@@ -60,10 +60,9 @@ extension AppendWriter {
         try txn.withCursor(layout.eventIds) { ids in
             for request in group {
                 do {
-                    if let erasure = request.erasure {
-                        results.append(.success(try applyErasure(erasure, in: txn, state: &state)))
-                    } else {
-                        results.append(.success(try applyOne(request, in: txn, ids: &ids, state: &state)))
+                    switch request.work {
+                    case .erase(let erasure): results.append(.success(try applyErasure(erasure, in: txn, state: &state)))
+                    case .append(let prepared): results.append(.success(try applyOne(prepared, in: txn, ids: &ids, state: &state)))
                     }
                 } catch let e as StoreError {
                     results.append(.failure(e))
@@ -134,7 +133,7 @@ extension AppendWriter {
     /// Checks one request (ids, expected versions) and, if it passes, writes it.
     /// Throws `StoreError` only before anything of the request was written.
     private func applyOne(
-        _ request: AppendRequest, in txn: Transaction, ids: inout Cursor, state: inout GroupState
+        _ request: PreparedAppend, in txn: Transaction, ids: inout Cursor, state: inout GroupState
     ) throws -> AppendResult {
         var request = request
         let events = request.events
@@ -169,11 +168,7 @@ extension AppendWriter {
             for (customer, expected) in request.expectations.sorted(by: { $0.key < $1.key }) {
                 let actual = try currentVersion(of: customer, in: txn)
                 guard expected.isSatisfied(by: actual) else {
-                    var e = StoreError(.wrongExpectedVersion, "customer \(customer): expected version \(expected), but the stream is at version \(actual)")
-                    e.expectedVersion = expected
-                    e.actualVersion = actual
-                    e.customerId = customer
-                    throw e
+                    throw StoreError.wrongExpectedVersion(customer, expected: expected, actual: actual)
                 }
             }
             if self.keys != nil {

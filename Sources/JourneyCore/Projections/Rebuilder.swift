@@ -1,8 +1,32 @@
 import Foundation
 public import JourneyStore
 import LMDBKit
+import Synchronization
 
-extension JourneyEngine {
+/// Rebuilds projections into new generations beside the live ones and switches them, and
+/// activates new journey models the same way. One rebuild of a projection at a time per store
+/// (another process's running rebuild is refused).
+public final class Rebuilder: Sendable {
+    let views: ViewStore
+    let configuration: EngineConfiguration
+    let rebuilding = Mutex<Set<ProjectionKind>>([])
+    /// Set by ``cancel()``: running rebuilds stop after their current chunk.
+    let cancelled = Atomic<Bool>(false)
+
+    init(views: ViewStore, configuration: EngineConfiguration) {
+        self.views = views
+        self.configuration = configuration
+    }
+
+    /// The projections this process is rebuilding right now.
+    public var rebuildingKinds: Set<ProjectionKind> { rebuilding.withLock { $0 } }
+
+    /// Asks running rebuilds to stop after their current chunk (they resume when run again),
+    /// e.g. before the process shuts down.
+    public func cancel() {
+        cancelled.store(true, ordering: .relaxed)
+    }
+
     /// Rebuilds `kinds` from position 1 into new generations while the current ones keep
     /// answering reads, then switches them together, atomically, once they have caught up with
     /// the log. With `model`, the new generations are built under it and it becomes the active
@@ -38,60 +62,60 @@ extension JourneyEngine {
         let started = ContinuousClock.now
         let pid = getpid()
         // Set up (or resume) the new generations.
-        let (records, startCheckpoint) = try store.environment.write { txn -> ([ProjectionKind: RebuildRecord], UInt64) in
-            let activeVersion = try dbs.string(MetaKey.activeModel, in: txn) ?? JourneyModel.defaultModel.version
+        let (records, startCheckpoint) = try views.write { txn, log -> ([ProjectionKind: RebuildRecord], UInt64) in
+            let activeVersion = try views.activeModelVersion(in: txn)
             let version = model?.version ?? activeVersion
             if let model {
-                if let stored = try dbs.string(MetaKey.modelDocument(model.version), in: txn) {
+                if let stored = try views.dbs.string(ViewStore.MetaKey.modelDocument(model.version), in: txn) {
                     if let old = try? JourneyModel.parse(stored), old.document != model.document {
                         throw StoreError(.invalidArgument, "model version \(model.version) is already stored with different content; give the new document a new version")
                     }
                 } else {
-                    try dbs.setString(MetaKey.modelDocument(model.version), model.document, in: txn)
+                    try views.dbs.setString(ViewStore.MetaKey.modelDocument(model.version), model.document, in: txn)
                 }
             }
-            let head = try store.headPosition(in: txn)
+            let head = try log.headPosition()
             var records: [ProjectionKind: RebuildRecord] = [:]
             var lowest = UInt64.max
             for kind in group {
-                let live = try dbs.record(MetaKey.projection(kind), as: ProjectionRecord.self, in: txn)!
-                if let existing = try dbs.record(MetaKey.rebuild(kind), as: RebuildRecord.self, in: txn),
+                let live = try views.dbs.record(ViewStore.MetaKey.projection(kind), as: ProjectionRecord.self, in: txn)!
+                if let existing = try views.dbs.record(ViewStore.MetaKey.rebuild(kind), as: RebuildRecord.self, in: txn),
                    existing.pid != pid, kill(existing.pid, 0) == 0 {
                     throw StoreError(.invalidArgument, "projection \(kind.rawValue) is being rebuilt by process \(existing.pid)")
                 }
                 var record = RebuildRecord(
                     slot: 1 - live.slot, generation: live.generation + 1, modelVersion: version, group: group,
                     startedAt: Timestamp.now().milliseconds, startHead: head, pid: pid)
-                if let existing = try dbs.record(MetaKey.rebuild(kind), as: RebuildRecord.self, in: txn),
+                if let existing = try views.dbs.record(ViewStore.MetaKey.rebuild(kind), as: RebuildRecord.self, in: txn),
                    existing.slot == record.slot, existing.modelVersion == version, existing.group == group {
                     // Resume where a killed rebuild stopped.
                     record.startedAt = existing.startedAt
                     record.startHead = existing.startHead
                 } else {
-                    for suffix in kind.databaseSuffixes { try txn.drop(dbs.view(kind, suffix, slot: record.slot)) }
-                    try dbs.setCheckpoint(kind, slot: record.slot, 0, in: txn)
+                    for suffix in kind.databaseSuffixes { try txn.drop(views.dbs.view(kind, suffix, slot: record.slot)) }
+                    try views.dbs.setCheckpoint(kind, slot: record.slot, 0, in: txn)
                 }
-                try dbs.setRecord(MetaKey.rebuild(kind), record, in: txn)
+                try views.dbs.setRecord(ViewStore.MetaKey.rebuild(kind), record, in: txn)
                 records[kind] = record
-                lowest = min(lowest, try dbs.checkpoint(kind, slot: record.slot, in: txn))
+                lowest = min(lowest, try views.dbs.checkpoint(kind, slot: record.slot, in: txn))
             }
             return (records, lowest)
         }
-        let compiled = try store.readTransaction { txn in try compiledModel(records[group[0]]!.modelVersion, in: txn) }
+        let compiled = try views.read { txn, _ in try views.compiledModel(records[group[0]]!.modelVersion, in: txn) }
         // With journey-history in the group, states are saved in its new view; without it (derived
         // projections alone) they are folded from scratch and kept in memory.
         func makeGroup() -> FoldGroup {
             FoldGroup(
-                model: compiled, members: group.map { FoldGroup.Member(kind: $0, slot: records[$0]!.slot, checkpoint: 0) }, dbs: dbs,
-                stateSource: group.contains(.journeyHistory) ? dbs.view(.journeyHistory, "view", slot: records[.journeyHistory]!.slot) : nil)
+                model: compiled, members: group.map { FoldGroup.Member(kind: $0, slot: records[$0]!.slot, checkpoint: 0) }, dbs: views.dbs,
+                stateSource: group.contains(.journeyHistory) ? views.dbs.view(.journeyHistory, "view", slot: records[.journeyHistory]!.slot) : nil)
         }
         var fold = makeGroup()
         if !group.contains(.journeyHistory) && startCheckpoint > 0 {
             // A resumed derived rebuild has no saved states: start it over.
-            try store.environment.write { txn in
+            try views.write { txn, _ in
                 for kind in group {
-                    for suffix in kind.databaseSuffixes { try txn.drop(dbs.view(kind, suffix, slot: records[kind]!.slot)) }
-                    try dbs.setCheckpoint(kind, slot: records[kind]!.slot, 0, in: txn)
+                    for suffix in kind.databaseSuffixes { try txn.drop(views.dbs.view(kind, suffix, slot: records[kind]!.slot)) }
+                    try views.dbs.setCheckpoint(kind, slot: records[kind]!.slot, 0, in: txn)
                 }
             }
         }
@@ -99,22 +123,24 @@ extension JourneyEngine {
         var switched = false
         var attempt = 0
         while !switched {
-            if rebuildsCancelled.load(ordering: .relaxed) {
+            if cancelled.load(ordering: .relaxed) {
                 throw StoreError(.closed, "the rebuild was interrupted by shutdown; run it again to resume")
             }
             attempt = 0
-            let (head, checkpoints) = try store.environment.write { txn -> (UInt64, [UInt64]) in
+            let (head, checkpoints) = try views.write { txn, log -> (UInt64, [UInt64]) in
                 attempt += 1
                 if attempt > 1 {
                     // A retry after the map grew: start from what is stored.
                     fold = makeGroup()
                 }
                 for i in fold.members.indices {
-                    fold.members[i].checkpoint = try dbs.checkpoint(fold.members[i].kind, slot: fold.members[i].slot, in: txn)
+                    fold.members[i].checkpoint = try views.dbs.checkpoint(fold.members[i].kind, slot: fold.members[i].slot, in: txn)
                 }
-                if fold.stateSource != nil && fold.cachedCustomers > Self.cacheLimit { fold.dropCache() }
-                let head = try store.headPosition(in: txn)
-                _ = try process(fold, head: head, maxEvents: rebuildChunkEvents, timeLimit: rebuildChunkTimeLimit, txn: txn)
+                if fold.stateSource != nil && fold.cachedCustomers > configuration.cachedCustomers { fold.dropCache() }
+                let head = try log.headPosition()
+                _ = try ChunkProcessor.process(
+                    fold, head: head, maxEvents: configuration.rebuildChunkEvents, timeLimit: configuration.rebuildChunkTime,
+                    views: views, txn: txn, log: log)
                 if fold.members.allSatisfy({ $0.checkpoint >= head }) {
                     try switchGenerations(group, records: records, model: model, in: txn)
                     switched = true
@@ -142,13 +168,13 @@ extension JourneyEngine {
     private func switchGenerations(_ group: [ProjectionKind], records: [ProjectionKind: RebuildRecord], model: JourneyModel?, in txn: Transaction) throws {
         for kind in group {
             let r = records[kind]!
-            let old = try dbs.record(MetaKey.projection(kind), as: ProjectionRecord.self, in: txn)!
-            try dbs.setRecord(MetaKey.projection(kind), ProjectionRecord(slot: r.slot, generation: r.generation, modelVersion: r.modelVersion), in: txn)
-            try dbs.setRecord(MetaKey.rebuild(kind), Optional<RebuildRecord>.none, in: txn)
-            for suffix in kind.databaseSuffixes { try txn.drop(dbs.view(kind, suffix, slot: old.slot)) }
-            try dbs.setCheckpoint(kind, slot: old.slot, 0, in: txn)
+            let old = try views.dbs.record(ViewStore.MetaKey.projection(kind), as: ProjectionRecord.self, in: txn)!
+            try views.dbs.setRecord(ViewStore.MetaKey.projection(kind), ProjectionRecord(slot: r.slot, generation: r.generation, modelVersion: r.modelVersion), in: txn)
+            try views.dbs.setRecord(ViewStore.MetaKey.rebuild(kind), Optional<RebuildRecord>.none, in: txn)
+            for suffix in kind.databaseSuffixes { try txn.drop(views.dbs.view(kind, suffix, slot: old.slot)) }
+            try views.dbs.setCheckpoint(kind, slot: old.slot, 0, in: txn)
         }
-        if let model { try dbs.setString(MetaKey.activeModel, model.version, in: txn) }
+        if let model { try views.dbs.setString(ViewStore.MetaKey.activeModel, model.version, in: txn) }
     }
 
     /// Validates nothing further (a ``JourneyModel`` is valid by construction) and activates it:
@@ -156,7 +182,7 @@ extension JourneyEngine {
     /// when they switch. Activating the active model again does nothing.
     @discardableResult
     public func activate(_ model: JourneyModel, progress: (([RebuildProgress]) -> Void)? = nil) throws(StoreError) -> [RebuildProgress] {
-        let current = try activeModel()
+        let current = try views.read { txn, _ in try views.compiledModel(try views.activeModelVersion(in: txn), in: txn).model }
         if current.version == model.version {
             guard current.document == model.document else {
                 throw StoreError(.invalidArgument, "model version \(model.version) is active with different content; give the new document a new version")
@@ -164,75 +190,5 @@ extension JourneyEngine {
             return []
         }
         return try rebuild(ProjectionKind.allCases, model: model, progress: progress)
-    }
-
-    /// Status of every projection: checkpoint, head, lag, generation, model, rate, last error,
-    /// and the rebuild in progress, if any.
-    public func status() throws(StoreError) -> [ProjectionStatus] {
-        let local = stats.withLock { $0 }
-        do {
-            return try store.readTransaction { txn in
-                let head = try store.headPosition(in: txn)
-                let faults = try txn.statistics(dbs.faults).entries
-                return try ProjectionKind.allCases.map { kind in
-                    let record = try projectionRecord(kind, in: txn)
-                    let checkpoint = try dbs.checkpoint(kind, slot: record.slot, in: txn)
-                    var rebuild: RebuildProgress?
-                    if let r = try dbs.record(MetaKey.rebuild(kind), as: RebuildRecord.self, in: txn) {
-                        let cp = try dbs.checkpoint(kind, slot: r.slot, in: txn)
-                        let seconds = Double(Timestamp.now().milliseconds - r.startedAt) / 1000
-                        let rate = seconds > 0 ? Double(cp) / seconds : 0
-                        rebuild = RebuildProgress(
-                            name: kind.rawValue, generation: r.generation, modelVersion: r.modelVersion, checkpoint: cp, head: head,
-                            fraction: head == 0 ? 1 : Double(cp) / Double(head), eventsPerSecond: rate,
-                            etaSeconds: rate > 0 ? Double(head - min(head, cp)) / rate : nil, switched: false)
-                    }
-                    return ProjectionStatus(
-                        name: kind.rawValue, state: rebuild == nil ? "live" : "rebuilding", checkpoint: checkpoint, head: head,
-                        lag: head - min(head, checkpoint), generation: record.generation, modelVersion: record.modelVersion,
-                        eventsPerSecond: local[kind]?.eventsPerSecond ?? 0, lastError: local[kind]?.lastError, rebuild: rebuild,
-                        faults: faults)
-                }
-            }
-        } catch {
-            throw StoreError.wrap(error)
-        }
-    }
-
-    /// Recorded projection faults in log order, from `after` (exclusive), at most `limit`.
-    public func faults(after: UInt64 = 0, limit: Int = 100) throws(StoreError) -> [ProjectionFault] {
-        do {
-            return try store.readTransaction { txn in
-                var out: [ProjectionFault] = []
-                try txn.withCursor(dbs.faults) { c in
-                    var entry = try c.seek(atLeast: after + 1)
-                    while let e = entry, out.count < limit {
-                        out.append(try JourneyDatabases.decode(ProjectionFault.self, from: e.value))
-                        entry = try c.next()
-                    }
-                }
-                return out
-            }
-        } catch {
-            throw StoreError.wrap(error)
-        }
-    }
-
-    /// Bytes of each live view's databases (for metrics), by projection.
-    public func viewBytes() throws(StoreError) -> [String: Int] {
-        do {
-            return try store.readTransaction { txn in
-                var out: [String: Int] = [:]
-                for kind in ProjectionKind.allCases {
-                    let record = try projectionRecord(kind, in: txn)
-                    out[kind.rawValue] = try kind.databaseSuffixes.reduce(0) { total, suffix in
-                        total + (try txn.statistics(dbs.view(kind, suffix, slot: record.slot)).bytes)
-                    }
-                }
-                return out
-            }
-        } catch {
-            throw StoreError.wrap(error)
-        }
     }
 }

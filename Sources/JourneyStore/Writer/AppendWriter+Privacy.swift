@@ -12,7 +12,7 @@ extension AppendWriter {
     ///   the commit, so no later request seals with the proposal again;
     /// - the customer was erased: the request fails (`customer_erased`).
     /// Every sealed event is therefore written under the key `customer-keys` holds when it commits.
-    func checkKeys(_ request: inout AppendRequest, outcomes: [Outcome], in txn: Transaction, state: inout GroupState) throws {
+    func checkKeys(_ request: inout PreparedAppend, outcomes: [Outcome], in txn: Transaction, state: inout GroupState) throws {
         var seen = Set<ByteKey>()
         for i in request.events.indices {
             guard case .new = outcomes[i] else { continue }
@@ -61,7 +61,7 @@ extension AppendWriter {
     }
 
     /// Seals the request's events of `customer` again under `key`, in place (same length).
-    private func reseal(_ request: inout AppendRequest, customer: [UInt8], key: SymmetricKey) {
+    private func reseal(_ request: inout PreparedAppend, customer: [UInt8], key: SymmetricKey) {
         for i in request.events.indices where request.customerKeys[i] == customer {
             guard let properties = request.events[i].properties else { continue }
             let sealed = CustomerKeys.seal(properties.bytes, key: key, customer: customer)
@@ -94,11 +94,7 @@ extension AppendWriter {
         let version = try currentVersion(of: customerId, in: txn)
         guard version > 0 else { throw StoreError(.notFound, "customer \(customerId) is not known to this store; nothing was erased") }
         if let expected = erasure.expectedVersion, expected != version {
-            var e = StoreError(.wrongExpectedVersion, "customer \(customerId): expected version \(expected), but the stream is at version \(version)")
-            e.expectedVersion = .exact(expected)
-            e.actualVersion = version
-            e.customerId = customerId
-            throw e
+            throw StoreError.wrongExpectedVersion(customerId, expected: .exact(expected), actual: version)
         }
         do {
             let (number, v) = try nextVersion(customerId, in: txn, state: &state)

@@ -7,7 +7,7 @@ import LMDBKit
 /// | database | key | value |
 /// | --- | --- | --- |
 /// | `events` | position, UInt64 big-endian | record (``RecordView``) |
-/// | `customers` | customerId UTF-8 (or 0xFF ‖ SHA-256 when over 480 bytes) | customer number, UInt64 BE |
+/// | `customers` | customerId UTF-8 (or 0xFF ‖ SHA-256 when over `CustomerKey.maxInlineBytes`, 480) | customer number, UInt64 BE |
 /// | `streams` | customer number BE | positions BE, as sorted duplicates (k-th = version k) |
 /// | `event-ids` | first 16 bytes of SHA-256(id) | position BE |
 /// | `meta` | name | format version; chain head (position BE ‖ hash); master-key check |
@@ -130,14 +130,8 @@ struct StoreLayout: Sendable {
         return Array(text) == checkText
     }
 
-    /// The `customers` key of a customer id.
-    static func customerKey(_ customerId: String) -> [UInt8] {
-        let utf8 = Array(customerId.utf8)
-        if utf8.count <= 480 { return utf8 }
-        var key: [UInt8] = [0xFF]
-        key.append(contentsOf: SHA256.hash(data: utf8))
-        return key
-    }
+    /// The `customers` key of a customer id (see ``CustomerKey``).
+    static func customerKey(_ customerId: String) -> [UInt8] { CustomerKey.of(customerId) }
 }
 
 extension Transaction {

@@ -10,7 +10,7 @@ final class AppendWriter: @unchecked Sendable {
     // Safe to share: `queue`, `stopping` and `running` are only touched with `condition` held;
     // `cache` and the transaction work happen only on the writer thread.
     private let condition = NSCondition()
-    private var queue: [AppendRequest] = []
+    private var queue: [WriterRequest] = []
     private var stopping = false
     private var running = false
     /// Requests in the previous group: how many callers are likely to be appending right now.
@@ -45,7 +45,7 @@ final class AppendWriter: @unchecked Sendable {
     }
 
     /// Queues a request; `complete` runs on the writer thread once it committed or failed.
-    func submit(_ request: AppendRequest) {
+    func submit(_ request: WriterRequest) {
         condition.lock()
         if stopping || !running {
             condition.unlock()
@@ -89,7 +89,7 @@ final class AppendWriter: @unchecked Sendable {
             var take = 0
             var events = 0
             while take < queue.count {
-                let n = queue[take].events.count
+                let n = queue[take].eventCount
                 if take > 0 && events + n > maxEventsPerCommit { break }
                 events += n
                 take += 1
@@ -102,7 +102,7 @@ final class AppendWriter: @unchecked Sendable {
         }
     }
 
-    private func commit(_ group: [AppendRequest]) {
+    private func commit(_ group: [WriterRequest]) {
         let outcome: GroupOutcome
         let started = ContinuousClock.now
         defer {

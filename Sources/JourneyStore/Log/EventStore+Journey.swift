@@ -1,27 +1,14 @@
-public import LMDBKit
+import LMDBKit
 
-/// Access for the layers above (projections, queries) that work inside their own LMDB
-/// transactions on the same environment.
+/// Reads inside one LMDB read transaction: what ``LMDBLogSnapshot`` offers the layers above.
 extension EventStore {
-    /// The key under which a customer's entries are stored: its UTF-8 bytes, or `0xFF` followed
-    /// by the SHA-256 of the bytes when they exceed 480 (LMDB keys are at most 511 bytes).
-    public static func customerKey(_ customerId: String) -> [UInt8] {
-        StoreLayout.customerKey(customerId)
-    }
-
-    /// ``customerKey(_:)`` from the id's UTF-8 bytes (e.g. straight from a record).
-    public static func customerKey(bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        if bytes.count <= 480 { return Array(bytes) }
-        return StoreLayout.customerKey(String(decoding: bytes, as: UTF8.self))
-    }
-
     /// Runs `body` in a read snapshot of the store's environment.
-    public func readTransaction<R>(_ body: (Transaction) throws -> R) throws -> R {
+    func readTransaction<R>(_ body: (Transaction) throws -> R) throws -> R {
         try env.read(body)
     }
 
     /// The head position as seen by `txn`.
-    public func headPosition(in txn: Transaction) throws -> UInt64 {
+    func headPosition(in txn: Transaction) throws -> UInt64 {
         try txn.withCursor(layout.events) { c in
             guard let last = try c.last() else { return 0 }
             return Transaction.uint64(last.key)
@@ -29,14 +16,14 @@ extension EventStore {
     }
 
     /// The record at `position` as seen by `txn`.
-    public func record(at position: UInt64, in txn: Transaction) throws -> RecordView? {
+    func record(at position: UInt64, in txn: Transaction) throws -> RecordView? {
         guard let raw = try txn.get(layout.events, key: position) else { return nil }
         return RecordView(raw)
     }
 
     /// Calls `body` for each record from `position` on, in log order, inside `txn`, until it
     /// returns `false`.
-    public func forEachRecord(from position: UInt64, in txn: Transaction, _ body: (UInt64, RecordView) throws -> Bool) throws {
+    func forEachRecord(from position: UInt64, in txn: Transaction, _ body: (UInt64, RecordView) throws -> Bool) throws {
         try txn.withCursor(layout.events) { c in
             var entry = try c.seek(atLeast: max(position, 1))
             while let e = entry {
@@ -53,7 +40,7 @@ extension EventStore {
     /// Calls `body` for each of a customer's events with position ≤ `upTo`, in stream order,
     /// inside `txn`. Returns how many there were (0 for an unknown customer).
     @discardableResult
-    public func forEachStreamRecord(
+    func forEachStreamRecord(
         customerId: String, upTo: UInt64 = .max, in txn: Transaction, _ body: (UInt64, RecordView) throws -> Void
     ) throws -> Int {
         guard let n = try customerNumber(customerId, in: txn) else { return 0 }
@@ -69,7 +56,7 @@ extension EventStore {
     }
 
     /// Whether the store has ever seen the customer.
-    public func hasCustomer(_ customerId: String, in txn: Transaction) throws -> Bool {
+    func hasCustomer(_ customerId: String, in txn: Transaction) throws -> Bool {
         try customerNumber(customerId, in: txn) != nil
     }
 }

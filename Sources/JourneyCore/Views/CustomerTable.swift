@@ -2,7 +2,7 @@ import JourneyStore
 import LMDBKit
 
 /// A customer's view key (the store's customer key) with a fast hash.
-struct CustomerKey: Hashable {
+struct TableKey: Hashable {
     let bytes: [UInt8]
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
@@ -11,13 +11,13 @@ struct CustomerKey: Hashable {
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 
-    static func == (a: CustomerKey, b: CustomerKey) -> Bool {
+    static func == (a: TableKey, b: TableKey) -> Bool {
         a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in
             b.bytes.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
         }
     }
 
-    static func precedes(_ a: CustomerKey, _ b: CustomerKey) -> Bool {
+    static func precedes(_ a: TableKey, _ b: TableKey) -> Bool {
         a.bytes.withUnsafeBytes { x in
             b.bytes.withUnsafeBytes { y in
                 let n = min(x.count, y.count)
@@ -32,7 +32,7 @@ struct CustomerKey: Hashable {
 /// together, so each event costs one hash lookup whatever the number of projections. An
 /// open-addressing table over the key bytes: looking up needs no allocation.
 final class CustomerTable {
-    private(set) var keys: [CustomerKey] = []
+    private(set) var keys: [TableKey] = []
     /// Sort keys: the first 16 bytes of each key, big-endian, for fast ordering.
     private(set) var prefixes: [(UInt64, UInt64)] = []
     private var hashes: [UInt64] = []
@@ -74,7 +74,7 @@ final class CustomerTable {
         let n = keys.count
         slots[i] = Int32(n)
         hashes.append(h)
-        let key = CustomerKey(Array(bytes))
+        let key = TableKey(Array(bytes))
         keys.append(key)
         var p: (UInt64, UInt64) = (0, 0)
         withUnsafeMutableBytes(of: &p) { out in
@@ -101,7 +101,7 @@ final class CustomerTable {
         let x = prefixes[a], y = prefixes[b]
         if x.0 != y.0 { return x.0 < y.0 }
         if x.1 != y.1 { return x.1 < y.1 }
-        return CustomerKey.precedes(keys[a], keys[b])
+        return TableKey.precedes(keys[a], keys[b])
     }
 
     func removeAll() {

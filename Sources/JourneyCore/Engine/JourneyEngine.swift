@@ -1,0 +1,38 @@
+public import JourneyStore
+package import LMDBKit
+
+/// The derived side of the journey store, over a log: the live projections that follow it
+/// (``live``), the rebuilder that builds new generations beside them and activates models
+/// (``rebuilder``), the read-only queries (``queries``), and erasure, which needs them all.
+///
+/// The views are kept in LMDB: for the embedded store, in the log's own file. Every part does
+/// its work in transactions of bounded size, synchronously: call them from threads that may
+/// block (the server runs them on its own queues).
+public final class JourneyEngine: Sendable {
+    /// The log the views are derived from.
+    public let log: any EventLog
+    public let configuration: EngineConfiguration
+    /// The live projections (catch up, run a chunk, the applied position).
+    public let live: LiveProjections
+    /// Rebuilds and model activation.
+    public let rebuilder: Rebuilder
+    /// Answers from the views.
+    public let queries: JourneyQueries
+    let views: ViewStore
+
+    /// The journey layer over the embedded store, its views in the store's own file.
+    public convenience init(store: EventStore, configuration: EngineConfiguration = EngineConfiguration()) throws(StoreError) {
+        try self.init(log: store, views: store.environment, configuration: configuration)
+    }
+
+    /// The journey layer over any log, its views in `views` (created on first use, with the
+    /// default model active).
+    package init(log: any EventLog, views environment: Environment, configuration: EngineConfiguration = EngineConfiguration()) throws(StoreError) {
+        self.log = log
+        self.configuration = configuration
+        views = try ViewStore(log: log, environment: environment)
+        live = LiveProjections(views: views, configuration: configuration)
+        rebuilder = Rebuilder(views: views, configuration: configuration)
+        queries = JourneyQueries(viewStore: views, live: live)
+    }
+}

@@ -1,0 +1,122 @@
+import JourneyJSON
+package import JourneyStore
+package import LMDBKit
+import Synchronization
+
+/// Where the views live: an LMDB environment (today the log's own file, when the log is the
+/// embedded store), its databases, and the decoded models and projection records, cached.
+///
+/// Every read and write of views runs in a closure that gets the view transaction and a
+/// snapshot of the log taken after it began, so a view never sees the log behind its own
+/// checkpoint. When the log is the embedded store in the same environment, that snapshot is
+/// the view transaction itself (one transaction per thread: see LMDBKit's map lock); otherwise
+/// it is the log's own (``EventLog/snapshot(_:)``).
+package final class ViewStore: Sendable {
+    package let log: any EventLog
+    let env: Environment
+    /// The log, when it lives in `env` itself.
+    private let sameEnvironment: EventStore?
+    let dbs: JourneyDatabases
+    private let models = Mutex<[String: CompiledModel]>([:])
+    /// Decoded projection records, reused while their stored bytes are unchanged.
+    private let recordCache = Mutex<[ProjectionKind: (raw: [UInt8], record: ProjectionRecord)]>([:])
+
+    /// Opens the views in `environment`, creating their databases and, on first use, storing the
+    /// default model as the active one.
+    package init(log: any EventLog, environment: Environment) throws(StoreError) {
+        self.log = log
+        env = environment
+        sameEnvironment = (log as? EventStore).flatMap { $0.environment === environment ? $0 : nil }
+        do {
+            dbs = try JourneyDatabases.open(environment)
+            try environment.write { txn in
+                if try dbs.string(MetaKey.activeModel, in: txn) == nil {
+                    let m = JourneyModel.defaultModel
+                    try dbs.setString(MetaKey.modelDocument(m.version), m.document, in: txn)
+                    try dbs.setString(MetaKey.activeModel, m.version, in: txn)
+                }
+                let active = try dbs.string(MetaKey.activeModel, in: txn)!
+                for kind in ProjectionKind.allCases where try dbs.record(MetaKey.projection(kind), as: ProjectionRecord.self, in: txn) == nil {
+                    try dbs.setRecord(MetaKey.projection(kind), ProjectionRecord(slot: 0, generation: 1, modelVersion: active), in: txn)
+                }
+            }
+        } catch {
+            throw StoreError.wrap(error)
+        }
+    }
+
+    enum MetaKey {
+        static let activeModel = "model:active"
+        static func modelDocument(_ version: String) -> String { "model:doc:\(version)" }
+        static func projection(_ kind: ProjectionKind) -> String { "projection:\(kind.rawValue)" }
+        static func rebuild(_ kind: ProjectionKind) -> String { "rebuild:\(kind.rawValue)" }
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` with a read transaction of the views and a snapshot of the log.
+    func read<R>(_ body: (Transaction, any LogSnapshot) throws -> R) throws(StoreError) -> R {
+        do {
+            return try env.read { txn in try withLog(txn) { try body(txn, $0) } }
+        } catch {
+            throw StoreError.wrap(error)
+        }
+    }
+
+    /// Runs `body` in a write transaction of the views (with a snapshot of the log taken inside
+    /// it); the view changes and checkpoints it makes commit together. `body` may run again
+    /// when the map had to grow.
+    func write<R>(_ body: (Transaction, any LogSnapshot) throws -> R) throws -> R {
+        try env.write { txn in try withLog(txn) { try body(txn, $0) } }
+    }
+
+    private func withLog<R>(_ txn: Transaction, _ body: (any LogSnapshot) throws -> R) throws -> R {
+        if let store = sameEnvironment { return try body(store.snapshot(in: txn)) }
+        return try log.snapshot(body)
+    }
+
+    /// Runs `body` in a read transaction with the live projections' records and models at hand.
+    func withLiveViews<R>(_ body: (Transaction, any LogSnapshot, (ProjectionKind) throws -> (ProjectionRecord, CompiledModel)) throws -> R) throws(StoreError) -> R {
+        try read { txn, log in
+            try body(txn, log) { kind in
+                let r = try projectionRecord(kind, in: txn)
+                return (r, try compiledModel(r.modelVersion, in: txn))
+            }
+        }
+    }
+
+    // MARK: Models and records
+
+    /// The projection's record as seen by `txn` (decoded once per change).
+    func projectionRecord(_ kind: ProjectionKind, in txn: Transaction) throws -> ProjectionRecord {
+        guard let raw = try txn.get(dbs.meta, key: Array(MetaKey.projection(kind).utf8)) else {
+            throw StoreError(.corrupt, "projection \(kind.rawValue) has no metadata record")
+        }
+        if let cached = recordCache.withLock({ $0[kind] }), cached.raw.elementsEqual(raw) { return cached.record }
+        let record = try JourneyDatabases.decode(ProjectionRecord.self, from: raw)
+        recordCache.withLock { $0[kind] = (Array(raw), record) }
+        return record
+    }
+
+    /// The compiled model stored under `version`.
+    func compiledModel(_ version: String, in txn: Transaction) throws -> CompiledModel {
+        if let m = models.withLock({ $0[version] }) { return m }
+        guard let doc = try dbs.string(MetaKey.modelDocument(version), in: txn) else {
+            throw StoreError(.corrupt, "journey model version \(version) is referenced but not stored")
+        }
+        let model: JourneyModel
+        do {
+            model = try JourneyModel.parse(doc)
+        } catch {
+            throw StoreError(.corrupt, "stored journey model \(version) is invalid: \(error)")
+        }
+        let compiled = CompiledModel(model)
+        models.withLock { $0[version] = compiled }
+        return compiled
+    }
+
+    /// The active model's version as seen by `txn`.
+    func activeModelVersion(in txn: Transaction) throws -> String {
+        try dbs.string(MetaKey.activeModel, in: txn) ?? JourneyModel.defaultModel.version
+    }
+}

@@ -1,0 +1,62 @@
+public import Dispatch
+
+extension EventStore {
+    /// Queues `work` for the writer and returns its ticket at once (see ``EventLog/submit(_:preparingOn:)``).
+    ///
+    /// The preparation (validation, ids, encoding, sealing) runs on the caller's thread, or on
+    /// `queue` when one is given; a failure of it is the ticket's result, and nothing is queued.
+    /// Work queued one after another commits in that order (on one serial `queue`, in the order
+    /// it was enqueued there).
+    public func submit(_ work: LogWork, preparingOn queue: DispatchQueue? = nil) -> AppendTicket {
+        let ticket = AppendTicket()
+        let prepareAndQueue: @Sendable () -> Void = { [self] in
+            do throws(StoreError) {
+                let prepared: WriterRequest.Work
+                switch work {
+                case .append(let events, let expectations):
+                    let p = try prepare(events, expectations: expectations)
+                    if p.events.isEmpty {
+                        ticket.fulfil(.success(AppendResult(events: [], headPosition: try headPosition())))
+                        return
+                    }
+                    prepared = .append(p)
+                case .erase(let customerId, let actor, let reason, let kept, let expectedVersion):
+                    prepared = .erase(try erasureRequest(customerId, by: actor, reason: reason, kept: kept, expectedVersion: expectedVersion))
+                }
+                writer.submit(WriterRequest(work: prepared, ticket: ticket))
+            } catch {
+                ticket.fulfil(.failure(error))
+            }
+        }
+        if let queue { queue.async(execute: prepareAndQueue) } else { prepareAndQueue() }
+        return ticket
+    }
+
+    func prepare(_ events: [NewEvent], expectations: [String: ExpectedVersion]) throws(StoreError) -> PreparedAppend {
+        var ids: [String] = []
+        ids.reserveCapacity(events.count)
+        let now = Timestamp.now()
+        for (i, e) in events.enumerated() {
+            do {
+                try e.validate(limits: configuration.limits)
+            } catch {
+                var err = error
+                err.index = i
+                if events.count > 1 { err.message = "event [\(i)]: " + err.message }
+                throw err
+            }
+            ids.append(e.id ?? EventID.generate(at: now))
+        }
+        for customer in expectations.keys {
+            do {
+                try NewEvent(customerId: customer, type: "x").validate(limits: configuration.limits)
+            } catch {
+                throw StoreError.invalid("customerId", "expected version given for an invalid customer id: \(error.message)")
+            }
+        }
+        guard let keys else { return PreparedAppend(events: events, ids: ids, expectations: expectations) }
+        let customerKeys = events.map { StoreLayout.customerKey($0.customerId) }
+        let sealing = try keys.sealingKeys(for: customerKeys, layout: layout, env: env)
+        return PreparedAppend(events: events, ids: ids, expectations: expectations, sealing: (customerKeys, sealing))
+    }
+}

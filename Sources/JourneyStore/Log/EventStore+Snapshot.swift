@@ -1,0 +1,42 @@
+package import LMDBKit
+
+extension EventStore {
+    public func snapshot<R>(_ body: (any LogSnapshot) throws -> R) throws -> R {
+        try env.read { txn in try body(LMDBLogSnapshot(store: self, txn: txn)) }
+    }
+
+    /// The log as seen by a transaction of its own environment: for the journey layer, whose
+    /// views share the file (a second transaction on the same thread could deadlock the map's
+    /// lock, so its view transaction reads the log too).
+    package func snapshot(in txn: Transaction) -> any LogSnapshot {
+        LMDBLogSnapshot(store: self, txn: txn)
+    }
+
+    public var storageCounters: StorageCounters {
+        let c = env.commitCounters
+        return StorageCounters(transactions: c.transactions, synced: c.synced, commitSeconds: c.commitSeconds)
+    }
+
+    public var limits: EventLimits { configuration.limits }
+}
+
+/// A read transaction of the LMDB log, as a ``LogSnapshot``.
+struct LMDBLogSnapshot: LogSnapshot {
+    let store: EventStore
+    let txn: Transaction
+
+    func headPosition() throws -> UInt64 { try store.headPosition(in: txn) }
+    func record(at position: UInt64) throws -> RecordView? { try store.record(at: position, in: txn) }
+    func forEachRecord(from position: UInt64, _ body: (UInt64, RecordView) throws -> Bool) throws {
+        try store.forEachRecord(from: position, in: txn, body)
+    }
+    func forEachStreamRecord(customerId: String, upTo: UInt64, _ body: (UInt64, RecordView) throws -> Void) throws -> Int {
+        try store.forEachStreamRecord(customerId: customerId, upTo: upTo, in: txn, body)
+    }
+    func hasCustomer(_ customerId: String) throws -> Bool { try store.hasCustomer(customerId, in: txn) }
+    func openProperties(of r: RecordView) throws -> [UInt8]? { try store.openProperties(of: r, in: txn) }
+    func withReadable<R>(_ r: RecordView, _ body: (RecordView) throws -> R) throws -> R { try store.withReadable(r, in: txn, body) }
+    func erasure(of customerId: String) throws -> (position: UInt64, erasedAt: Timestamp)? { try store.erasure(of: customerId, in: txn) }
+    func erasedCustomers() throws -> [[UInt8]: UInt64] { try store.erasedCustomers(in: txn) }
+    func erasureCount() throws -> Int { try store.erasureCount(in: txn) }
+}

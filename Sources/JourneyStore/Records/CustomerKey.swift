@@ -1,0 +1,26 @@
+import Crypto
+
+/// The key under which a customer's entries are stored in every index and view: the id's UTF-8
+/// bytes, or `0xFF` followed by the SHA-256 of the bytes when they are longer than
+/// ``maxInlineBytes`` (LMDB keys are at most 511 bytes, and views prefix a byte or two).
+public enum CustomerKey {
+    /// The longest id kept as it is (480 bytes).
+    public static let maxInlineBytes = 480
+
+    /// The key of a customer id.
+    public static func of(_ customerId: String) -> [UInt8] {
+        let utf8 = Array(customerId.utf8)
+        return utf8.count <= maxInlineBytes ? utf8 : hashed(utf8)
+    }
+
+    /// The key from the id's UTF-8 bytes (e.g. straight from a record).
+    public static func of(bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        bytes.count <= maxInlineBytes ? Array(bytes) : hashed(Array(bytes))
+    }
+
+    private static func hashed(_ utf8: [UInt8]) -> [UInt8] {
+        var key: [UInt8] = [0xFF]
+        key.append(contentsOf: SHA256.hash(data: utf8))
+        return key
+    }
+}
