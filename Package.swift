@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "JourneyStore", targets: ["JourneyStore"]),
         .library(name: "JourneyCore", targets: ["JourneyCore"]),
         .library(name: "JourneyServer", targets: ["JourneyServer"]),
+        .library(name: "JourneyClient", targets: ["JourneyClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -63,11 +64,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // One client of a journey store for every command: the local libraries, or a server over HTTP.
+        .target(
+            name: "JourneyClient",
+            dependencies: ["JourneyCore", "JourneyStore", "JourneyJSON"],
+            swiftSettings: strict
+        ),
         // The journeyctl commands, as a library so the executable stays a file.
         .target(
             name: "JourneyCLI",
             dependencies: [
-                "JourneyServer", "JourneyCore", "JourneyStore", "JourneyJSON",
+                "JourneyClient", "JourneyServer", "JourneyCore", "JourneyStore", "JourneyJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

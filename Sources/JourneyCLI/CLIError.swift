@@ -13,12 +13,15 @@ public struct CLIError: Error, CustomStringConvertible {
 
     public var description: String { message }
 
-    /// Maps a store error: client mistakes are bad input (2), everything else a failure (1).
+    /// Codes that mean the caller's input was wrong (exit 2); every other is a failure (1).
+    /// A server's problem types are the same codes, so both modes exit alike.
+    static let badInput: Set<String> = [
+        "invalid_event", "invalid_argument", "invalid_model", "payload_too_large", "unsupported_media_type",
+        "master_key_missing", "master_key_wrong", "master_key_invalid", "format_outdated",
+    ]
+
+    /// Maps a store error (or a server's problem): client mistakes are bad input (2), everything else a failure (1).
     init(_ error: StoreError) {
-        let code: Int32 = switch error.code {
-        case .invalidEvent, .invalidArgument, .masterKeyMissing, .masterKeyWrong, .masterKeyInvalid, .formatOutdated: 2
-        default: 1
-        }
-        self.init(error.description, exitCode: code)
+        self.init(error.description, exitCode: Self.badInput.contains(error.code.rawValue) ? 2 : 1)
     }
 }

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
+import JourneyClient
 import JourneyCore
 import JourneyStore
 
-/// Options every command takes.
+/// Options every command takes, and the one place that decides whether a command talks to a
+/// data folder or to a server.
 struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The data folder (default: $JOURNEY_DATA, else ./data).", valueName: "dir"))
     var data: String?
@@ -23,57 +25,61 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Create a new store without encryption (it cannot erase customers). Default: $JOURNEY_UNENCRYPTED.")
     var unencrypted = false
 
+    private var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    /// The data folder: `--data`, else `JOURNEY_DATA`, else `./data`.
+    var dataDirectory: String { data ?? environment["JOURNEY_DATA"] ?? "./data" }
+
+    /// The server URL, if the command is to talk to one (`--server`, else `JOURNEY_SERVER`).
+    var serverURL: String? {
+        guard let url = server ?? environment["JOURNEY_SERVER"], !url.isEmpty else { return nil }
+        return url
+    }
+
     /// The master key: `--master-key-file`, else `JOURNEY_MASTER_KEY_FILE`, else
     /// `JOURNEY_MASTER_KEY` (the key's text); `nil` when none is given.
-    func masterKey() throws -> MasterKey? {
-        let env = ProcessInfo.processInfo.environment
-        do {
-            if let file = masterKeyFile ?? env["JOURNEY_MASTER_KEY_FILE"], !file.isEmpty { return try MasterKey(file: file, dataDirectory: dataDirectory) }
-            if let text = env["JOURNEY_MASTER_KEY"], !text.isEmpty {
-                do {
-                    return try MasterKey(text: text)
-                } catch {
-                    throw StoreError(.masterKeyInvalid, "JOURNEY_MASTER_KEY: \(error.message)")
-                }
+    func masterKey() throws(StoreError) -> MasterKey? {
+        try MasterKey.load(file: masterKeyFile ?? environment["JOURNEY_MASTER_KEY_FILE"], text: environment["JOURNEY_MASTER_KEY"], dataDirectory: dataDirectory)
+    }
+
+    /// The client a command works with: the server named by `--server` (or `JOURNEY_SERVER`),
+    /// else the data folder. `quiet`: no progress line while a local store's views catch up.
+    /// `durable: false` is `ingest --no-sync`, which only a data folder can do.
+    func client(_ intent: ClientIntent, quiet: Bool = false, durable: Bool = true) throws -> any JourneyClient {
+        if let url = serverURL {
+            guard durable else { throw CLIError("--no-sync applies to a local data folder, not to --server", exitCode: 2) }
+            return try RemoteClient(server: url, token: try bearerToken())
+        }
+        var options = LocalClient.Options(directory: dataDirectory)
+        options.masterKey = try masterKey()
+        options.allowUnencrypted = unencrypted || EnvironmentFlag.isOn(environment["JOURNEY_UNENCRYPTED"])
+        options.durable = durable
+        options.engine = try engineConfiguration()
+        if Output.stderrIsTerminal && !quiet {
+            options.catchUpProgress = { applied, head in
+                Output.progress("bringing the views up to date… \(Format.count(applied)) of up to \(Format.count(head)) events")
             }
-        } catch let e as StoreError {
-            throw CLIError(e.message, exitCode: 2)
         }
-        return nil
+        let client = try LocalClient(options, intent: intent)
+        if options.catchUpProgress != nil { Output.clearProgress() }
+        return client
     }
 
-    /// How the journey engine works its chunks, from the environment (exit 2 on a bad value).
-    func engineConfiguration() throws -> EngineConfiguration {
-        do {
-            return try EngineConfiguration(environment: ProcessInfo.processInfo.environment)
-        } catch {
-            throw CLIError(error.message, exitCode: 2)
-        }
+    /// Opens the data folder itself, for the commands that work on the files (backup, export,
+    /// doctor, …): they refuse `--server`.
+    func openStore(_ command: String, create: Bool = false, instead: String? = nil) throws -> EventStore {
+        try requireLocal(command, instead: instead)
+        var config = StoreConfiguration(directory: dataDirectory)
+        config.createIfMissing = create
+        config.masterKey = try masterKey()
+        config.allowUnencrypted = unencrypted || EnvironmentFlag.isOn(environment["JOURNEY_UNENCRYPTED"])
+        return try EventStore(config)
     }
 
-    /// Whether a new store may be created without a master key.
-    var allowUnencrypted: Bool {
-        unencrypted || ["1", "true", "yes"].contains((ProcessInfo.processInfo.environment["JOURNEY_UNENCRYPTED"] ?? "").lowercased())
-    }
-
-    /// The server to talk to, if any (`--server`, else `JOURNEY_SERVER`).
-    func remote() throws -> RemoteClient? {
-        let env = ProcessInfo.processInfo.environment
-        guard let url = server ?? env["JOURNEY_SERVER"], !url.isEmpty else { return nil }
-        var secret = token ?? env["JOURNEY_TOKEN"]
-        if secret == nil, let file = tokenFile ?? env["JOURNEY_TOKEN_FILE"], !file.isEmpty {
-            guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read the token file \(file)", exitCode: 2) }
-            secret = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) }
-            guard secret?.isEmpty == false else { throw CLIError("the token file \(file) is empty", exitCode: 2) }
-        }
-        return try RemoteClient(server: url, token: secret)
-    }
-
-    /// For commands that work on the data folder itself (backup, restore, export, compact,
-    /// doctor): refuses `--server` / `JOURNEY_SERVER` rather than silently reading a local folder.
+    /// For commands that work on the data folder itself: refuses `--server` / `JOURNEY_SERVER`
+    /// rather than silently reading a local folder.
     func requireLocal(_ command: String, instead: String? = nil) throws {
-        let env = ProcessInfo.processInfo.environment
-        guard let url = server ?? env["JOURNEY_SERVER"], !url.isEmpty else { return }
+        guard let url = serverURL else { return }
         let origin = server != nil ? "--server" : "JOURNEY_SERVER"
         var message = "\(command) works on the data folder on the server's machine, not through \(origin) (\(url)); run it there with --data"
         if server == nil { message += " and JOURNEY_SERVER unset" }
@@ -81,22 +87,23 @@ struct GlobalOptions: ParsableArguments {
         throw CLIError(message, exitCode: 2)
     }
 
-    /// The data folder: `--data`, else `JOURNEY_DATA`, else `./data`.
-    var dataDirectory: String {
-        data ?? ProcessInfo.processInfo.environment["JOURNEY_DATA"] ?? "./data"
+    /// How the journey engine works its chunks, from the environment.
+    func engineConfiguration() throws -> EngineConfiguration {
+        do {
+            return try EngineConfiguration(environment: environment)
+        } catch {
+            throw CLIError(error.message, exitCode: 2)
+        }
     }
 
-    /// Opens the store; `create` for commands that write.
-    func openStore(create: Bool, durable: Bool = true) throws -> EventStore {
-        var config = StoreConfiguration(directory: dataDirectory)
-        config.createIfMissing = create
-        config.durable = durable
-        config.masterKey = try masterKey()
-        config.allowUnencrypted = allowUnencrypted
-        do {
-            return try EventStore(config)
-        } catch {
-            throw CLIError(error)
-        }
+    /// The bearer token: `--token`, else `JOURNEY_TOKEN`, else the first line of `--token-file`
+    /// (or `JOURNEY_TOKEN_FILE`).
+    private func bearerToken() throws -> String? {
+        if let t = token ?? environment["JOURNEY_TOKEN"] { return t }
+        guard let file = tokenFile ?? environment["JOURNEY_TOKEN_FILE"], !file.isEmpty else { return nil }
+        guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read the token file \(file)", exitCode: 2) }
+        guard let first = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first?.trimmingCharacters(in: .whitespaces),
+              !first.isEmpty else { throw CLIError("the token file \(file) is empty", exitCode: 2) }
+        return first
     }
 }

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import JourneyStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,6 +39,10 @@ public struct JourneyCommand: AsyncParsableCommand {
         } catch let error as CLIError {
             Output.error("journeyctl: \(error.message)")
             Glibc.exit(error.exitCode)
+        } catch let error as StoreError {
+            let e = CLIError(error)
+            Output.error("journeyctl: \(e.message)")
+            Glibc.exit(e.exitCode)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)

@@ -72,6 +72,7 @@ paths:
       summary: The log, a page at a time
       description: Needs scope `read`.
       parameters:
+        - {name: backward, in: query, description: "Read backward from `from` (default: the head).", schema: {type: boolean}}
         - {name: from, in: query, description: "First position (default 1).", schema: {type: integer, format: int64, minimum: 1, maximum: 9223372036854775807}}
         - {name: limit, in: query, description: "Events per page (default 100, at most 10000).", schema: {type: integer, minimum: 1, maximum: 10000}}
       responses:
@@ -397,6 +398,8 @@ paths:
       operationId: simulate
       summary: What-if - replay the log under an alternative model, touching nothing
       description: Needs scope `read`.
+      parameters:
+        - {name: sample, in: query, description: "How many changed customers to list (default 20).", schema: {type: integer, minimum: 0, maximum: 1000}}
       requestBody:
         required: true
         content:
@@ -458,6 +461,25 @@ paths:
         "410": {$ref: "#/components/responses/Gone"}
         "413": {$ref: "#/components/responses/PayloadTooLarge"}
         "415": {$ref: "#/components/responses/UnsupportedMediaType"}
+  /v1/limits:
+    get:
+      tags: [operations]
+      operationId: limits
+      summary: The largest event and the largest request body the server takes
+      description: What a client needs to size its batches (`journeyctl ingest --server` reads it). Needs scope `read`.
+      responses:
+        "200":
+          description: The limits, in bytes.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [maxEventBytes, maxBodyBytes]
+                properties:
+                  maxEventBytes: {type: integer}
+                  maxBodyBytes: {type: integer}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
   /v1/stats:
     get:
       tags: [operations]

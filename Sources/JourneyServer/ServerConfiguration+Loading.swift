@@ -1,4 +1,5 @@
 import Foundation
+import JourneyStore
 
 extension ServerConfiguration {
     /// The settings a configuration file may hold (JSON), all optional.
@@ -101,7 +102,7 @@ extension ServerConfiguration {
             tokens = parsed
         }
         if let v = env["JOURNEY_TOKENS_FILE"], !v.isEmpty { tokens = try Self.tokens(file: v) }
-        if let v = env["JOURNEY_INSECURE_PUBLIC"] { insecurePublic = ["1", "true", "yes"].contains(v.lowercased()) }
+        if let v = env["JOURNEY_INSECURE_PUBLIC"] { insecurePublic = EnvironmentFlag.isOn(v) }
         if let v = try int("JOURNEY_MAX_BODY_BYTES") { maxBodyBytes = v }
         if let v = try int("JOURNEY_MAX_EVENT_BYTES") { maxEventBytes = v }
         if let v = try int("JOURNEY_MAX_HEADER_BYTES") { maxHeaderBytes = v }
@@ -115,7 +116,7 @@ extension ServerConfiguration {
         if let v = env["JOURNEY_LOG_LEVEL"] { logLevel = v }
         if let v = env["JOURNEY_MASTER_KEY_FILE"], !v.isEmpty { masterKeyFile = v; masterKeyText = nil }
         if let v = env["JOURNEY_MASTER_KEY"], !v.isEmpty, env["JOURNEY_MASTER_KEY_FILE"]?.isEmpty ?? true { masterKeyText = v; masterKeyFile = nil }
-        if let v = env["JOURNEY_UNENCRYPTED"] { unencrypted = ["1", "true", "yes"].contains(v.lowercased()) }
+        if let v = env["JOURNEY_UNENCRYPTED"] { unencrypted = EnvironmentFlag.isOn(v) }
     }
 
     /// Reads a tokens file: one `name:scope:secret` per line; blank lines and lines starting

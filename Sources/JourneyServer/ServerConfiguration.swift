@@ -49,15 +49,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// The master key from ``masterKeyFile`` or ``masterKeyText``, if either is set.
     public func loadMasterKey() throws(StoreError) -> MasterKey? {
-        if let masterKeyFile { return try MasterKey(file: masterKeyFile, dataDirectory: dataDirectory) }
-        if let masterKeyText {
-            do {
-                return try MasterKey(text: masterKeyText)
-            } catch {
-                throw StoreError(.masterKeyInvalid, "JOURNEY_MASTER_KEY: \(error.message)")
-            }
-        }
-        return nil
+        try MasterKey.load(file: masterKeyFile, text: masterKeyText, dataDirectory: dataDirectory)
     }
 
     /// Whether `host` is a loopback address.

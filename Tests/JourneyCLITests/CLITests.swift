@@ -108,7 +108,7 @@ import Testing
         #expect(versions.count == 2 && versions[0]! > versions[1]!)
         let unknown = try ctl(["events", "--customer", "nobody"])
         #expect(unknown.status == 1)
-        #expect(unknown.stderr.contains("customer nobody has no events"))
+        #expect(unknown.stderr.contains("customer nobody is not known to this store"))
 
         let verify = try ctl(["verify"])
         #expect(verify.status == 0)

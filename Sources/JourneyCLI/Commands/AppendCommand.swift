@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-import JourneyStore
+import JourneyClient
 import JourneyJSON
+import JourneyStore
 
 /// `journeyctl append`: appends one event, durably.
 struct AppendCommand: AsyncParsableCommand {
@@ -20,44 +21,28 @@ struct AppendCommand: AsyncParsableCommand {
     @Option(help: "The event type, e.g. purchase.") var type: String
     @Option(help: "Where it happened, e.g. pricing_page.") var touchpoint: String?
     @Option(help: "Through which channel, e.g. web.") var channel: String?
-    @Option(help: "Business time, RFC 3339 (default: now).") var occurredAt: String?
-    @Option(help: "Sentiment, -1…1.") var sentiment: String?
+    @Option(help: ArgumentHelp("Business time (default: now).", valueName: "RFC 3339 time")) var occurredAt: TimeArgument?
+    @Option(help: "Sentiment, -1…1.") var sentiment: Double?
     @Option(name: .customLong("property"), help: ArgumentHelp("A property, k=v (string) or k:=JSON.", valueName: "k=v"))
     var properties: [String] = []
     @Option(help: "The event id (idempotency key; default: a generated UUIDv7).") var id: String?
     @Option(help: ArgumentHelp("Expected stream version: any, no-stream, exists or N.", valueName: "version"))
-    var expectedVersion: String = "any"
+    var expectedVersion: ExpectedVersion = .any
     @Flag(help: "Print the result as JSON.") var json = false
 
+    func validate() throws {
+        _ = try occurredAt?.check("--occurred-at")
+        if let sentiment, !sentiment.isFinite { throw ValidationError("--sentiment: expected a number in -1…1, got \(sentiment)") }
+    }
+
     func run() async throws {
-        guard let expected = ExpectedVersion(parsing: expectedVersion) else {
-            throw CLIError("--expected-version: expected any, no-stream, exists or a number, got \(expectedVersion)", exitCode: 2)
-        }
-        let event = try buildEvent()
-        let result: AppendedEvent
-        if let remote = try global.remote() {
-            struct Reply: Decodable { var events: [AppendedEvent] }
-            let reply: Reply
-            if expected == .any {
-                reply = try await remote.json(Reply.self, "POST", "/v1/events", body: Data(event.jsonBytes), contentType: "application/json")
-            } else {
-                let version: String = switch expected {
-                case .exact(let n): String(n)
-                default: "\"\(expected.description)\""
-                }
-                let body = Data(#"{"expectedVersion":"#.utf8) + Data(version.utf8) + Data(#","events":["#.utf8) + Data(event.jsonBytes) + Data("]}".utf8)
-                reply = try await remote.json(Reply.self, "POST", "/v1/customers/\(RemoteClient.segment(customer))/events", body: body, contentType: "application/json")
-            }
-            result = reply.events[0]
-        } else {
-            let store = try global.openStore(create: true)
-            defer { store.close() }
-            do {
-                result = try await store.append(event, expected: expected)
-            } catch {
-                throw CLIError(error)
-            }
-        }
+        let event = NewEvent(
+            id: id, customerId: customer, type: type, occurredAt: occurredAt?.time, touchpoint: touchpoint,
+            channel: channel, sentiment: sentiment, properties: try PropertyArguments.object(properties))
+        try event.validate()
+        let client = try global.client(.write)
+        defer { client.close() }
+        let result = try await client.append([event], expectations: expectedVersion == .any ? [:] : [customer: expectedVersion]).events[0]
         if json {
             Output.json(result)
         } else if result.duplicate {
@@ -65,32 +50,6 @@ struct AppendCommand: AsyncParsableCommand {
         } else {
             Output.line("appended event \(result.id) at position \(result.position) (customer \(result.customerId), version \(result.version))")
         }
-    }
-
-    func buildEvent() throws -> NewEvent {
-        var occurred: Timestamp?
-        if let occurredAt {
-            switch Timestamp.parse(occurredAt) {
-            case .success(let t): occurred = t
-            case .failure(let e): throw CLIError("--occurred-at: \(e.reason), got \"\(occurredAt)\"", exitCode: 2)
-            }
-        }
-        var sentimentValue: Double?
-        if let sentiment {
-            guard let v = Double(sentiment), v.isFinite else {
-                throw CLIError("--sentiment: expected a number in -1…1, got \"\(sentiment)\"", exitCode: 2)
-            }
-            sentimentValue = v
-        }
-        let event = NewEvent(
-            id: id, customerId: customer, type: type, occurredAt: occurred, touchpoint: touchpoint,
-            channel: channel, sentiment: sentimentValue, properties: try PropertyArguments.object(properties))
-        do {
-            try event.validate()
-        } catch {
-            throw CLIError(error)
-        }
-        return event
     }
 }
 

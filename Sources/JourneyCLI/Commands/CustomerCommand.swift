@@ -1,4 +1,5 @@
 import ArgumentParser
+import JourneyClient
 import JourneyCore
 import JourneyStore
 import JourneyJSON
@@ -16,26 +17,19 @@ struct CustomerCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The customer id.") var id: String
-    @Option(help: "Business time: as the customer was at this time.") var asOf: String?
-    @Option(help: "Knowledge time: as the store knew it at this time.") var knownAt: String?
+    @Option(help: ArgumentHelp("Business time: as the customer was at this time.", valueName: "RFC 3339 time")) var asOf: TimeArgument?
+    @Option(help: ArgumentHelp("Knowledge time: as the store knew it at this time.", valueName: "RFC 3339 time")) var knownAt: TimeArgument?
     @Flag(help: "Print as JSON.") var json = false
 
+    func validate() throws {
+        _ = try asOf?.check("--as-of")
+        _ = try knownAt?.check("--known-at")
+    }
+
     func run() async throws {
-        let asOfTime = try parseTime(asOf, option: "--as-of")
-        let knownAtTime = try parseTime(knownAt, option: "--known-at")
-        let c: CustomerStateOutput
-        if let remote = try global.remote() {
-            c = try await remote.json(CustomerStateOutput.self, "GET", "/v1/customers/\(RemoteClient.segment(id))",
-                                      query: [("asOf", asOfTime?.rfc3339), ("knownAt", knownAtTime?.rfc3339)])
-        } else {
-            let ctx = try JourneyContext(global, quiet: json)
-            defer { ctx.close() }
-            do {
-                c = try ctx.engine.queries.customer(id, asOf: asOfTime, knownAt: knownAtTime)
-            } catch {
-                throw CLIError(error)
-            }
-        }
+        let client = try global.client(.readViews, quiet: json)
+        defer { client.close() }
+        let c = try await client.customer(id, asOf: asOf?.time, knownAt: knownAt?.time)
         if json { Output.json(c); return }
         Output.line("customer   \(c.customerId)\(c.asOf.map { "  (as of \($0))" } ?? "")\(c.knownAt.map { "  (as known at \($0))" } ?? "")")
         Output.line("stage      \(c.stage ?? "none yet")\(c.since.map { " since \($0)" } ?? "")")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JourneyClient
 import Foundation
 import JourneyCore
 
@@ -12,18 +13,9 @@ struct FunnelCommand: AsyncParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() async throws {
-        let f: FunnelOutput
-        if let remote = try global.remote() {
-            f = try await remote.json(FunnelOutput.self, "GET", "/v1/funnel")
-        } else {
-            let ctx = try JourneyContext(global, quiet: json)
-            defer { ctx.close() }
-            do {
-                f = try ctx.engine.queries.funnel()
-            } catch {
-                throw CLIError(error)
-            }
-        }
+        let client = try global.client(.readViews, quiet: json)
+        defer { client.close() }
+        let f = try await client.funnel()
         if json { Output.json(f); return }
         Output.line("funnel of \(Format.count(f.customers)) customers (model \(f.modelVersion)); \(Format.count(f.noStage)) with no stage yet")
         Output.line("stage            now      ever   → next   median to next   p90 to next")

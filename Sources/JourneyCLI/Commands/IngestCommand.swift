@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import JourneyClient
+import JourneyCore
 import JourneyStore
 
 /// `journeyctl ingest`: bulk-loads NDJSON events.
@@ -29,10 +31,11 @@ struct IngestCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-sync"), help: "Bulk mode: do not flush each commit (see above).") var noSync = false
     @Flag(help: "Keep each line's recordedAt (reloading a journeyctl export into a new store).") var keepRecordedAt = false
 
+    func validate() throws {
+        guard batchSize >= 1 && batchSize <= 1_000_000 else { throw ValidationError("--batch-size: expected 1…1000000, got \(batchSize)") }
+    }
+
     func run() async throws {
-        guard batchSize >= 1 && batchSize <= 1_000_000 else {
-            throw CLIError("--batch-size: expected 1…1000000, got \(batchSize)", exitCode: 2)
-        }
         let fd: Int32
         if file == "-" {
             fd = 0
@@ -46,33 +49,24 @@ struct IngestCommand: AsyncParsableCommand {
         options.strict = strict
         options.keepRecordedAt = keepRecordedAt
         let showProgress = Output.stderrIsTerminal && !quiet
-        if let remote = try global.remote() {
-            if noSync { throw CLIError("--no-sync applies to a local data folder, not to --server", exitCode: 2) }
-            if keepRecordedAt { throw CLIError("--keep-recorded-at applies to a local data folder, not to --server", exitCode: 2) }
-            let summary = try await RemoteIngest(client: remote, options: options).run(fd: fd) { event in
-                report(event, showProgress: showProgress)
-            }
-            try finish(summary, showProgress: showProgress)
-            return
-        }
-        let store = try global.openStore(create: true, durable: !noSync)
-        defer { store.close() }
+        let client = try global.client(.write, quiet: true, durable: !noSync)
+        defer { client.close() }
         if noSync {
             Output.error("journeyctl: --no-sync: commits are not flushed until the ingest ends; an OS crash or power loss before then can lose them and corrupt the store")
         }
         let summary: IngestSummary
         do {
-            summary = try await NDJSONIngester(log: store, options: options).ingest(fileDescriptor: fd) { event in
+            summary = try await client.ingest(fileDescriptor: fd, options: options) { event in
                 report(event, showProgress: showProgress)
             }
-            if noSync { try store.environment.sync() }
         } catch let e as StoreError {
-            throw CLIError(e.code == .invalidArgument ? e.message : e.description, exitCode: 1)
+            if showProgress { Output.clearProgress() }
+            throw CLIError(e)
         }
         try finish(summary, showProgress: showProgress)
     }
 
-    func report(_ event: IngestEvent, showProgress: Bool) {
+    @Sendable func report(_ event: IngestEvent, showProgress: Bool) {
                 switch event {
                 case .rejected(let r):
                     if showProgress { Output.clearProgress() }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JourneyClient
 import JourneyCore
 import JourneyStore
 
@@ -11,26 +12,19 @@ struct JourneyHistoryCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The customer id.") var id: String
-    @Option(help: "Business time: the journey up to this time.") var asOf: String?
-    @Option(help: "Knowledge time: as the store knew it at this time.") var knownAt: String?
+    @Option(help: ArgumentHelp("Business time: the journey up to this time.", valueName: "RFC 3339 time")) var asOf: TimeArgument?
+    @Option(help: ArgumentHelp("Knowledge time: as the store knew it at this time.", valueName: "RFC 3339 time")) var knownAt: TimeArgument?
     @Flag(help: "Print as JSON.") var json = false
 
+    func validate() throws {
+        _ = try asOf?.check("--as-of")
+        _ = try knownAt?.check("--known-at")
+    }
+
     func run() async throws {
-        let asOfTime = try parseTime(asOf, option: "--as-of")
-        let knownAtTime = try parseTime(knownAt, option: "--known-at")
-        let j: JourneyOutput
-        if let remote = try global.remote() {
-            j = try await remote.json(JourneyOutput.self, "GET", "/v1/customers/\(RemoteClient.segment(id))/journey",
-                                      query: [("asOf", asOfTime?.rfc3339), ("knownAt", knownAtTime?.rfc3339)])
-        } else {
-            let ctx = try JourneyContext(global, quiet: json)
-            defer { ctx.close() }
-            do {
-                j = try ctx.engine.queries.journey(id, asOf: asOfTime, knownAt: knownAtTime)
-            } catch {
-                throw CLIError(error)
-            }
-        }
+        let client = try global.client(.readViews, quiet: json)
+        defer { client.close() }
+        let j = try await client.journey(id, asOf: asOf?.time, knownAt: knownAt?.time)
         if json { Output.json(j); return }
         Output.line("journey of \(j.customerId) (model \(j.modelVersion))\(j.asOf.map { ", as of \($0)" } ?? "")\(j.knownAt.map { ", as known at \($0)" } ?? "")")
         Output.line("")

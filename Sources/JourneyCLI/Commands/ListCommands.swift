@@ -1,4 +1,5 @@
 import ArgumentParser
+import JourneyClient
 import JourneyCore
 
 /// `journeyctl stage STAGE`: customers now in a stage.
@@ -13,18 +14,9 @@ struct StageCommand: AsyncParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() async throws {
-        if let remote = try global.remote() {
-            printPage(try await remote.json(CustomerPage.self, "GET", "/v1/stages/\(RemoteClient.segment(stage))/customers",
-                                            query: [("after", after), ("limit", String(limit))]), json: json)
-            return
-        }
-        let ctx = try JourneyContext(global, quiet: json)
-        defer { ctx.close() }
-        do {
-            printPage(try ctx.engine.queries.customers(inStage: stage, after: after, limit: limit), json: json)
-        } catch {
-            throw CLIError(error)
-        }
+        let client = try global.client(.readViews, quiet: json)
+        defer { client.close() }
+        printPage(try await client.customers(inStage: stage, after: after, limit: limit), json: json)
     }
 }
 
@@ -40,18 +32,9 @@ struct AdvocatesCommand: AsyncParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() async throws {
-        if let remote = try global.remote() {
-            printPage(try await remote.json(CustomerPage.self, "GET", "/v1/advocates",
-                                            query: [("level", level), ("after", after), ("limit", String(limit))]), json: json)
-            return
-        }
-        let ctx = try JourneyContext(global, quiet: json)
-        defer { ctx.close() }
-        do {
-            printPage(try ctx.engine.queries.advocates(level: level, after: after, limit: limit), json: json)
-        } catch {
-            throw CLIError(error)
-        }
+        let client = try global.client(.readViews, quiet: json)
+        defer { client.close() }
+        printPage(try await client.advocates(level: level, after: after, limit: limit), json: json)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JourneyClient
 import Foundation
 import JourneyCore
 
@@ -14,17 +15,9 @@ struct ModelCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            if let remote = try global.remote() {
-                Output.line(String(decoding: try await remote.send("GET", "/v1/model").body, as: UTF8.self))
-                return
-            }
-            let store = try global.openStore(create: false)
-            defer { store.close() }
-            do {
-                Output.line(try JourneyEngine(store: store).queries.activeModel().document)
-            } catch {
-                throw CLIError(error)
-            }
+            let client = try global.client(.readLog)
+            defer { client.close() }
+            Output.line(try await client.activeModel().document)
         }
     }
 
@@ -49,25 +42,20 @@ struct ModelCommand: AsyncParsableCommand {
         func run() async throws {
             let m = try ModelFile.load(file)
             let showProgress = Output.stderrIsTerminal
-            if let remote = try global.remote() {
-                let reports = try await RemoteRebuild.run(remote, path: "/v1/model", method: "PUT", body: Data(m.document.utf8),
-                                                          kinds: ProjectionKind.allCases, showProgress: showProgress)
-                Output.line(reports.isEmpty ? "model \(m.version) is already active" : "model \(m.version) is active; \(reports.count) projections rebuilt")
-                return
-            }
-            let store = try global.openStore(create: false)
-            defer { store.close() }
+            let client = try global.client(.readLog)
+            defer { client.close() }
+            let reports: [RebuildProgress]
             do {
-                let reports = try JourneyEngine(store: store).rebuilder.activate(m) { progress in
+                reports = try await client.activate(m) { progress in
                     guard showProgress, let p = progress.first else { return }
                     Output.progress("rebuilding under model \(m.version): \(Format.count(p.checkpoint)) of \(Format.count(p.head)) events (\(Int(p.fraction * 100))%)")
                 }
-                if showProgress { Output.clearProgress() }
-                Output.line(reports.isEmpty ? "model \(m.version) is already active" : "model \(m.version) is active; \(reports.count) projections rebuilt")
             } catch {
                 if showProgress { Output.clearProgress() }
-                throw CLIError(error)
+                throw error
             }
+            if showProgress { Output.clearProgress() }
+            Output.line(reports.isEmpty ? "model \(m.version) is already active" : "model \(m.version) is active; \(reports.count) projections rebuilt")
         }
     }
 }

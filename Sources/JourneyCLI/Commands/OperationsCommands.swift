@@ -20,8 +20,7 @@ struct BackupCommand: AsyncParsableCommand {
     @Flag(help: "Print the manifest as JSON.") var json = false
 
     func run() async throws {
-        try global.requireLocal("backup")
-        let store = try global.openStore(create: false)
+        let store = try global.openStore("backup")
         defer { store.close() }
         let showProgress = Output.stderrIsTerminal && !json
         let manifest: BackupManifest
@@ -85,8 +84,7 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
 
     func run() async throws {
-        try global.requireLocal("export", instead: "journeyctl events --server URL --limit 0 (the same lines)")
-        let store = try global.openStore(create: false)
+        let store = try global.openStore("export", instead: "journeyctl events --server URL --limit 0 (the same lines)")
         defer { store.close() }
         var fd: Int32 = 1
         if let output {
@@ -103,7 +101,7 @@ struct ExportCommand: AsyncParsableCommand {
         }
         do {
             if let customer {
-                guard try store.streamVersion(customer) > 0 else { throw CLIError("customer \(customer) has no events in this store") }
+                guard try store.streamVersion(customer) > 0 else { throw CLIError("customer \(customer) is not known to this store") }
                 for e in try store.readStream(customer, limit: Int.max / 2) where e.position >= from {
                     e.withView { EventJSON.append($0, position: e.position, to: &out) }
                     out.append(0x0A)

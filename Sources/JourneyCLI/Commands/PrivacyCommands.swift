@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JourneyClient
 import JourneyCore
 import JourneyStore
 
@@ -52,20 +53,9 @@ struct EraseCommand: AsyncParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() async throws {
-        let record: ErasureRecord
-        if let remote = try global.remote() {
-            record = try await remote.json(ErasureRecord.self, "DELETE", "/v1/customers/\(RemoteClient.segment(id))", query: [("reason", reason)])
-        } else {
-            let ctx = try JourneyContext(global, quiet: json)
-            defer { ctx.close() }
-            let actor = by ?? "cli:\(ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName)"
-            do {
-                record = try ctx.engine.erase(id, by: actor, reason: reason)
-                _ = try ctx.engine.live.catchUp()
-            } catch {
-                throw CLIError(error)
-            }
-        }
+        let client = try global.client(.readViews, quiet: json)
+        defer { client.close() }
+        let record = try await client.erase(id, by: by, reason: reason)
         if json { Output.json(record); return }
         if record.duplicate {
             Output.line("customer \(record.customerId) was already erased at \(record.erasedAt) by \(record.erasedBy) (position \(record.position)); nothing changed")
@@ -90,18 +80,9 @@ struct ErasuresCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let list: [ErasureRecord]
-        if let remote = try global.remote() {
-            list = try await remote.json(Listing.self, "GET", "/v1/erasures", query: [("customerId", customer)]).erasures
-        } else {
-            let store = try global.openStore(create: false)
-            defer { store.close() }
-            do {
-                list = try store.erasures(customerId: customer)
-            } catch {
-                throw CLIError(error)
-            }
-        }
+        let client = try global.client(.readLog)
+        defer { client.close() }
+        let list = try await client.erasures(customerId: customer)
         if json { Output.json(Listing(erasures: list)); return }
         if list.isEmpty { Output.line("no erasures"); return }
         for e in list {
@@ -128,78 +109,22 @@ struct MigrateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The store to migrate (left as it is).", valueName: "dir")) var from: String
     @Option(help: "Events per batch (default 10,000).") var batchSize = 10_000
 
-    func run() async throws {
-        try global.requireLocal("migrate")
-        guard batchSize >= 1 else { throw CLIError("--batch-size: expected at least 1, got \(batchSize)", exitCode: 2) }
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size: expected at least 1, got \(batchSize)") }
         guard URL(fileURLWithPath: from).standardizedFileURL.path != URL(fileURLWithPath: global.dataDirectory).standardizedFileURL.path else {
-            throw CLIError("--from and --data are the same folder; migrate into a new one", exitCode: 2)
+            throw ValidationError("--from and --data are the same folder; migrate into a new one")
         }
-        var sourceConfig = StoreConfiguration(directory: from)
-        sourceConfig.createIfMissing = false
-        sourceConfig.allowLegacyFormat = true
-        let source: EventStore
-        do {
-            source = try EventStore(sourceConfig)
-        } catch {
-            throw CLIError(error.code == .masterKeyMissing
-                ? "\(from) is already encrypted; it needs no migration (back it up and restore it instead)" : error.description)
-        }
-        defer { source.close() }
-        let target = try global.openStore(create: true)
+    }
+
+    func run() async throws {
+        let target = try global.openStore("migrate", create: true)
         defer { target.close() }
-        guard try target.headPosition() == 0 else {
-            throw CLIError("\(global.dataDirectory) already holds events; migrate into an empty folder", exitCode: 2)
-        }
-        let head = try source.headPosition()
+        let source = StoreConfiguration(directory: from)
         let showProgress = Output.stderrIsTerminal
-        var batch: [NewEvent] = []
-        batch.reserveCapacity(batchSize)
-        var tickets: [AppendTicket] = []
-        var copied: UInt64 = 0
-        do {
-            try source.scan(readable: true) { _, r in
-                var e = NewEvent(
-                    id: r.id, customerId: r.customerId, type: r.type, occurredAt: r.occurredAtWasSent ? r.occurredAt : nil,
-                    touchpoint: r.touchpoint, channel: r.channel, sentiment: r.sentiment, properties: r.properties)
-                e.recordedAt = r.recordedAt
-                batch.append(e)
-                if batch.count == batchSize {
-                    tickets.append(target.submit(.append(batch)))
-                    batch.removeAll(keepingCapacity: true)
-                }
-                return true
-            }
-            if !batch.isEmpty { tickets.append(target.submit(.append(batch))) }
-            for t in tickets {
-                let r = try await t.result()
-                copied += UInt64(r.written)
-                if showProgress { Output.progress("migrating… \(Format.count(copied)) of \(Format.count(head)) events") }
-            }
-        } catch let e as StoreError {
-            throw CLIError("the migration stopped: \(e.description); the new store in \(global.dataDirectory) is incomplete: delete it and run again")
+        let report = try await StoreMigration.run(from: source, into: target, batchSize: batchSize) { copied, head in
+            if showProgress { Output.progress("migrating… \(Format.count(copied)) of \(Format.count(head)) events") }
         }
         if showProgress { Output.clearProgress() }
-        // Check: same head, every event the same, a log that verifies.
-        let report = try target.verify()
-        guard report.isValid, report.checked == head else {
-            throw CLIError("the new store does not verify (\(report.problem ?? "head \(report.checked) of \(head)")); delete it and run again")
-        }
-        var position: UInt64 = 1
-        while position <= head {
-            let a = try source.readLog(from: position, limit: 10_000), b = try target.readLog(from: position, limit: 10_000)
-            guard a.count == b.count, zip(a, b).allSatisfy({ $0.json == $1.json }) else {
-                throw CLIError("the new store differs from \(from) near position \(position); delete it and run again")
-            }
-            position += UInt64(max(a.count, 1))
-        }
-        // The journey model, then the views.
-        let sourceEngine = try JourneyEngine(store: source)
-        let model = try sourceEngine.queries.activeModel()
-        let engine = try JourneyEngine(store: target)
-        if model.version != (try engine.queries.activeModel()).version {
-            _ = try engine.rebuilder.activate(model)
-        }
-        _ = try engine.live.catchUp()
-        Output.line("migrated \(Format.count(head)) events from \(from) (format \(source.format)) into \(global.dataDirectory) (format \(target.format)\(target.isEncrypted ? ", encrypted" : ", unencrypted")); every event compared, chain verified, head \(report.headHash.hex)")
+        Output.line("migrated \(Format.count(report.events)) events from \(from) (format \(report.sourceFormat)) into \(global.dataDirectory) (format \(report.targetFormat)\(report.encrypted ? ", encrypted" : ", unencrypted")); every event compared, chain verified, head \(report.headHash)")
     }
 }

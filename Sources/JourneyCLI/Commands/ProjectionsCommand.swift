@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JourneyClient
 import JourneyCore
 
 /// `journeyctl projections`: status of every projection.
@@ -15,22 +16,16 @@ struct ProjectionsCommand: AsyncParsableCommand {
     @Flag(help: "List the events the views applied without their properties (they did not open).") var faults = false
 
     func run() async throws {
-        if faults { return try await listFaults() }
-        let statuses: [ProjectionStatus]
-        if let remote = try global.remote() {
-            statuses = try await remote.json([ProjectionStatus].self, "GET", "/v1/projections")
-        } else {
-            let configuration = try global.engineConfiguration()
-            let store = try global.openStore(create: false)
-            defer { store.close() }
-            do {
-                let engine = try JourneyEngine(store: store, configuration: configuration)
-                if !noCatchUp { try engine.live.catchUp() }
-                statuses = try engine.queries.status()
-            } catch {
-                throw CLIError(error)
-            }
+        let client = try global.client(noCatchUp ? .readLog : .readViews, quiet: json)
+        defer { client.close() }
+        if faults {
+            let list = try await client.faults(limit: 1000)
+            if json { Output.json(list); return }
+            if list.isEmpty { Output.line("no faults: every event's properties opened"); return }
+            for f in list { Output.line("position \(f.position)  event \(f.eventId)  customer \(f.customerId): \(f.problem)") }
+            return
         }
+        let statuses = try await client.projections()
         if json { Output.json(statuses); return }
         Output.line("projection        state        checkpoint        head     lag  gen  model  events/s  last error")
         for s in statuses {
@@ -47,28 +42,6 @@ struct ProjectionsCommand: AsyncParsableCommand {
             Output.line("faults: \(Format.count(n)) event(s) applied without their properties, which did not open; list them with journeyctl projections --faults")
         }
     }
-
-    func listFaults() async throws {
-        let list: [ProjectionFault]
-        if let remote = try global.remote() {
-            list = try await remote.json([ProjectionFault].self, "GET", "/v1/projections/faults?limit=1000")
-        } else {
-            let store = try global.openStore(create: false)
-            defer { store.close() }
-            do {
-                let engine = try JourneyEngine(store: store)
-                if !noCatchUp { try engine.live.catchUp() }
-                list = try engine.queries.faults(limit: 1000)
-            } catch {
-                throw CLIError(error)
-            }
-        }
-        if json { Output.json(list); return }
-        if list.isEmpty { Output.line("no faults: every event's properties opened"); return }
-        for f in list {
-            Output.line("position \(f.position)  event \(f.eventId)  customer \(f.customerId): \(f.problem)")
-        }
-    }
 }
 
 /// `journeyctl rebuild [NAME]`: rebuild projections into a new generation.
@@ -83,75 +56,30 @@ struct RebuildCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The projection to rebuild (default: all).") var name: String?
+    @Argument(help: "The projection to rebuild (default: all).") var name: ProjectionKind?
     @Flag(help: "Print the final progress as JSON.") var json = false
 
     func run() async throws {
-        var kinds = ProjectionKind.allCases
-        if let name {
-            guard let kind = ProjectionKind(rawValue: name) else {
-                throw CLIError("unknown projection \(name) (expected one of \(ProjectionKind.allCases.map(\.rawValue).joined(separator: ", ")))", exitCode: 2)
-            }
-            kinds = [kind]
-        }
+        let kinds = name.map { [$0] } ?? ProjectionKind.allCases
         let showProgress = Output.stderrIsTerminal && !json
-        if let remote = try global.remote() {
-            let reports = try await RemoteRebuild.run(remote, path: "/v1/projections/\(name ?? "all")/rebuild", method: "POST", body: nil,
-                                                      kinds: name == nil || name == "journey-history" ? ProjectionKind.allCases : kinds, showProgress: showProgress)
-            if json { Output.json(reports); return }
-            for r in reports {
-                Output.line("rebuilt \(r.name): generation \(r.generation), model \(r.modelVersion), \(Format.count(r.checkpoint)) events")
-            }
-            return
-        }
-        let store = try global.openStore(create: false)
-        defer { store.close() }
+        let client = try global.client(.readLog)
+        defer { client.close() }
         let reports: [RebuildProgress]
         do {
-            let engine = try JourneyEngine(store: store)
-            reports = try engine.rebuilder.rebuild(kinds) { progress in
+            reports = try await client.rebuild(kinds) { progress in
                 guard showProgress, let p = progress.first else { return }
                 let eta = p.etaSeconds.map { String(format: ", about %.0f s left", $0) } ?? ""
                 Output.progress("rebuilding \(kinds.count == 1 ? kinds[0].rawValue : "all projections"): \(Format.count(p.checkpoint)) of \(Format.count(p.head)) events (\(Int(p.fraction * 100))%), \(Format.rate(p.eventsPerSecond))\(eta)")
             }
         } catch {
             if showProgress { Output.clearProgress() }
-            throw CLIError(error)
+            throw error
         }
         if showProgress { Output.clearProgress() }
         if json { Output.json(reports); return }
         for r in reports {
-            Output.line("rebuilt \(r.name): generation \(r.generation), model \(r.modelVersion), \(Format.count(r.checkpoint)) events at \(Format.rate(r.eventsPerSecond))")
+            Output.line("rebuilt \(r.name): generation \(r.generation), model \(r.modelVersion), \(Format.count(r.checkpoint)) events\(r.eventsPerSecond > 0 ? " at \(Format.rate(r.eventsPerSecond))" : "")")
         }
     }
 }
 
-/// A rebuild (or model activation) on a server: started by one request, followed by polling
-/// `GET /v1/projections` until every projection involved has switched to its new generation.
-enum RemoteRebuild {
-    static func run(_ remote: RemoteClient, path: String, method: String, body: Data?, kinds: [ProjectionKind],
-                    showProgress: Bool) async throws -> [RebuildProgress] {
-        let before = try await remote.json([ProjectionStatus].self, "GET", "/v1/projections")
-        let start = Dictionary(uniqueKeysWithValues: before.map { ($0.name, $0.generation) })
-        let reply = try await remote.send(method, path, body: body, contentType: body == nil ? nil : "application/json")
-        if reply.status == 200 { return [] }
-        let names = Set(kinds.map(\.rawValue))
-        while true {
-            try await Task.sleep(for: .milliseconds(200))
-            let now = try await remote.json([ProjectionStatus].self, "GET", "/v1/projections").filter { names.contains($0.name) }
-            if let p = now.compactMap(\.rebuild).first, showProgress {
-                Output.progress("rebuilding on the server: \(Format.count(p.checkpoint)) of \(Format.count(p.head)) events (\(Int(p.fraction * 100))%)")
-            }
-            if now.allSatisfy({ $0.generation > (start[$0.name] ?? 0) && $0.rebuild == nil }) {
-                if showProgress { Output.clearProgress() }
-                return now.map {
-                    RebuildProgress(name: $0.name, generation: $0.generation, modelVersion: $0.modelVersion, checkpoint: $0.checkpoint,
-                                    head: $0.head, fraction: 1, eventsPerSecond: 0, etaSeconds: nil, switched: true)
-                }
-            }
-            if let error = now.compactMap(\.lastError).first, now.allSatisfy({ $0.rebuild == nil }) {
-                throw CLIError("the rebuild stopped on the server: \(error)")
-            }
-        }
-    }
-}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JourneyClient
 import Foundation
 import JourneyCore
 
@@ -14,21 +15,15 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "How many changed customers to list (default 20).") var sample: Int = 20
     @Flag(help: "Print as JSON.") var json = false
 
+    func validate() throws {
+        guard (0...1000).contains(sample) else { throw ValidationError("--sample: expected 0…1000, got \(sample)") }
+    }
+
     func run() async throws {
         let alternative = try ModelFile.load(model)
-        var report: SimulationReport
-        if let remote = try global.remote() {
-            report = try await remote.json(SimulationReport.self, "POST", "/v1/simulations", body: Data(alternative.document.utf8), contentType: "application/json")
-            report.sample = Array(report.sample.prefix(max(0, sample)))
-        } else {
-            let store = try global.openStore(create: false)
-            defer { store.close() }
-            do {
-                report = try JourneyEngine(store: store).queries.simulate(alternative, sampleSize: max(0, sample))
-            } catch {
-                throw CLIError(error)
-            }
-        }
+        let client = try global.client(.readLog)
+        defer { client.close() }
+        let report = try await client.simulate(alternative, sampleSize: sample)
         if json { Output.json(report); return }
         Output.line("what-if over \(Format.count(report.events)) events of \(Format.count(report.customers)) customers: live model \(report.liveModelVersion) vs \(report.alternativeModelVersion)")
         Output.line("stage                 live   alternative   change")

@@ -1,4 +1,6 @@
 import ArgumentParser
+import JourneyClient
+import JourneyCore
 import JourneyStore
 
 /// `journeyctl stats`: counts and sizes.
@@ -11,24 +13,14 @@ struct StatsCommand: AsyncParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() async throws {
-        let s: StoreStatistics
-        let remote = try global.remote()
-        if let remote {
-            s = try await remote.json(StoreStatistics.self, "GET", "/v1/stats")
-        } else {
-            let store = try global.openStore(create: false)
-            defer { store.close() }
-            do {
-                s = try store.statistics()
-            } catch {
-                throw CLIError(error)
-            }
-        }
+        let client = try global.client(.readLog)
+        defer { client.close() }
+        let s = try await client.statistics()
         if json {
             Output.json(s)
             return
         }
-        Output.line(remote.map { "server          \($0.base)" } ?? "data folder     \(global.dataDirectory)")
+        Output.line(client.place)
         Output.line("events          \(Format.count(s.events))")
         Output.line("customers       \(Format.count(s.customers))")
         Output.line("head position   \(Format.count(s.headPosition))")

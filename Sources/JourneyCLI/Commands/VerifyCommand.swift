@@ -1,4 +1,6 @@
 import ArgumentParser
+import JourneyClient
+import JourneyCore
 import JourneyStore
 
 /// `journeyctl verify`: checks the log's integrity.
@@ -17,59 +19,30 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.") var json = false
     @Flag(help: "Check positions, encoding and the chain only; do not open sealed records.") var chainOnly = false
 
-    /// The report's fields, as the server sends them.
-    struct Report: Codable {
-        var ok: Bool
-        var checked: UInt64
-        var head: UInt64
-        var headHash: String
-        var firstBadPosition: UInt64?
-        var problem: String?
-        var seals: Seals?
-
-        struct Seals: Codable {
-            var checked: Bool
-            var opened: UInt64
-            var erased: UInt64
-            var unreadableCount: UInt64
-            var unreadable: [VerifyReport.UnreadableRecord]
-        }
-    }
-
     func run() async throws {
-        let report: Report
-        if let remote = try global.remote() {
-            report = try await remote.json(Report.self, "POST", chainOnly ? "/v1/verify?sealed=false" : "/v1/verify")
-        } else {
-            let store = try global.openStore(create: false)
-            defer { store.close() }
-            let showProgress = Output.stderrIsTerminal && !json
-            do {
-                let r = try store.verify(sealed: !chainOnly) { checked in
-                    if showProgress { Output.progress("verifying… \(Format.count(checked)) records") }
-                }
-                report = Report(ok: r.isValid, checked: r.checked, head: r.head, headHash: r.headHash.hex, firstBadPosition: r.firstBadPosition, problem: r.problem,
-                                seals: .init(checked: r.sealsChecked, opened: r.sealsOpened, erased: r.erasedSealed, unreadableCount: r.unreadableCount, unreadable: r.unreadable))
-            } catch {
-                throw CLIError(error)
-            }
-            if showProgress { Output.clearProgress() }
+        let client = try global.client(.readLog)
+        defer { client.close() }
+        let showProgress = Output.stderrIsTerminal && !json
+        let report = try await client.verify(sealed: !chainOnly) { checked in
+            if showProgress { Output.progress("verifying… \(Format.count(checked)) records") }
         }
+        if showProgress { Output.clearProgress() }
         if json {
             Output.json(report)
         } else if let bad = report.firstBadPosition {
             Output.line("FAILED at position \(bad): \(report.problem ?? "unknown problem")")
             Output.line("\(Format.count(report.checked)) records before it verified")
         } else {
-            Output.line("\(report.ok ? "ok" : "FAILED"): \(Format.count(report.checked)) events verified; chain head \(report.headHash)")
+            Output.line("\(report.isValid ? "ok" : "FAILED"): \(Format.count(report.checked)) events verified; chain head \(report.headHash.hex)")
         }
-        if !json, let s = report.seals, s.checked {
-            Output.line("seals: \(Format.count(s.opened)) opened, \(Format.count(s.erased)) of erased customers, \(Format.count(s.unreadableCount)) unreadable")
-            for u in s.unreadable {
+        if !json && report.sealsChecked {
+            Output.line("seals: \(Format.count(report.sealsOpened)) opened, \(Format.count(report.erasedSealed)) of erased customers, \(Format.count(report.unreadableCount)) unreadable")
+            for u in report.unreadable {
                 Output.line("  position \(u.position)  event \(u.eventId)  customer \(u.customerId): \(u.problem)")
             }
-            if s.unreadableCount > UInt64(s.unreadable.count) { Output.line("  … and \(Format.count(s.unreadableCount - UInt64(s.unreadable.count))) more") }
+            let more = report.unreadableCount - UInt64(report.unreadable.count)
+            if more > 0 { Output.line("  … and \(Format.count(more)) more") }
         }
-        if !report.ok { throw ExitCode(1) }
+        if !report.isValid { throw ExitCode(1) }
     }
 }

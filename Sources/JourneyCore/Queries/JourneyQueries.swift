@@ -38,7 +38,7 @@ public struct JourneyQueries: Sendable {
         }
     }
 
-    static func notFound(_ customerId: String) -> StoreError {
+    package static func notFound(_ customerId: String) -> StoreError {
         StoreError(.notFound, "customer \(customerId) is not known to this store")
     }
 

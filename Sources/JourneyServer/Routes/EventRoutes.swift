@@ -24,12 +24,14 @@ enum EventRoutes {
         }
 
         router.get("/v1/events") { request, _ -> Response in
-            let from = try integer(request, "from", min: 1) ?? 1
+            let backward = try boolean(request, "backward") ?? false
+            let from = try integer(request, "from", min: 1) ?? (backward ? nil : 1)
             let limit = Int(try integer(request, "limit", min: 1, max: 10_000) ?? 100)
-            let events = try state.store.readLog(from: from, backward: false, limit: limit)
-            let head = try state.store.headPosition()
-            let next = events.last.map { $0.position + 1 }.flatMap { $0 <= head ? $0 : nil }
-            let cursor = events.count == limit ? next : nil
+            let events = try state.store.readLog(from: from, backward: backward, limit: limit)
+            var cursor: UInt64?
+            if events.count == limit, let last = events.last {
+                cursor = backward ? (last.position > 1 ? last.position - 1 : nil) : last.position + 1
+            }
             return wantsNDJSON(request) ? eventLines(events, next: cursor) : eventPage(events, next: cursor)
         }
 

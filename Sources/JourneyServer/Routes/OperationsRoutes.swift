@@ -37,6 +37,10 @@ enum OperationsRoutes {
             JSONResponse.raw(Array(OpenAPISpec.yaml.utf8), contentType: "application/yaml")
         }
 
+        router.get("/v1/limits") { _, _ -> Response in
+            JSONResponse.make(RequestLimits(maxEventBytes: state.configuration.maxEventBytes, maxBodyBytes: state.configuration.maxBodyBytes))
+        }
+
         router.get("/v1/stats") { _, _ -> Response in
             JSONResponse.make(try state.store.statistics())
         }

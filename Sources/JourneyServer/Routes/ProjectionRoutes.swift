@@ -42,8 +42,9 @@ enum ProjectionRoutes {
         }
 
         router.post("/v1/simulations") { request, _ -> Response in
+            let sample = Int(try integer(request, "sample", max: 1000) ?? 20)
             let model = try await readModel(request, state: state)
-            let report = try await BlockingWork.run { try state.engine.queries.simulate(model) }
+            let report = try await BlockingWork.run { try state.engine.queries.simulate(model, sampleSize: sample) }
             return JSONResponse.make(report)
         }
 

@@ -3,7 +3,8 @@ import Dispatch
 import Glibc
 #endif
 
-/// Ingests newline-delimited JSON events from a file descriptor into an ``EventLog``.
+/// Ingests newline-delimited JSON events from a file descriptor into a ``BatchAppender``: the
+/// log, or a server through the remote client (the same batching, rejections and summary).
 ///
 /// Lines are parsed while earlier batches commit (several batches in flight, so parsing and
 /// writing overlap and the writer can merge batches into one commit when it falls behind).
@@ -11,10 +12,10 @@ import Glibc
 /// Every bad line is reported with its number and reason; in strict mode the first one stops
 /// the ingest, and nothing of the batch it falls in is written.
 public struct NDJSONIngester: Sendable {
-    public let log: any EventLog
+    public let log: any BatchAppender
     public let options: IngestOptions
 
-    public init(log: any EventLog, options: IngestOptions = IngestOptions()) {
+    public init(log: any BatchAppender, options: IngestOptions = IngestOptions()) {
         self.log = log
         self.options = options
     }
@@ -22,6 +23,8 @@ public struct NDJSONIngester: Sendable {
     struct Batch {
         var events: [NewEvent] = []
         var lines: [Int] = []
+        /// Bytes of the lines (each with its newline), for appenders with a body limit.
+        var bytes = 0
         var ticket: AppendTicket?
     }
 
@@ -61,6 +64,7 @@ public struct NDJSONIngester: Sendable {
         var parser = EventParser(limits: log.limits)
         parser.keepRecordedAt = options.keepRecordedAt
         let maxEventBytes = log.limits.maxEventBytes
+        let maxBatchBytes = log.maxBatchBytes ?? .max
         var current = Batch()
         current.events.reserveCapacity(options.batchSize)
         var inFlight: [Batch] = []
@@ -83,8 +87,15 @@ public struct NDJSONIngester: Sendable {
                         run.reject(lineNumber, .invalid("event", "expected at most \(maxEventBytes) bytes, got \(bytes)"))
                     case .text(let bytes):
                         do throws(StoreError) {
-                            current.events.append(try parser.parse(bytes))
+                            let event = try parser.parse(bytes)
+                            if !current.events.isEmpty && current.bytes + bytes.count + 1 > maxBatchBytes {
+                                ready.append(current)
+                                current = Batch()
+                                current.events.reserveCapacity(options.batchSize)
+                            }
+                            current.events.append(event)
                             current.lines.append(lineNumber)
+                            current.bytes += bytes.count + 1
                             if current.events.count >= options.batchSize {
                                 ready.append(current)
                                 current = Batch()
@@ -127,7 +138,7 @@ public struct NDJSONIngester: Sendable {
         var summary = run.summary
         summary.seconds = (clock.now - started).seconds
         summary.eventsPerSecond = summary.seconds > 0 ? Double(summary.written + summary.duplicates) / summary.seconds : 0
-        if summary.headPosition == 0 { summary.headPosition = try log.headPosition() }
+        if summary.headPosition == 0 { summary.headPosition = try await log.currentHead() }
         return summary
     }
 
@@ -151,7 +162,7 @@ public struct NDJSONIngester: Sendable {
                 b.events.remove(at: index)
                 b.lines.remove(at: index)
                 if b.events.isEmpty { return }
-                b.ticket = log.submit(.append(b.events))
+                b.ticket = log.submit(.append(b.events), preparingOn: nil)
             }
         }
     }

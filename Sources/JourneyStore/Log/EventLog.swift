@@ -6,10 +6,12 @@ public import Dispatch
 /// (``EventStore``) implements it, and a second backend (PostgreSQL) can.
 ///
 /// The projections, the server and the CLI use this protocol only; what is particular to one
-/// backend (backup, compaction of the LMDB file) stays on that backend's type.
-public protocol EventLog: AnyObject, Sendable {
-    /// The limits every event must respect (size, lengths, nesting).
-    var limits: EventLimits { get }
+/// backend (backup, compaction of the LMDB file) stays on that backend's type. Writing is
+/// ``BatchAppender/submit(_:preparingOn:)``: the one way into the log (validation, encoding
+/// and sealing run on the caller's thread or on the given serial queue, their failure is the
+/// ticket's result, and work queued one after another commits in that order); the rest of the
+/// ways to write are built on it (`EventLog+Writing.swift`).
+public protocol EventLog: BatchAppender, AnyObject {
     /// Whether `properties` are sealed under per-customer keys (and customers can be erased).
     var isEncrypted: Bool { get }
     /// Commits made by this process, for in-process listeners (workers, read-your-writes, tails).
@@ -18,12 +20,6 @@ public protocol EventLog: AnyObject, Sendable {
     var writerMetrics: WriterMetrics { get }
     /// Counters of the storage's own commits (every write transaction of this process).
     var storageCounters: StorageCounters { get }
-
-    /// Queues work for the writer and returns its ticket at once: the one way into the log.
-    /// The preparation (validation, encoding, sealing) runs on the caller's thread, or on the
-    /// serial `queue`, so a producer can go on meanwhile; its failure is the ticket's result.
-    /// Work queued one after another commits in that order.
-    func submit(_ work: LogWork, preparingOn queue: DispatchQueue?) -> AppendTicket
 
     /// The position of the last event (0 when empty).
     func headPosition() throws(StoreError) -> UInt64

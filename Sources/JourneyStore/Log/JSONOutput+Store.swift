@@ -29,8 +29,15 @@ extension AppendResult {
     }
 }
 
-extension AppendResult: Encodable {
+extension AppendResult: Codable {
     private enum CodingKeys: String, CodingKey { case events, headPosition, written, duplicates }
+
+    /// Reads the JSON the server sends (written and duplicates follow from the events).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(events: try c.decode([AppendedEvent].self, forKey: .events), headPosition: try c.decode(UInt64.self, forKey: .headPosition))
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(events, forKey: .events)
@@ -40,11 +47,31 @@ extension AppendResult: Encodable {
     }
 }
 
-extension VerifyReport: Encodable {
+extension VerifyReport: Codable {
     private enum CodingKeys: String, CodingKey {
         case ok, checked, head, headHash, firstBadPosition, problem, seals
     }
     private enum SealKeys: String, CodingKey { case checked, opened, erased, unreadableCount, unreadable }
+
+    /// Reads the JSON the server sends.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let hex = try c.decode(String.self, forKey: .headHash)
+        guard let hash = ChainHash(hex: hex) else {
+            throw DecodingError.dataCorruptedError(forKey: .headHash, in: c, debugDescription: "expected 64 hex digits, got \(hex)")
+        }
+        self.init(checked: try c.decode(UInt64.self, forKey: .checked), head: try c.decode(UInt64.self, forKey: .head), headHash: hash)
+        firstBadPosition = try c.decodeIfPresent(UInt64.self, forKey: .firstBadPosition)
+        problem = try c.decodeIfPresent(String.self, forKey: .problem)
+        if c.contains(.seals) {
+            let s = try c.nestedContainer(keyedBy: SealKeys.self, forKey: .seals)
+            sealsChecked = try s.decode(Bool.self, forKey: .checked)
+            sealsOpened = try s.decode(UInt64.self, forKey: .opened)
+            erasedSealed = try s.decode(UInt64.self, forKey: .erased)
+            unreadableCount = try s.decode(UInt64.self, forKey: .unreadableCount)
+            unreadable = try s.decode([UnreadableRecord].self, forKey: .unreadable)
+        }
+    }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(isValid, forKey: .ok)

@@ -1,4 +1,4 @@
-/// The outcome of ``EventStore/verify(chunk:progress:)``.
+/// The outcome of ``EventLog/verify(sealed:chunk:progress:)``.
 public struct VerifyReport: Sendable, Equatable {
     /// Records checked (all of them when ``isValid``).
     public var checked: UInt64
@@ -23,6 +23,12 @@ public struct VerifyReport: Sendable, Equatable {
     public var unreadable: [UnreadableRecord] = []
     /// Whether sealed records were checked (false for an unencrypted store or `sealed: false`).
     public var sealsChecked = false
+
+    public init(checked: UInt64, head: UInt64, headHash: ChainHash) {
+        self.checked = checked
+        self.head = head
+        self.headHash = headHash
+    }
 
     /// The chain is intact and, when checked, every sealed record opens or was erased.
     public var isValid: Bool { firstBadPosition == nil && unreadableCount == 0 }

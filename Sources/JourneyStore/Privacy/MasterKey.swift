@@ -90,3 +90,20 @@ public struct MasterKey: Sendable, Equatable {
         return d.prefix(6).map { String(format: "%02x", $0) }.joined()
     }
 }
+
+extension MasterKey {
+    /// The master key from where a process is told to find it: a key file (``init(file:dataDirectory:)``),
+    /// else the key's text (`JOURNEY_MASTER_KEY`), else none. The one way every entry point
+    /// (the CLI, the server) loads it.
+    public static func load(file: String?, text: String?, dataDirectory: String?) throws(StoreError) -> MasterKey? {
+        if let file, !file.isEmpty { return try MasterKey(file: file, dataDirectory: dataDirectory) }
+        if let text, !text.isEmpty {
+            do {
+                return try MasterKey(text: text)
+            } catch {
+                throw StoreError(.masterKeyInvalid, "JOURNEY_MASTER_KEY: \(error.message)")
+            }
+        }
+        return nil
+    }
+}

@@ -51,6 +51,18 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { hex }
+
+    /// A hash from its 64 hex digits (as ``hex`` prints it); `nil` for anything else.
+    public init?(hex: String) {
+        let digits = Array(hex.utf8)
+        guard digits.count == 64 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for i in 0..<32 {
+            guard let b = UInt8(String(decoding: digits[2 * i..<2 * i + 2], as: UTF8.self), radix: 16) else { return nil }
+            bytes[i] = b
+        }
+        self = bytes.withUnsafeBytes { ChainHash($0) }
+    }
 }
 
 /// The key of an event id in the idempotency index (17 bytes).

@@ -15,14 +15,16 @@ public final class AppendTicket: Sendable {
         var waiter: CheckedContinuation<Result<AppendResult, StoreError>, Never>?
     }
 
-    init() {}
+    /// A ticket for work still to be done; ``fulfil(_:)`` gives its outcome.
+    package init() {}
 
     init(immediate: Result<AppendResult, StoreError>) {
         state.withLock { $0.result = immediate }
         done.signal()
     }
 
-    func fulfil(_ result: Result<AppendResult, StoreError>) {
+    /// Gives the work's outcome (once).
+    package func fulfil(_ result: Result<AppendResult, StoreError>) {
         let waiter = state.withLock { s -> CheckedContinuation<Result<AppendResult, StoreError>, Never>? in
             s.result = result
             defer { s.waiter = nil }

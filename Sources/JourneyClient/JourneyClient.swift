@@ -1,0 +1,72 @@
+public import JourneyCore
+public import JourneyStore
+
+/// Everything `journeyctl`'s commands ask of a journey store, whether it is a data folder on
+/// this machine (``LocalClient``) or a running server (``RemoteClient``). The commands call
+/// this protocol only, so they print the same output in both modes by construction; errors are
+/// ``StoreError``s either way (a server's problem `type` is the error's code).
+public protocol JourneyClient: Sendable {
+    /// Where the store is, for people: `data folder ./data` or `server http://…`.
+    var place: String { get }
+
+    // MARK: The log
+    /// Appends events all or nothing (see ``EventLog/append(_:expectations:)``).
+    func append(_ events: [NewEvent], expectations: [String: ExpectedVersion]) async throws -> AppendResult
+    /// Loads NDJSON from a file descriptor in atomic batches (see ``NDJSONIngester``).
+    func ingest(fileDescriptor fd: Int32, options: IngestOptions, report: @escaping @Sendable (IngestEvent) -> Void) async throws -> IngestSummary
+    /// A page of events as NDJSON lines: of the whole log (`from` a position) or of one
+    /// customer's stream (`from` a version), forward or backward.
+    func events(customer: String?, from: UInt64?, backward: Bool, limit: Int) async throws -> EventLines
+    func statistics() async throws -> StoreStatistics
+    func verify(sealed: Bool, progress: (@Sendable (UInt64) -> Void)?) async throws -> VerifyReport
+
+    // MARK: The views
+    func customer(_ id: String, asOf: Timestamp?, knownAt: Timestamp?) async throws -> CustomerStateOutput
+    func journey(_ id: String, asOf: Timestamp?, knownAt: Timestamp?) async throws -> JourneyOutput
+    func funnel() async throws -> FunnelOutput
+    func customers(inStage stage: String, after: String?, limit: Int) async throws -> CustomerPage
+    func advocates(level: String?, after: String?, limit: Int) async throws -> CustomerPage
+
+    // MARK: Projections and the model
+    func projections() async throws -> [ProjectionStatus]
+    func faults(limit: Int) async throws -> [ProjectionFault]
+    /// Rebuilds `kinds` (journey-history means all) and follows it to the switch.
+    func rebuild(_ kinds: [ProjectionKind], progress: (@Sendable ([RebuildProgress]) -> Void)?) async throws -> [RebuildProgress]
+    func simulate(_ model: JourneyModel, sampleSize: Int) async throws -> SimulationReport
+    func activeModel() async throws -> JourneyModel
+    /// Activates a model and follows the rebuild to the switch (empty: it was already active).
+    func activate(_ model: JourneyModel, progress: (@Sendable ([RebuildProgress]) -> Void)?) async throws -> [RebuildProgress]
+
+    // MARK: Privacy
+    /// Erases a customer. `by` is recorded locally; a server records the token's name instead.
+    func erase(_ id: String, by: String?, reason: String?) async throws -> ErasureRecord
+    func erasures(customerId: String?) async throws -> [ErasureRecord]
+
+    /// Closes what the client opened (a local store).
+    func close()
+}
+
+/// A page of events in their public JSON shape, one a line, and where the next page starts.
+public struct EventLines: Sendable, Equatable {
+    /// The events, each followed by a newline.
+    public var ndjson: [UInt8]
+    public var count: Int
+    /// The `from` of the next page (a position, or for a stream a version); `nil` at the end.
+    public var next: UInt64?
+
+    public init(ndjson: [UInt8], count: Int, next: UInt64?) {
+        self.ndjson = ndjson
+        self.count = count
+        self.next = next
+    }
+}
+
+/// What a command is going to do, so that a local client opens the folder the right way.
+public enum ClientIntent: Sendable {
+    /// Read the views: the folder must hold a store, and the views are brought up to date first.
+    case readViews
+    /// Read the log only (events, statistics, verify, erasures): no catch-up.
+    case readLog
+    /// Write: the folder and the store are created when missing.
+    case write
+}

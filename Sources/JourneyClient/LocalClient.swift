@@ -1,0 +1,147 @@
+import Foundation
+public import JourneyCore
+public import JourneyStore
+
+/// The client over a data folder on this machine: the libraries themselves.
+///
+/// Opened for one command: for ``ClientIntent/readViews`` it brings the views up to date
+/// first (with no server running, the CLI applies what was ingested before it answers), so a
+/// user who ingests and then asks sees what was ingested.
+public final class LocalClient: JourneyClient {
+    /// How to open the folder.
+    public struct Options: Sendable {
+        public var directory: String
+        public var masterKey: MasterKey?
+        public var allowUnencrypted = false
+        /// `false`: commits are not flushed one by one (`ingest --no-sync`); flushed at close.
+        public var durable = true
+        public var engine = EngineConfiguration()
+        /// Called while the views catch up: events applied so far, and the head.
+        public var catchUpProgress: (@Sendable (Int, UInt64) -> Void)?
+
+        public init(directory: String) {
+            self.directory = directory
+        }
+    }
+
+    public let store: EventStore
+    let engine: JourneyEngine
+    let durable: Bool
+
+    public init(_ options: Options, intent: ClientIntent) throws(StoreError) {
+        var config = StoreConfiguration(directory: options.directory)
+        config.masterKey = options.masterKey
+        config.allowUnencrypted = options.allowUnencrypted
+        config.createIfMissing = intent == .write
+        config.durable = options.durable
+        store = try EventStore(config)
+        durable = options.durable
+        do {
+            engine = try JourneyEngine(store: store, configuration: options.engine)
+            if intent == .readViews {
+                let head = try store.headPosition()
+                try engine.live.catchUp { options.catchUpProgress?($0, head) }
+            }
+        } catch {
+            store.close()
+            throw error
+        }
+    }
+
+    public func close() { store.close() }
+
+    public var place: String { "data folder     \(store.configuration.directory)" }
+
+    // MARK: The log
+
+    public func append(_ events: [NewEvent], expectations: [String: ExpectedVersion]) async throws -> AppendResult {
+        try await store.append(events, expectations: expectations)
+    }
+
+    public func ingest(fileDescriptor fd: Int32, options: IngestOptions, report: @escaping @Sendable (IngestEvent) -> Void) async throws -> IngestSummary {
+        let summary = try await NDJSONIngester(log: store, options: options).ingest(fileDescriptor: fd, report: report)
+        if !durable {
+            do { try store.environment.sync() } catch { throw StoreError.wrap(error) }
+        }
+        return summary
+    }
+
+    public func events(customer: String?, from: UInt64?, backward: Bool, limit: Int) async throws -> EventLines {
+        let page: [StoredEvent]
+        if let customer {
+            guard try store.streamVersion(customer) > 0 else { throw JourneyQueries.notFound(customer) }
+            page = try store.readStream(customer, from: from, backward: backward, limit: limit)
+        } else {
+            page = try store.readLog(from: from, backward: backward, limit: limit)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(page.count * 320)
+        for e in page {
+            e.withView { EventJSON.append($0, position: e.position, to: &out) }
+            out.append(0x0A)
+        }
+        var next: UInt64?
+        if page.count == limit, let last = page.last {
+            let cursor = customer == nil ? last.position : last.version
+            next = backward ? (cursor > 1 ? cursor - 1 : nil) : cursor + 1
+        }
+        return EventLines(ndjson: out, count: page.count, next: next)
+    }
+
+    public func statistics() async throws -> StoreStatistics { try store.statistics() }
+
+    public func verify(sealed: Bool, progress: (@Sendable (UInt64) -> Void)?) async throws -> VerifyReport {
+        try store.verify(sealed: sealed, progress: progress)
+    }
+
+    // MARK: The views
+
+    public func customer(_ id: String, asOf: Timestamp?, knownAt: Timestamp?) async throws -> CustomerStateOutput {
+        try engine.queries.customer(id, asOf: asOf, knownAt: knownAt)
+    }
+
+    public func journey(_ id: String, asOf: Timestamp?, knownAt: Timestamp?) async throws -> JourneyOutput {
+        try engine.queries.journey(id, asOf: asOf, knownAt: knownAt)
+    }
+
+    public func funnel() async throws -> FunnelOutput { try engine.queries.funnel() }
+
+    public func customers(inStage stage: String, after: String?, limit: Int) async throws -> CustomerPage {
+        try engine.queries.customers(inStage: stage, after: after, limit: limit)
+    }
+
+    public func advocates(level: String?, after: String?, limit: Int) async throws -> CustomerPage {
+        try engine.queries.advocates(level: level, after: after, limit: limit)
+    }
+
+    // MARK: Projections and the model
+
+    public func projections() async throws -> [ProjectionStatus] { try engine.queries.status() }
+
+    public func faults(limit: Int) async throws -> [ProjectionFault] { try engine.queries.faults(limit: limit) }
+
+    public func rebuild(_ kinds: [ProjectionKind], progress: (@Sendable ([RebuildProgress]) -> Void)?) async throws -> [RebuildProgress] {
+        try engine.rebuilder.rebuild(kinds, progress: progress)
+    }
+
+    public func simulate(_ model: JourneyModel, sampleSize: Int) async throws -> SimulationReport {
+        try engine.queries.simulate(model, sampleSize: sampleSize)
+    }
+
+    public func activeModel() async throws -> JourneyModel { try engine.queries.activeModel() }
+
+    public func activate(_ model: JourneyModel, progress: (@Sendable ([RebuildProgress]) -> Void)?) async throws -> [RebuildProgress] {
+        try engine.rebuilder.activate(model, progress: progress)
+    }
+
+    // MARK: Privacy
+
+    public func erase(_ id: String, by: String?, reason: String?) async throws -> ErasureRecord {
+        let actor = by ?? "cli:\(ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName)"
+        let record = try engine.erase(id, by: actor, reason: reason)
+        _ = try engine.live.catchUp()
+        return record
+    }
+
+    public func erasures(customerId: String?) async throws -> [ErasureRecord] { try store.erasures(customerId: customerId) }
+}
