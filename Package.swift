@@ -107,6 +107,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "JourneyClientTests",
+            dependencies: ["JourneyClient", "JourneyServer", "JourneyCore", "JourneyStore", "JourneyTestSupport",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "JourneyCLITests",
             dependencies: ["JourneyCLI", "journeyctl", "JourneyStore", "JourneyTestSupport"],
             swiftSettings: strict
