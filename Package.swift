@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -46,13 +47,18 @@ let package = Package(
             swiftSettings: strict
         ),
         // Journey model and rules, folds, projections and their workers, rebuild, time travel, what-if.
-        .target(name: "JourneyCore", dependencies: ["JourneyStore", "JourneyJSON", "LMDBKit"], swiftSettings: strict),
+        .target(
+            name: "JourneyCore", dependencies: ["JourneyStore", "JourneyJSON", "LMDBKit"],
+            // A link to Schemas/journey-model.default.json, embedded at build time: no copy to go stale.
+            resources: [.embedInCode("Resources/journey-model.default.json")],
+            swiftSettings: strict),
         // The HTTP API over the store and the views: routes, auth, problem details, metrics, services.
         .target(
             name: "JourneyServer",
             dependencies: [
                 "JourneyCore", "JourneyStore", "JourneyJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -62,6 +68,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // A link to Schemas/openapi.yaml, embedded at build time: no copy to go stale.
+            resources: [.embedInCode("Resources/openapi.yaml")],
             swiftSettings: strict
         ),
         // One client of a journey store for every command: the local libraries, or a server over HTTP.

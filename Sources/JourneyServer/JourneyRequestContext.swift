@@ -1,13 +1,16 @@
 public import Hummingbird
+public import HummingbirdAuth
 import NIOCore
 
 /// The request context of every route: Hummingbird's core storage, the connection's channel
 /// (so that an answer that leaves the body unread can close the connection), and the
 /// caller's identity once authentication has run.
-public struct JourneyRequestContext: RequestContext {
+public struct JourneyRequestContext: AuthRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The connection the request came on.
     let channel: (any Channel)?
+    /// Who is asking, once ``TokenAuthenticator`` has run.
+    public var identity: Caller?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

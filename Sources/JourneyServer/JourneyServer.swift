@@ -44,7 +44,7 @@ public final class JourneyServer: Sendable {
         router.add(middleware: RequestLogMiddleware(logger: state.logger, metrics: state.metrics))
         router.add(middleware: ProblemMiddleware(logger: state.logger, maxBodyBytes: state.configuration.maxBodyBytes))
         router.add(middleware: TimeoutMiddleware(limit: .milliseconds(Int(state.configuration.requestTimeoutSeconds * 1000))))
-        router.add(middleware: AuthMiddleware(tokens: state.configuration.tokens))
+        router.add(middleware: TokenAuthenticator(tokens: state.configuration.tokens))
         EventRoutes.add(to: router, state: state)
         CustomerRoutes.add(to: router, state: state)
         ErasureRoutes.add(to: router, state: state)

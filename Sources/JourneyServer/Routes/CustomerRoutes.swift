@@ -6,7 +6,7 @@ import JourneyStore
 /// `/v1/customers/{id}…`: append with an expected version, the stream, state and journey.
 enum CustomerRoutes {
     static func add(to router: Router<JourneyRequestContext>, state: ServerState) {
-        router.post("/v1/customers/:id/events") { request, context -> Response in
+        router.scoped(.write).post("/v1/customers/:id/events") { request, context -> Response in
             let id = try pathParameter(context, "id")
             try requireJSON(request)
             let body = try await state.body(of: request)
@@ -17,7 +17,7 @@ enum CustomerRoutes {
             return JSONResponse.raw(result.jsonBytes)
         }
 
-        router.get("/v1/customers/:id/events") { request, context -> Response in
+        router.scoped(.read).get("/v1/customers/:id/events") { request, context -> Response in
             let id = try pathParameter(context, "id")
             let from = try integer(request, "from", min: 1)
             let limit = Int(try integer(request, "limit", min: 1, max: 10_000) ?? 100)
@@ -31,14 +31,14 @@ enum CustomerRoutes {
             return wantsNDJSON(request) ? eventLines(events, next: next) : eventPage(events, next: next)
         }
 
-        router.get("/v1/customers/:id") { request, context -> Response in
+        router.scoped(.read).get("/v1/customers/:id") { request, context -> Response in
             let id = try pathParameter(context, "id")
             let (asOf, knownAt) = (try time(request, "asOf"), try time(request, "knownAt"))
             try await waitForViews(request, state: state)
             return JSONResponse.raw(try state.engine.queries.customer(id, asOf: asOf, knownAt: knownAt).jsonBytes)
         }
 
-        router.get("/v1/customers/:id/journey") { request, context -> Response in
+        router.scoped(.read).get("/v1/customers/:id/journey") { request, context -> Response in
             let id = try pathParameter(context, "id")
             let (asOf, knownAt) = (try time(request, "asOf"), try time(request, "knownAt"))
             try await waitForViews(request, state: state)

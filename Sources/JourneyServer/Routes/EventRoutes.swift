@@ -8,22 +8,22 @@ import JourneyJSON
 /// `/v1/events`: append (JSON object, array, NDJSON), read the log, live tail (SSE).
 enum EventRoutes {
     static func add(to router: Router<JourneyRequestContext>, state: ServerState) {
-        router.post("/v1/events") { request, _ -> Response in
-            let body = try await state.body(of: request)
+        router.scoped(.write).post("/v1/events") { request, _ -> Response in
             let type = mediaType(request)
+            let ndjson = ["application/x-ndjson", "application/ndjson", "application/jsonl"]
+            guard type == nil || type == "application/json" || ndjson.contains(type!) else {
+                throw APIError.unsupportedMediaType(type, expected: ["application/json", "application/x-ndjson"])
+            }
+            let body = try await state.body(of: request)
             let events: [NewEvent] = try body.withUnsafeReadableBytes { raw throws(StoreError) in
-                switch type {
-                case nil, "application/json": return try state.parser.parseBatch(raw)
-                case "application/x-ndjson", "application/ndjson", "application/jsonl": return try state.parser.parseNDJSON(raw)
-                default: throw StoreError(.invalidArgument, "")
-                }
-            }.mapUnsupported(type)
+                type.map(ndjson.contains) == true ? try state.parser.parseNDJSON(raw) : try state.parser.parseBatch(raw)
+            }.get()
             guard !events.isEmpty else { throw APIError.badRequest("the body holds no events", type: "invalid_event") }
             let result = try await state.store.append(events)
             return JSONResponse.raw(result.jsonBytes)
         }
 
-        router.get("/v1/events") { request, _ -> Response in
+        router.scoped(.read).get("/v1/events") { request, _ -> Response in
             let backward = try boolean(request, "backward") ?? false
             let from = try integer(request, "from", min: 1) ?? (backward ? nil : 1)
             let limit = Int(try integer(request, "limit", min: 1, max: 10_000) ?? 100)
@@ -35,7 +35,7 @@ enum EventRoutes {
             return wantsNDJSON(request) ? eventLines(events, next: cursor) : eventPage(events, next: cursor)
         }
 
-        router.get("/v1/events/stream") { request, _ -> Response in
+        router.scoped(.read).get("/v1/events/stream") { request, _ -> Response in
             var from = try integer(request, "from", min: 1) ?? 1
             if let last = request.headers[HTTPField.Name("Last-Event-ID")!] {
                 guard let p = UInt64(last.trimmingCharacters(in: .whitespaces)) else {
@@ -88,18 +88,6 @@ enum EventRoutes {
             }
         }
         try await writer.finish(nil)
-    }
-}
-
-extension Result where Failure == StoreError {
-    /// An empty `invalid_argument` marks an unsupported media type (decided inside the parse).
-    func mapUnsupported(_ type: String?) throws -> Success {
-        switch self {
-        case .success(let v): return v
-        case .failure(let e) where e.code == .invalidArgument && e.message.isEmpty:
-            throw APIError.unsupportedMediaType(type, expected: ["application/json", "application/x-ndjson"])
-        case .failure(let e): throw e
-        }
     }
 }
 

@@ -33,19 +33,20 @@ enum OperationsRoutes {
             JSONResponse.raw(state.metrics.render(store: state.store, engine: state.engine), contentType: "text/plain; version=0.0.4")
         }
 
+        let spec = ByteBuffer(bytes: PackageResources.openapi_yaml)  // built once; each answer shares its storage
         router.get("/openapi.yaml") { _, _ -> Response in
-            JSONResponse.raw(Array(OpenAPISpec.yaml.utf8), contentType: "application/yaml")
+            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: spec))
         }
 
-        router.get("/v1/limits") { _, _ -> Response in
+        router.scoped(.read).get("/v1/limits") { _, _ -> Response in
             JSONResponse.make(RequestLimits(maxEventBytes: state.configuration.maxEventBytes, maxBodyBytes: state.configuration.maxBodyBytes))
         }
 
-        router.get("/v1/stats") { _, _ -> Response in
+        router.scoped(.read).get("/v1/stats") { _, _ -> Response in
             JSONResponse.make(try state.store.statistics())
         }
 
-        router.post("/v1/verify") { request, _ -> Response in
+        router.scoped(.read).post("/v1/verify") { request, _ -> Response in
             let sealed = try boolean(request, "sealed") ?? true
             return JSONResponse.make(try await BlockingWork.run { try state.store.verify(sealed: sealed, chunk: 20_000, progress: nil) })
         }

@@ -13,17 +13,17 @@ enum ProjectionRoutes {
     }
 
     static func add(to router: Router<JourneyRequestContext>, state: ServerState) {
-        router.get("/v1/projections") { _, _ -> Response in
+        router.scoped(.read).get("/v1/projections") { _, _ -> Response in
             JSONResponse.make(try state.engine.queries.status())
         }
 
-        router.get("/v1/projections/faults") { request, _ -> Response in
+        router.scoped(.read).get("/v1/projections/faults") { request, _ -> Response in
             let after = try integer(request, "after") ?? 0
             let limit = Int(try integer(request, "limit", min: 1, max: 1000) ?? 100)
             return JSONResponse.make(try state.engine.queries.faults(after: after, limit: limit))
         }
 
-        router.post("/v1/projections/:name/rebuild") { _, context -> Response in
+        router.scoped(.admin).post("/v1/projections/:name/rebuild") { _, context -> Response in
             let name = try pathParameter(context, "name")
             let kinds: [ProjectionKind]
             if name == "all" {
@@ -41,18 +41,18 @@ enum ProjectionRoutes {
                 status: .accepted)
         }
 
-        router.post("/v1/simulations") { request, _ -> Response in
+        router.scoped(.read).post("/v1/simulations") { request, _ -> Response in
             let sample = Int(try integer(request, "sample", max: 1000) ?? 20)
             let model = try await readModel(request, state: state)
             let report = try await BlockingWork.run { try state.engine.queries.simulate(model, sampleSize: sample) }
             return JSONResponse.make(report)
         }
 
-        router.get("/v1/model") { _, _ -> Response in
+        router.scoped(.read).get("/v1/model") { _, _ -> Response in
             JSONResponse.raw(Array(try state.engine.queries.activeModel().document.utf8))
         }
 
-        router.put("/v1/model") { request, _ -> Response in
+        router.scoped(.admin).put("/v1/model") { request, _ -> Response in
             let model = try await readModel(request, state: state)
             let active = try state.engine.queries.activeModel()
             if active.version == model.version {
