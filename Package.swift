@@ -89,10 +89,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "journeyctl", dependencies: ["JourneyCLI"], swiftSettings: strict),
-        .executableTarget(name: "journey-bench", dependencies: ["JourneyCore", "JourneyStore", "JourneyJSON"], swiftSettings: strict),
+        .executableTarget(
+            name: "journey-bench",
+            dependencies: ["JourneyCore", "JourneyStore", "JourneyJSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
 
         // Fixtures shared by the test targets: temporary folders, repository paths, child processes.
-        .target(name: "JourneyTestSupport", path: "Tests/JourneyTestSupport", swiftSettings: strict),
+        .target(name: "JourneyTestSupport", dependencies: ["JourneyStore"], path: "Tests/JourneyTestSupport", swiftSettings: strict),
         .testTarget(name: "LMDBKitTests", dependencies: ["LMDBKit", "JourneyTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "JourneyStoreTests",

@@ -79,24 +79,7 @@ public final class Environment: @unchecked Sendable {
     @inline(__always)
     public func read<R>(_ body: (Transaction) throws -> R) throws -> R {
         while true {
-            remap.lockShared()
-            var txn: OpaquePointer? = pool.withLock { $0.popLast() }?.txn
-            var rc: Int32
-            if let t = txn {
-                rc = mdb_txn_renew(t)
-                if rc != 0 { mdb_txn_abort(t); txn = nil }
-            } else {
-                rc = mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn)
-            }
-            if rc == MDB_MAP_RESIZED {
-                remap.unlock()
-                try adoptMapSize()
-                continue
-            }
-            guard rc == 0, let t = txn else {
-                remap.unlock()
-                throw LMDBError(code: rc, operation: "mdb_txn_begin(read)")
-            }
+            guard let t = try begin(readOnly: true) else { continue }
             defer {
                 mdb_txn_reset(t)
                 let kept = pool.withLock { txns -> Bool in
@@ -111,6 +94,31 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
+    /// Begins a transaction (a pooled reader renewed, for reads) with the map lock held shared;
+    /// the caller unlocks it when the transaction ends. `nil` when another process grew the map:
+    /// its size is adopted, and the caller begins again.
+    private func begin(readOnly: Bool) throws -> OpaquePointer? {
+        remap.lockShared()
+        var txn: OpaquePointer? = readOnly ? pool.withLock { $0.popLast() }?.txn : nil
+        var rc: Int32
+        if let t = txn {
+            rc = mdb_txn_renew(t)
+            if rc != 0 { mdb_txn_abort(t); txn = nil }
+        } else {
+            rc = mdb_txn_begin(env, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn)
+        }
+        if rc == MDB_MAP_RESIZED {
+            remap.unlock()
+            try adoptMapSize()
+            return nil
+        }
+        guard rc == 0, let t = txn else {
+            remap.unlock()
+            throw LMDBError(code: rc, operation: readOnly ? "mdb_txn_begin(read)" : "mdb_txn_begin(write)")
+        }
+        return t
+    }
+
     /// Runs `body` in a write transaction and commits it (durably, unless opened with
     /// `syncOnCommit: false`). A thrown error aborts it and is rethrown.
     ///
@@ -119,18 +127,7 @@ public final class Environment: @unchecked Sendable {
     /// before `write` returns. Blocks while another thread or process holds the write lock.
     public func write<R>(_ body: (Transaction) throws -> R) throws -> R {
         while true {
-            remap.lockShared()
-            var txn: OpaquePointer?
-            var rc = mdb_txn_begin(env, nil, 0, &txn)
-            if rc == MDB_MAP_RESIZED {
-                remap.unlock()
-                try adoptMapSize()
-                continue
-            }
-            guard rc == 0, let t = txn else {
-                remap.unlock()
-                throw LMDBError(code: rc, operation: "mdb_txn_begin(write)")
-            }
+            guard let t = try begin(readOnly: false) else { continue }
             let result: R
             do {
                 result = try body(Transaction(txn: t, isWrite: true))
@@ -145,7 +142,7 @@ public final class Environment: @unchecked Sendable {
                 throw error
             }
             let started = ContinuousClock.now
-            rc = mdb_txn_commit(t)
+            let rc = mdb_txn_commit(t)
             let elapsed = (ContinuousClock.now - started).components
             remap.unlock()
             if rc == 0 {

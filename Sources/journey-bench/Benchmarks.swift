@@ -1,34 +1,29 @@
+import ArgumentParser
 import Foundation
 import JourneyCore
 import JourneyStore
 import JourneyJSON
 
-struct BenchOptions {
-    var dataset: String?
-    var work = "/tmp/journey-bench"
-    var seconds = 5.0
-    var generator = "../shared/bench/gen_events.py"
-    var only: Set<String> = []
-    /// Benchmark an encrypted store (properties sealed per customer) instead of an unencrypted one.
-    var encrypted = false
+/// What to run: every benchmark by default. A flag that is not one of these, or a value that
+/// does not parse, stops the run with usage (argument-parser), instead of running defaults.
+struct BenchOptions: ParsableArguments {
+    static let names = ["parse", "ingest", "replay", "replayprops", "reads", "rebuild", "lookups", "append1", "append64", "lag"]
 
-    static func parse(_ args: ArraySlice<String>) -> BenchOptions {
-        var o = BenchOptions()
-        var it = args.makeIterator()
-        while let a = it.next() {
-            switch a {
-            case "--dataset": o.dataset = it.next()
-            case "--work": o.work = it.next() ?? o.work
-            case "--seconds": o.seconds = Double(it.next() ?? "") ?? o.seconds
-            case "--generator": o.generator = it.next() ?? o.generator
-            case "--only": o.only = Set((it.next() ?? "").split(separator: ",").map(String.init))
-            case "--encrypted": o.encrypted = true
-            default:
-                print("usage: journey-bench [--dataset FILE] [--work DIR] [--seconds N] [--generator gen_events.py] [--encrypted] [--only parse,ingest,replay,replayprops,reads,rebuild,lookups,append1,append64,lag]")
-                exit(2)
-            }
+    @Option(help: "The NDJSON dataset (default: generated into --work).") var dataset: String?
+    @Option(help: "The work folder.") var work = "/tmp/journey-bench"
+    @Option(help: "Seconds each timed append run lasts.") var seconds = 5.0
+    @Option(help: "The dataset generator.") var generator = "../shared/bench/gen_events.py"
+    @Option(help: "Only these benchmarks, comma-separated: \(BenchOptions.names.joined(separator: ","))",
+            transform: { Set($0.split(separator: ",").map(String.init)) })
+    var only: Set<String> = []
+    @Flag(help: "Benchmark an encrypted store (properties sealed per customer) instead of an unencrypted one.") var encrypted = false
+
+    func validate() throws {
+        let unknown = only.subtracting(Self.names)
+        guard unknown.isEmpty else {
+            throw ValidationError("--only: unknown benchmark(s) \(unknown.sorted().joined(separator: ", ")) (expected \(Self.names.joined(separator: ", ")))")
         }
-        return o
+        guard seconds > 0 else { throw ValidationError("--seconds: expected a positive number, got \(seconds)") }
     }
 }
 

@@ -4,10 +4,11 @@
 //
 // Without --dataset it generates ../shared/bench/gen_events.py --customers 100000
 // --events 1000000 --seed 42 into the work folder first.
+import ArgumentParser
 import Foundation
 import JourneyStore
 
-let options = BenchOptions.parse(CommandLine.arguments.dropFirst())
+let options = BenchOptions.parseOrExit()
 let bench = Benchmarks(options: options)
 do {
     try await bench.runAll()

@@ -17,19 +17,13 @@ struct CustomerCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The customer id.") var id: String
-    @Option(help: ArgumentHelp("Business time: as the customer was at this time.", valueName: "RFC 3339 time")) var asOf: TimeArgument?
-    @Option(help: ArgumentHelp("Knowledge time: as the store knew it at this time.", valueName: "RFC 3339 time")) var knownAt: TimeArgument?
+    @OptionGroup var time: TimeTravelOptions
     @Flag(help: "Print as JSON.") var json = false
-
-    func validate() throws {
-        _ = try asOf?.check("--as-of")
-        _ = try knownAt?.check("--known-at")
-    }
 
     func run() async throws {
         let client = try global.client(.readViews, quiet: json)
         defer { client.close() }
-        let c = try await client.customer(id, asOf: asOf?.time, knownAt: knownAt?.time)
+        let c = try await client.customer(id, asOf: time.asOf?.time, knownAt: time.knownAt?.time)
         if json { Output.json(c); return }
         Output.line("customer   \(c.customerId)\(c.asOf.map { "  (as of \($0))" } ?? "")\(c.knownAt.map { "  (as known at \($0))" } ?? "")")
         Output.line("stage      \(c.stage ?? "none yet")\(c.since.map { " since \($0)" } ?? "")")

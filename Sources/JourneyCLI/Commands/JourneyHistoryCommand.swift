@@ -12,19 +12,13 @@ struct JourneyHistoryCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The customer id.") var id: String
-    @Option(help: ArgumentHelp("Business time: the journey up to this time.", valueName: "RFC 3339 time")) var asOf: TimeArgument?
-    @Option(help: ArgumentHelp("Knowledge time: as the store knew it at this time.", valueName: "RFC 3339 time")) var knownAt: TimeArgument?
+    @OptionGroup var time: TimeTravelOptions
     @Flag(help: "Print as JSON.") var json = false
-
-    func validate() throws {
-        _ = try asOf?.check("--as-of")
-        _ = try knownAt?.check("--known-at")
-    }
 
     func run() async throws {
         let client = try global.client(.readViews, quiet: json)
         defer { client.close() }
-        let j = try await client.journey(id, asOf: asOf?.time, knownAt: knownAt?.time)
+        let j = try await client.journey(id, asOf: time.asOf?.time, knownAt: time.knownAt?.time)
         if json { Output.json(j); return }
         Output.line("journey of \(j.customerId) (model \(j.modelVersion))\(j.asOf.map { ", as of \($0)" } ?? "")\(j.knownAt.map { ", as known at \($0)" } ?? "")")
         Output.line("")

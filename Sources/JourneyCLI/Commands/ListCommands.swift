@@ -9,14 +9,12 @@ struct StageCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The stage, e.g. decision.") var stage: String
-    @Option(help: "Continue after this cursor (printed as `next`).") var after: String?
-    @Option(help: "Customers per page (default 100).") var limit: Int = 100
-    @Flag(help: "Print as JSON.") var json = false
+    @OptionGroup var page: PageOptions
 
     func run() async throws {
-        let client = try global.client(.readViews, quiet: json)
+        let client = try global.client(.readViews, quiet: page.json)
         defer { client.close() }
-        printPage(try await client.customers(inStage: stage, after: after, limit: limit), json: json)
+        printPage(try await client.customers(inStage: stage, after: page.after, limit: page.limit), json: page.json)
     }
 }
 
@@ -27,14 +25,12 @@ struct AdvocatesCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Only this level, e.g. champion.") var level: String?
-    @Option(help: "Continue after this cursor (printed as `next`).") var after: String?
-    @Option(help: "Customers per page (default 100).") var limit: Int = 100
-    @Flag(help: "Print as JSON.") var json = false
+    @OptionGroup var page: PageOptions
 
     func run() async throws {
-        let client = try global.client(.readViews, quiet: json)
+        let client = try global.client(.readViews, quiet: page.json)
         defer { client.close() }
-        printPage(try await client.advocates(level: level, after: after, limit: limit), json: json)
+        printPage(try await client.advocates(level: level, after: page.after, limit: page.limit), json: page.json)
     }
 }
 

@@ -51,40 +51,53 @@ public struct EventParser: Sendable {
         guard scanner.current == 0x5B else {
             throw .invalid("body", "expected a JSON object or an array of objects, got \(scanner.kindAtCursor)")
         }
+        let events = try parseEventArray(&scanner, label: "event [", customerId: nil)
+        scanner.skipWhitespace()
+        guard scanner.isAtEnd else { throw Self.syntax(scanner.error(expected: "end of input after the array")) }
+        return events
+    }
+
+    /// The events of the JSON array at the cursor (which is at `[`), each within the size
+    /// limit. With `customerId`, events may omit theirs and may not name another. An error
+    /// names the 0-based index of the event at fault (and says `<label><index>]`).
+    private func parseEventArray(_ scanner: inout JSONScanner, label: String, customerId: String?) throws(StoreError) -> [NewEvent] {
         scanner.index += 1
         var events: [NewEvent] = []
         scanner.skipWhitespace()
         if scanner.current == 0x5D {
             scanner.index += 1
-        } else {
-            while true {
-                let start = scanner.index
-                do throws(StoreError) {
-                    let e = try parseObject(&scanner)
-                    if scanner.index - start > limits.maxEventBytes {
-                        throw StoreError.invalid("event", "expected at most \(limits.maxEventBytes) bytes, got \(scanner.index - start)")
-                    }
-                    events.append(e)
-                } catch {
-                    var e = error
-                    e.index = events.count
-                    e.message = "event [\(events.count)]: " + e.message
-                    throw e
-                }
-                scanner.skipWhitespace()
-                if scanner.current == 0x2C {
-                    scanner.index += 1
-                    scanner.skipWhitespace()
-                    continue
-                }
-                guard scanner.current == 0x5D else { throw Self.syntax(scanner.error(expected: "',' or ']'")) }
-                scanner.index += 1
-                break
-            }
+            return events
         }
-        scanner.skipWhitespace()
-        guard scanner.isAtEnd else { throw Self.syntax(scanner.error(expected: "end of input after the array")) }
-        return events
+        while true {
+            let start = scanner.index
+            do throws(StoreError) {
+                var e = try parseObject(&scanner, defaultCustomerId: customerId)
+                if scanner.index - start > limits.maxEventBytes {
+                    throw StoreError.invalid("event", "expected at most \(limits.maxEventBytes) bytes, got \(scanner.index - start)")
+                }
+                if let customerId {
+                    if e.customerId != customerId {
+                        throw StoreError.invalid("customerId", "expected the customer of the path (\(customerId)) or none, got \(e.customerId)")
+                    }
+                    e.customerId = customerId
+                }
+                events.append(e)
+            } catch {
+                var e = error
+                e.index = events.count
+                e.message = "\(label)\(events.count)]: " + e.message
+                throw e
+            }
+            scanner.skipWhitespace()
+            if scanner.current == 0x2C {
+                scanner.index += 1
+                scanner.skipWhitespace()
+                continue
+            }
+            guard scanner.current == 0x5D else { throw Self.syntax(scanner.error(expected: "',' or ']'")) }
+            scanner.index += 1
+            return events
+        }
     }
 
     /// Parses NDJSON (one event a line; blank lines skipped, `\r\n` accepted) as one batch.
@@ -160,33 +173,7 @@ public struct EventParser: Sendable {
                 guard scanner.current == 0x5B else {
                     throw StoreError(.invalidArgument, "events: expected an array of events, got \(scanner.kindAtCursor)", field: "events")
                 }
-                scanner.index += 1
-                var list: [NewEvent] = []
-                scanner.skipWhitespace()
-                while scanner.current != 0x5D {
-                    let start = scanner.index
-                    do throws(StoreError) {
-                        var e = try parseObject(&scanner, defaultCustomerId: customerId)
-                        if scanner.index - start > limits.maxEventBytes {
-                            throw StoreError.invalid("event", "expected at most \(limits.maxEventBytes) bytes, got \(scanner.index - start)")
-                        }
-                        if e.customerId != customerId {
-                            throw StoreError.invalid("customerId", "expected the customer of the path (\(customerId)) or none, got \(e.customerId)")
-                        }
-                        e.customerId = customerId
-                        list.append(e)
-                    } catch {
-                        var err = error
-                        err.index = list.count
-                        err.message = "events[\(list.count)]: " + err.message
-                        throw err
-                    }
-                    scanner.skipWhitespace()
-                    if scanner.current == 0x2C { scanner.index += 1; scanner.skipWhitespace(); continue }
-                    guard scanner.current == 0x5D else { throw Self.syntax(scanner.error(expected: "',' or ']'")) }
-                }
-                scanner.index += 1
-                events = list
+                events = try parseEventArray(&scanner, label: "events[", customerId: customerId)
             default:
                 throw StoreError(.invalidArgument, "\(key): unknown field (expected expectedVersion, events)", field: key)
             }
