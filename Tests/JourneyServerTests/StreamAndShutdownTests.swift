@@ -2,6 +2,7 @@ import Foundation
 import JourneyServer
 import JourneyStore
 import JourneyTestSupport
+import Synchronization
 import Testing
 
 @Suite struct StreamAndShutdownTests {
@@ -36,6 +37,7 @@ import Testing
         let f = try await ServerFixture()
         let client = f.client
         let data = f.directory.appending("data")
+        let count = AckCounter()
         let acknowledged = try await withThrowingTaskGroup(of: [String].self) { group in
             for w in 0..<16 {
                 group.addTask {
@@ -43,15 +45,19 @@ import Testing
                     for i in 0..<60 {
                         let id = "w\(w)-\(i)"
                         guard let r = try? await client.request("POST", "/v1/events", headers: ["Content-Type": "application/json"],
-                                                                 body: Data(#"{"id":"\#(id)","customerId":"c\#(w)","type":"t"}"#.utf8), timeout: 1),
+                                                                 body: Data(#"{"id":"\#(id)","customerId":"c\#(w)","type":"t"}"#.utf8), timeout: 3),
                               r.status == 200 else { break }
                         acks.append(id)
+                        count.value.add(1, ordering: .relaxed)
                     }
                     return acks
                 }
             }
+            // Stop while the writers are busy: once some appends were acknowledged (however
+            // slow the machine is), not after a fixed time.
             group.addTask {
-                try await Task.sleep(for: .milliseconds(300))
+                let deadline = ContinuousClock.now + .seconds(20)
+                while count.value.load(ordering: .relaxed) < 50 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
                 await f.server.shutdown()
                 return []
             }
@@ -66,4 +72,9 @@ import Testing
         }
         #expect(try store.verify().isValid)
     }
+}
+
+/// Acknowledged appends so far, shared by the writers of a test.
+final class AckCounter: Sendable {
+    let value = Atomic<Int>(0)
 }

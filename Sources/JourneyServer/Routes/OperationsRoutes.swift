@@ -1,4 +1,5 @@
 import Hummingbird
+import JourneyCore
 import JourneyStore
 
 /// Health, readiness, metrics, the OpenAPI document, statistics, verify.
@@ -18,12 +19,14 @@ enum OperationsRoutes {
         router.get("/readyz") { _, _ -> Response in
             let threshold = state.configuration.readyLagThreshold
             do {
-                let lag = try state.engine.queries.status().map(\.lag).max() ?? 0
+                // The projection checks `journeyctl doctor` runs: ready while none is behind.
+                let statuses = try state.engine.queries.status()
+                let lag = statuses.map(\.lag).max() ?? 0
+                let behind = StoreDoctor.projectionChecks(statuses, lagThreshold: threshold).filter { $0.status != .ok && $0.name != "projection faults" }
                 let ready = lag <= threshold
-                return JSONResponse.make(
-                    Readiness(ready: ready, lag: lag, threshold: threshold,
-                              detail: ready ? "store open; projections within the lag threshold" : "projections are \(lag) events behind"),
-                    status: ready ? .ok : .serviceUnavailable)
+                let detail = ready ? "store open; projections within the lag threshold" : behind.map(\.detail).joined(separator: "; ")
+                return JSONResponse.make(Readiness(ready: ready, lag: lag, threshold: threshold, detail: detail),
+                                         status: ready ? .ok : .serviceUnavailable)
             } catch {
                 return JSONResponse.make(Readiness(ready: false, lag: 0, threshold: threshold, detail: "store unavailable: \(error)"), status: .serviceUnavailable)
             }
