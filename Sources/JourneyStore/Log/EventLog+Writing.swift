@@ -1,4 +1,4 @@
-public import Dispatch
+import Dispatch
 
 /// Every way to write, on top of the one ``EventLog/submit(_:preparingOn:)``.
 extension EventLog {

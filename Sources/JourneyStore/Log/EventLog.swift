@@ -1,4 +1,4 @@
-public import Dispatch
+import Dispatch
 
 /// The log as every layer above the storage sees it: append (group commit, optimistic
 /// concurrency per stream, permanent idempotency), erase, read by position and by stream,
