@@ -47,7 +47,7 @@ import Testing
             i += n
         }
         try f.engine.live.catchUp()
-        let customers = Set(events.map(\.customerId)).sorted()
+        let customers = Set(events.compactMap(\.customerId)).sorted()
         let live = try customers.map { try f.engine.queries.customer($0) }
         let liveJourneys = try customers.map { try f.engine.queries.journey($0) }
         let liveFunnel = try f.engine.queries.funnel()

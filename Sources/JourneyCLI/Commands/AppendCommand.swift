@@ -46,9 +46,9 @@ struct AppendCommand: AsyncParsableCommand {
         if json {
             Output.json(result)
         } else if result.duplicate {
-            Output.line("duplicate: event \(result.id) is already in the log at position \(result.position) (customer \(result.customerId), version \(result.version)); nothing written")
+            Output.line("duplicate: event \(result.id) is already in the log at position \(result.position) (\(result.stream), version \(result.version)); nothing written")
         } else {
-            Output.line("appended event \(result.id) at position \(result.position) (customer \(result.customerId), version \(result.version))")
+            Output.line("appended event \(result.id) at position \(result.position) (\(result.stream), version \(result.version))")
         }
     }
 }
