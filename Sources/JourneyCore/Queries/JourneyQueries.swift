@@ -22,7 +22,7 @@ public struct JourneyQueries: Sendable {
                         ? try txn.get(view, key: UnsafeRawBufferPointer(utf8))
                         : try txn.get(view, key: CustomerKey.of(customerId))
                 }
-                guard let raw else { throw Self.notFound(customerId) }
+                guard let raw = try raw ?? locate(customerId, slot: record.slot, txn: txn)?.raw else { throw Self.notFound(customerId) }
                 var r = ByteReader(raw)
                 _ = r.u8()
                 let n = Int(r.varint())
@@ -55,12 +55,12 @@ public struct JourneyQueries: Sendable {
         }
         return try viewStore.withLiveViews { txn, log, views in
             let (record, model) = try views(.journeyHistory)
-            guard let raw = try txn.get(viewStore.dbs.view(.journeyHistory, "view", slot: record.slot), key: CustomerKey.of(customerId)) else {
-                throw Self.notFound(customerId)
-            }
-            let (_, stage, advocacy) = try JourneyViews.decodeState(raw, model: model)
+            guard let found = try locate(customerId, slot: record.slot, txn: txn) else { throw Self.notFound(customerId) }
+            let (canonical, stage, advocacy) = try JourneyViews.decodeState(found.raw, model: model)
             var out = Self.output(stage: stage, advocacy: advocacy, customerId: customerId, model: model)
-            out.erasedAt = try log.erasure(of: customerId)?.erasedAt.rfc3339
+            out.canonicalId = canonical
+            out.identities = found.identities
+            out.erasedAt = try found.streams.lazy.compactMap { try log.erasure(of: $0) }.first?.erasedAt.rfc3339
             return out
         }
     }
@@ -75,10 +75,8 @@ public struct JourneyQueries: Sendable {
         } else {
             (stored, model) = try viewStore.withLiveViews { txn, log, views in
                 let (record, model) = try views(.journeyHistory)
-                guard let raw = try txn.get(viewStore.dbs.view(.journeyHistory, "view", slot: record.slot), key: CustomerKey.of(customerId)) else {
-                    throw Self.notFound(customerId)
-                }
-                return (try JourneyViews.decodeJourney(raw, model: model), model)
+                guard let found = try locate(customerId, slot: record.slot, txn: txn) else { throw Self.notFound(customerId) }
+                return (try JourneyViews.decodeJourney(found.raw, model: model), model)
             }
         }
         var out = try viewStore.withLiveViews { txn, log, views in
@@ -87,9 +85,15 @@ public struct JourneyQueries: Sendable {
                 ? try viewStore.dbs.checkpoint(.journeyHistory, slot: try views(.journeyHistory).0.slot, in: txn) : .max
             return try describe(stored, model: model, asOf: asOf, knownAt: knownAt, upTo: upTo, log: log)
         }
+        out.customerId = customerId
+        out.canonicalId = stored.customerId
         out.asOf = asOf?.rfc3339
         out.knownAt = knownAt?.rfc3339
-        out.erasedAt = try viewStore.withLiveViews { _, log, _ in try log.erasure(of: customerId)?.erasedAt.rfc3339 }
+        try viewStore.withLiveViews { txn, log, views in
+            let found = try locate(customerId, slot: try views(.journeyHistory).0.slot, txn: txn)
+            if asOf == nil && knownAt == nil { out.identities = found?.identities }
+            out.erasedAt = try (found?.streams ?? [.customer(customerId)]).lazy.compactMap { try log.erasure(of: $0) }.first?.erasedAt.rfc3339
+        }
         return out
     }
 

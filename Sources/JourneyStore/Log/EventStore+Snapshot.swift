@@ -39,7 +39,7 @@ struct LMDBLogSnapshot: LogSnapshot {
     }
     func openProperties(of r: RecordView) throws -> [UInt8]? { try store.openProperties(of: r, in: txn) }
     func withReadable<R>(_ r: RecordView, _ body: (RecordView) throws -> R) throws -> R { try store.withReadable(r, in: txn, body) }
-    func erasure(of customerId: String) throws -> (position: UInt64, erasedAt: Timestamp)? { try store.erasure(of: customerId, in: txn) }
+    func erasure(of stream: StreamID) throws -> (position: UInt64, erasedAt: Timestamp)? { try store.erasure(of: stream, in: txn) }
     func erasedCustomers() throws -> [[UInt8]: UInt64] { try store.erasedCustomers(in: txn) }
     func erasureCount() throws -> Int { try store.erasureCount(in: txn) }
 }

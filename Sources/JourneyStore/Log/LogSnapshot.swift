@@ -24,8 +24,8 @@ public protocol LogSnapshot {
     /// Runs `body` with a readable view of `r`: sealed properties opened, or, for an erased
     /// customer, removed and the view marked redacted.
     func withReadable<R>(_ r: RecordView, _ body: (RecordView) throws -> R) throws -> R
-    /// When and where the customer was erased, if they were.
-    func erasure(of customerId: String) throws -> (position: UInt64, erasedAt: Timestamp)?
+    /// When and where the stream was erased, if it was.
+    func erasure(of stream: StreamID) throws -> (position: UInt64, erasedAt: Timestamp)?
     /// Erased customers: customer key (``CustomerKey``) → position of the erasure record.
     func erasedCustomers() throws -> [[UInt8]: UInt64]
     /// How many customers were erased.
@@ -33,6 +33,11 @@ public protocol LogSnapshot {
 }
 
 extension LogSnapshot {
+    /// ``erasure(of:)`` of a customer's stream.
+    public func erasure(of customerId: String) throws -> (position: UInt64, erasedAt: Timestamp)? {
+        try erasure(of: StreamID.customer(customerId))
+    }
+
     /// ``forEachStreamRecord(key:upTo:_:)`` for a customer's stream.
     @discardableResult
     public func forEachStreamRecord(customerId: String, upTo: UInt64, _ body: (UInt64, RecordView) throws -> Void) throws -> Int {
