@@ -53,34 +53,16 @@ extension FoldGroup {
     func applyIdentity(_ r: RecordView, position: UInt64, context: ChunkContext, txn: Transaction, foldAgain: Bool = true) throws -> Bool {
         let graph = try loadIdentity(txn)
         var change: IdentityGraph.Change?
-        switch r.kind {
-        case .event:
-            guard let anonymous = r.anonymousId, !r.customerIdBytes.isEmpty else { return false }
-            let edge = IdentityGraph.Edge(
-                from: StreamID.anonymous(anonymous).key, into: StreamID.customer(r.customerId).key, fromId: anonymous, intoId: r.customerId,
-                position: position, recordedAt: r.recordedAt.milliseconds, merge: false)
-            guard !graph.linked(edge.from, edge.into) else { return false }
+        switch try IdentityGraph.change(of: r, position: position) {
+        case nil:
+            return false
+        case .add(let edge):
+            guard edge.merge || !graph.linked(edge.from, edge.into) else { return false }
             change = graph.add(edge)
             changedEdges.append(edge)
-        case .merge, .unmerge:
-            guard let p = r.propertiesBytes, case .object(let o)? = JSONValue.parse(p),
-                  case .string(let from)? = o["from"], case .string(let fromKind)? = o["fromKind"],
-                  case .string(let into)? = o["into"], case .string(let intoKind)? = o["intoKind"] else {
-                throw StoreError(.corrupt, "the identity record at position \(position) does not name its two ids")
-            }
-            let a: StreamID = fromKind == "anonymous" ? .anonymous(from) : .customer(from)
-            let b: StreamID = intoKind == "anonymous" ? .anonymous(into) : .customer(into)
-            if r.kind == .merge {
-                let edge = IdentityGraph.Edge(from: a.key, into: b.key, fromId: from, intoId: into, position: position,
-                                              recordedAt: r.recordedAt.milliseconds, merge: true)
-                change = graph.add(edge)
-                changedEdges.append(edge)
-            } else {
-                change = graph.remove(a.key, b.key, position: position, recordedAt: r.recordedAt.milliseconds)
-                changedEdges.append(contentsOf: graph.edges.filter { $0.removedAt == position })
-            }
-        case .erasure:
-            return false
+        case .remove(let a, let b):
+            change = graph.remove(a, b, position: position, recordedAt: r.recordedAt.milliseconds)
+            changedEdges.append(contentsOf: graph.edges.filter { $0.removedAt == position })
         }
         guard let change else { return r.kind != .event }
         guard foldAgain else {

@@ -47,8 +47,9 @@ public struct JourneyQueries: Sendable {
     /// events after `asOf` and events recorded after `knownAt`.
     public func customer(_ customerId: String, asOf: Timestamp? = nil, knownAt: Timestamp? = nil) throws(StoreError) -> CustomerStateOutput {
         if asOf != nil || knownAt != nil {
-            let (journey, model) = try timeTravel(customerId, asOf: asOf, knownAt: knownAt)
+            let (journey, model, _) = try timeTravel(customerId, asOf: asOf, knownAt: knownAt)
             var out = Self.output(stage: journey.stage, advocacy: journey.advocacy, customerId: customerId, model: model)
+            out.canonicalId = journey.customerId
             out.asOf = asOf?.rfc3339
             out.knownAt = knownAt?.rfc3339
             return out
@@ -70,20 +71,21 @@ public struct JourneyQueries: Sendable {
     public func journey(_ customerId: String, asOf: Timestamp? = nil, knownAt: Timestamp? = nil) throws(StoreError) -> JourneyOutput {
         let stored: CustomerJourney
         let model: CompiledModel
+        let streams: [StreamID]
         if asOf != nil || knownAt != nil {
-            (stored, model) = try timeTravel(customerId, asOf: asOf, knownAt: knownAt)
+            (stored, model, streams) = try timeTravel(customerId, asOf: asOf, knownAt: knownAt)
         } else {
-            (stored, model) = try viewStore.withLiveViews { txn, log, views in
+            (stored, model, streams) = try viewStore.withLiveViews { txn, log, views in
                 let (record, model) = try views(.journeyHistory)
                 guard let found = try locate(customerId, slot: record.slot, txn: txn) else { throw Self.notFound(customerId) }
-                return (try JourneyViews.decodeJourney(found.raw, model: model), model)
+                return (try JourneyViews.decodeJourney(found.raw, model: model), model, found.streams)
             }
         }
         var out = try viewStore.withLiveViews { txn, log, views in
             // Without time travel the timeline stops where the view does.
             let upTo = asOf == nil && knownAt == nil
                 ? try viewStore.dbs.checkpoint(.journeyHistory, slot: try views(.journeyHistory).0.slot, in: txn) : .max
-            return try describe(stored, model: model, asOf: asOf, knownAt: knownAt, upTo: upTo, log: log)
+            return try describe(stored, streams: streams, model: model, asOf: asOf, knownAt: knownAt, upTo: upTo, log: log)
         }
         out.customerId = customerId
         out.canonicalId = stored.customerId
