@@ -76,8 +76,8 @@ public struct EventParser: Sendable {
                     throw StoreError.invalid("event", "expected at most \(limits.maxEventBytes) bytes, got \(scanner.index - start)")
                 }
                 if let customerId {
-                    if e.customerId != customerId {
-                        throw StoreError.invalid("customerId", "expected the customer of the path (\(customerId)) or none, got \(e.customerId)")
+                    if let given = e.customerId, given != customerId {
+                        throw StoreError.invalid("customerId", "expected the customer of the path (\(customerId)) or none, got \(given)")
                     }
                     e.customerId = customerId
                 }

@@ -74,9 +74,11 @@ extension EventLog {
     /// The stream an id names: the customer's when the log knows one by that id, else the
     /// anonymous visitor's when it knows one, else `nil`. (Customer ids win where both exist.)
     public func resolve(_ id: String) throws(StoreError) -> StreamID? {
-        if try streamVersion(.customer(id)) > 0 { return .customer(id) }
-        if try streamVersion(.anonymous(id)) > 0 { return .anonymous(id) }
-        return nil
+        do {
+            return try snapshot { log in try [StreamID.customer(id), .anonymous(id)].first { try log.hasStream($0) } }
+        } catch {
+            throw StoreError.wrap(error)
+        }
     }
 
     /// Merges two identities (Segment's alias, or a person found to be one customer): from then

@@ -56,7 +56,9 @@ extension EventStore {
     }
 
     /// Whether the store has ever seen the stream.
+    /// Whether the log knows the id: it has a stream, or (a visitor whose events all named
+    /// their customer too) it is linked to one now.
     func hasStream(_ stream: StreamID, in txn: Transaction) throws -> Bool {
-        try customerNumber(stream, in: txn) != nil
+        try customerNumber(stream, in: txn) != nil || LinkIndex(db: layout.links, txn: txn).count(of: stream.key) > 0
     }
 }

@@ -13,7 +13,8 @@ public protocol LogSnapshot {
     /// position ≤ `upTo`, in stream order; returns how many there were (0 for an unknown stream).
     @discardableResult
     func forEachStreamRecord(key: [UInt8], upTo: UInt64, _ body: (UInt64, RecordView) throws -> Void) throws -> Int
-    /// Whether the log has ever seen the stream.
+    /// Whether the log knows the id: it has a stream, or it is linked to one now (a visitor
+    /// whose events all named their customer too).
     func hasStream(_ stream: StreamID) throws -> Bool
     /// The streams linked directly to the stream with key `key` now, each with the position of
     /// the record that linked them (the log's current identity links).
