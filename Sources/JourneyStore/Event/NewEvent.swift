@@ -97,8 +97,9 @@ extension NewEvent {
         return n
     }
 
-    /// A customer or visitor id: 1–256 code points, no control characters.
-    static func checkParty(_ id: String, field: String, limits: EventLimits) throws(StoreError) {
+    /// Checks an id (a customer's or a visitor's) against the event contract: 1–256 code
+    /// points, no control characters. Throws `invalid_event` naming `field`.
+    public static func checkParty(_ id: String, field: String, limits: EventLimits = EventLimits()) throws(StoreError) {
         try checkLength(id, field: field, max: limits.maxCustomerIdLength)
         if let scalar = firstControl(id) {
             throw .invalid(field, "expected no control characters, found U+\(String(scalar.value, radix: 16, uppercase: true).leftPadded(4))")

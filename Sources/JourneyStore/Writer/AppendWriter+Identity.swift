@@ -62,7 +62,7 @@ extension AppendWriter {
         let unchanged = AppendResult(events: [], headPosition: state.position)
         if request.unmerge {
             guard try index.linked(from.key, into.key) else {
-                throw StoreError(.notLinked, "\(from) and \(into) are not linked directly; nothing to unmerge (GET /v1/customers/{id}/identities lists the links)")
+                throw StoreError(.notLinked, "\(from) and \(into) are not linked directly; nothing to unmerge (journeyctl identity show, or GET /v1/customers/{id}/identities, lists the direct links)")
             }
         } else {
             if try from == into || index.component(of: from.key).contains(into.key) { return unchanged }
