@@ -18,7 +18,7 @@ public struct JourneyCommand: AsyncParsableCommand {
             CustomerCommand.self, JourneyHistoryCommand.self, FunnelCommand.self, StageCommand.self, AdvocatesCommand.self,
             ProjectionsCommand.self, RebuildCommand.self, SimulateCommand.self, ModelCommand.self, ServeCommand.self,
             BackupCommand.self, RestoreCommand.self, ExportCommand.self, CompactCommand.self, DoctorCommand.self,
-            EraseCommand.self, ErasuresCommand.self, KeygenCommand.self, MigrateCommand.self,
+            EraseCommand.self, ErasuresCommand.self, KeygenCommand.self, MigrateCommand.self, IdentityCommand.self,
         ]
     )
 

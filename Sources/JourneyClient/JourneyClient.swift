@@ -42,6 +42,13 @@ public protocol JourneyClient: Sendable {
     func erase(_ id: String, by: String?, reason: String?) async throws -> ErasureRecord
     func erasures(customerId: String?) async throws -> [ErasureRecord]
 
+    // MARK: Identities
+    /// Merges or unmerges two ids and answers once the views show it. `by` is recorded
+    /// locally; a server records the token's name instead.
+    func changeIdentity(_ request: IdentityChangeRequest) async throws -> IdentityChangeRecord
+    /// The ids linked to `id`, with the record that linked each.
+    func identities(of id: String) async throws -> IdentityListing
+
     /// Closes what the client opened (a local store).
     func close()
 }
@@ -69,4 +76,26 @@ public enum ClientIntent: Sendable {
     case readLog
     /// Write: the folder and the store are created when missing.
     case write
+}
+
+/// A merge or unmerge of two ids, as `journeyctl identity merge|unmerge` asks it.
+public struct IdentityChangeRequest: Sendable, Equatable {
+    public var unmerge: Bool
+    public var from: String
+    public var into: String
+    /// `customer` or `anonymous`; `nil`: the customer by that id if there is one, else the visitor.
+    public var fromKind: String?
+    public var intoKind: String?
+    public var reason: String?
+    public var by: String?
+
+    public init(unmerge: Bool, from: String, into: String, fromKind: String? = nil, intoKind: String? = nil, reason: String? = nil, by: String? = nil) {
+        self.unmerge = unmerge
+        self.from = from
+        self.into = into
+        self.fromKind = fromKind
+        self.intoKind = intoKind
+        self.reason = reason
+        self.by = by
+    }
 }

@@ -69,8 +69,9 @@ public final class LocalClient: JourneyClient {
     public func events(customer: String?, from: UInt64?, backward: Bool, limit: Int) async throws -> EventLines {
         let page: [StoredEvent]
         if let customer {
-            guard try store.streamVersion(customer) > 0 else { throw JourneyQueries.notFound(customer) }
-            page = try store.readStream(customer, from: from, backward: backward, limit: limit)
+            // A customer's stream, else an anonymous visitor's by that id (customer ids win).
+            guard let stream = try store.resolve(customer), try store.streamVersion(stream) > 0 else { throw JourneyQueries.notFound(customer) }
+            page = try store.readStream(stream, from: from, backward: backward, limit: limit)
         } else {
             page = try store.readLog(from: from, backward: backward, limit: limit)
         }
@@ -144,4 +145,17 @@ public final class LocalClient: JourneyClient {
     }
 
     public func erasures(customerId: String?) async throws -> [ErasureRecord] { try store.erasures(customerId: customerId) }
+
+    // MARK: Identities
+
+    public func changeIdentity(_ request: IdentityChangeRequest) async throws -> IdentityChangeRecord {
+        let actor = request.by ?? "cli:\(ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName)"
+        let from = try engine.stream(request.from, kind: request.fromKind, field: "from")
+        let into = try engine.stream(request.into, kind: request.intoKind, field: "into")
+        return request.unmerge
+            ? try engine.unmerge(from, into: into, by: actor, reason: request.reason)
+            : try engine.merge(from, into: into, by: actor, reason: request.reason)
+    }
+
+    public func identities(of id: String) async throws -> IdentityListing { try engine.identities(of: id) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JourneyJSON
 public import JourneyCore
 public import JourneyStore
 
@@ -126,6 +127,22 @@ extension RemoteClient: JourneyClient {
     public func erasures(customerId: String?) async throws -> [ErasureRecord] {
         struct Listing: Decodable { var erasures: [ErasureRecord] }
         return try await json(Listing.self, "GET", "/v1/erasures", query: [("customerId", customerId)]).erasures
+    }
+
+    // MARK: Identities
+
+    public func changeIdentity(_ request: IdentityChangeRequest) async throws -> IdentityChangeRecord {
+        var body: [String: String] = ["from": request.from, "into": request.into]
+        body["reason"] = request.reason
+        body["fromKind"] = request.fromKind
+        body["intoKind"] = request.intoKind
+        let data = JSONOutput.data(body)
+        return try await json(IdentityChangeRecord.self, "POST", request.unmerge ? "/v1/identities/unmerge" : "/v1/identities/merge",
+                              body: data, contentType: "application/json")
+    }
+
+    public func identities(of id: String) async throws -> IdentityListing {
+        try await json(IdentityListing.self, "GET", "/v1/customers/\(Self.segment(id))/identities")
     }
 
     // MARK: Following a rebuild

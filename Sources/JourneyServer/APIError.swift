@@ -60,7 +60,7 @@ public struct APIError: HTTPResponseError, Sendable {
         case .wrongExpectedVersion, .eventIdConflict: .conflict
         case .notFound: .notFound
         case .customerErased: .gone
-        case .notEncrypted: .conflict
+        case .notEncrypted, .identityLimit, .notLinked: .conflict
         case .closed: .serviceUnavailable
         default: .internalServerError
         }
@@ -87,6 +87,7 @@ public struct APIError: HTTPResponseError, Sendable {
         "conflict": "Conflict", "storage_error": "Storage error", "corrupt_store": "Corrupt store",
         "store_closed": "Shutting down", "method_not_allowed": "Method not allowed", "internal_error": "Internal error",
         "customer_erased": "Customer erased", "not_encrypted": "Store not encrypted",
+        "identity_limit": "Too many linked ids", "not_linked": "Not linked",
     ]
 
     /// The problem document.

@@ -70,6 +70,22 @@ public struct Transaction {
         return true
     }
 
+    /// Deletes one duplicate (`key`, `value`) of a sorted-duplicates database; returns whether
+    /// it existed.
+    @discardableResult
+    public func delete(_ db: Database, key: [UInt8], value: [UInt8]) throws -> Bool {
+        try key.withUnsafeBytes { kb in
+            try value.withUnsafeBytes { vb in
+                var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
+                var v = MDB_val(mv_size: vb.count, mv_data: UnsafeMutableRawPointer(mutating: vb.baseAddress))
+                let rc = mdb_del(txn, db.dbi, &k, &v)
+                if rc == MDB_NOTFOUND { return false }
+                try check(rc, "mdb_del(\(db.name))")
+                return true
+            }
+        }
+    }
+
     /// Empties the database; with `delete`, also removes it from the environment.
     public func drop(_ db: Database, delete: Bool = false) throws {
         try check(mdb_drop(txn, db.dbi, delete ? 1 : 0), "mdb_drop(\(db.name))")

@@ -11,9 +11,10 @@ final class JourneyFixture: @unchecked Sendable {
     let engine: JourneyEngine
 
     /// `masterKey`: an encrypted store (sealed properties, erasure).
-    init(masterKey: MasterKey? = nil, configuration: EngineConfiguration = EngineConfiguration()) throws {
+    init(masterKey: MasterKey? = nil, configuration: EngineConfiguration = EngineConfiguration(), storeIdentities: IdentityRules = IdentityRules()) throws {
         var config = StoreConfiguration(directory: directory.appending("data"))
         config.masterKey = masterKey
+        config.identities = storeIdentities
         store = try EventStore(config)
         engine = try JourneyEngine(store: store, configuration: configuration)
     }

@@ -47,7 +47,7 @@ import Testing
             i += n
         }
         try f.engine.live.catchUp()
-        let customers = Set(events.map(\.customerId)).sorted()
+        let customers = Set(events.compactMap(\.customerId)).sorted()
         let live = try customers.map { try f.engine.queries.customer($0) }
         let liveJourneys = try customers.map { try f.engine.queries.journey($0) }
         let liveFunnel = try f.engine.queries.funnel()
@@ -58,7 +58,9 @@ import Testing
             let stored = try f.store.readStream(customer, limit: 10_000)
             let classified = try stored.map { e in try e.withView { try compiled.classify($0, position: e.position) } }
             let folded = CustomerJourney.fold(customerId: customer, classified, model: compiled)
-            let expected = JourneyQueries.output(stage: folded.stage, advocacy: folded.advocacy, customerId: customer, model: compiled)
+            var expected = JourneyQueries.output(stage: folded.stage, advocacy: folded.advocacy, customerId: customer, model: compiled)
+            expected.canonicalId = customer
+            expected.identities = [IdentityOutput(id: customer, kind: "customer")]
             #expect(live[k] == expected, "\(customer)")
             #expect(liveJourneys[k].transitions.map(\.position) == folded.transitions.map(\.position), "\(customer)")
             #expect(liveJourneys[k].advocacy.map(\.position) == folded.advocacyChanges.map(\.position), "\(customer)")

@@ -32,11 +32,12 @@ public enum ProcessRunner {
     /// Runs `executable` to completion and returns its exit status and output.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], stdin: Data? = nil,
-                           environment: [String: String] = [:]) throws -> ProcessResult {
+                           environment: [String: String] = [:], directory: String? = nil) throws -> ProcessResult {
         ProcessRunner.ignoreBrokenPipes
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         p.environment = Self.environment(environment)
         let out = Pipe(), err = Pipe(), input = Pipe()
         p.standardOutput = out
@@ -61,7 +62,8 @@ public enum ProcessRunner {
 
     /// Runs the built `journeyctl` with `arguments`.
     @discardableResult
-    public static func journeyctl(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
-        try run(Repository.journeyctl, arguments, stdin: stdin, environment: environment)
+    public static func journeyctl(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:],
+                                  directory: String? = nil) throws -> ProcessResult {
+        try run(Repository.journeyctl, arguments, stdin: stdin, environment: environment, directory: directory)
     }
 }

@@ -8,8 +8,10 @@ import JourneyStore
 struct AppendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "append",
-        abstract: "Append one event to a customer's stream (durable when it returns).",
+        abstract: "Append one event to a customer's (or an anonymous visitor's) stream (durable when it returns).",
         discussion: """
+            Name the customer (--customer), an anonymous visitor (--anonymous-id), or both: the \
+            event then goes to the customer's stream and links the visitor to them.
             --property k=v sets a string property; k:=JSON sets any JSON value \
             (e.g. --property nps:=9 --property tags:='["a","b"]').
             Prints the event's position and version; a retry with the same --id and content \
@@ -17,7 +19,8 @@ struct AppendCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The customer id (1–256 characters).") var customer: String
+    @Option(help: "The customer id (1–256 characters).") var customer: String?
+    @Option(help: "An anonymous visitor's id (same rules); with --customer, links the two.") var anonymousId: String?
     @Option(help: "The event type, e.g. purchase.") var type: String
     @Option(help: "Where it happened, e.g. pricing_page.") var touchpoint: String?
     @Option(help: "Through which channel, e.g. web.") var channel: String?
@@ -31,24 +34,26 @@ struct AppendCommand: AsyncParsableCommand {
     @Flag(help: "Print the result as JSON.") var json = false
 
     func validate() throws {
+        if customer == nil && anonymousId == nil { throw ValidationError("--customer or --anonymous-id: one of them is required, both are missing") }
+        if customer == nil && expectedVersion != .any { throw ValidationError("--expected-version: expected versions are per customer stream; give --customer") }
         _ = try occurredAt?.check("--occurred-at")
         if let sentiment, !sentiment.isFinite { throw ValidationError("--sentiment: expected a number in -1…1, got \(sentiment)") }
     }
 
     func run() async throws {
         let event = NewEvent(
-            id: id, customerId: customer, type: type, occurredAt: occurredAt?.time, touchpoint: touchpoint,
+            id: id, customerId: customer, anonymousId: anonymousId, type: type, occurredAt: occurredAt?.time, touchpoint: touchpoint,
             channel: channel, sentiment: sentiment, properties: try PropertyArguments.object(properties))
         try event.validate()
         let client = try global.client(.write)
         defer { client.close() }
-        let result = try await client.append([event], expectations: expectedVersion == .any ? [:] : [customer: expectedVersion]).events[0]
+        let result = try await client.append([event], expectations: customer.map { expectedVersion == .any ? [:] : [$0: expectedVersion] } ?? [:]).events[0]
         if json {
             Output.json(result)
         } else if result.duplicate {
-            Output.line("duplicate: event \(result.id) is already in the log at position \(result.position) (customer \(result.customerId), version \(result.version)); nothing written")
+            Output.line("duplicate: event \(result.id) is already in the log at position \(result.position) (\(result.stream), version \(result.version)); nothing written")
         } else {
-            Output.line("appended event \(result.id) at position \(result.position) (customer \(result.customerId), version \(result.version))")
+            Output.line("appended event \(result.id) at position \(result.position) (\(result.stream), version \(result.version))")
         }
     }
 }

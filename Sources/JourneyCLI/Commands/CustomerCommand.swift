@@ -26,6 +26,8 @@ struct CustomerCommand: AsyncParsableCommand {
         let c = try await client.customer(id, asOf: time.asOf?.time, knownAt: time.knownAt?.time)
         if json { Output.json(c); return }
         Output.line("customer   \(c.customerId)\(c.asOf.map { "  (as of \($0))" } ?? "")\(c.knownAt.map { "  (as known at \($0))" } ?? "")")
+        if let canonical = c.canonicalId, canonical != c.customerId { Output.line("journey of \(canonical)") }
+        if let ids = c.identities, ids.count > 1 { Output.line("identities " + ids.map { "\($0.kind) \($0.id)" }.joined(separator: ", ")) }
         Output.line("stage      \(c.stage ?? "none yet")\(c.since.map { " since \($0)" } ?? "")")
         Output.line("events     \(c.eventCount) (version \(c.version))\(c.firstSeen.map { ", first \($0)" } ?? "")\(c.lastSeen.map { ", last \($0)" } ?? "")")
         Output.line("stages     " + (c.stages.isEmpty ? "none reached" : c.stages.map { "\($0.stage) \($0.enteredAt)" }.joined(separator: " → ")))

@@ -29,9 +29,20 @@ extension JourneyEngine {
             let opener = PropertiesOpener(log: log)
             var events: [ClassifiedEvent] = []
             var version: UInt64 = 0
-            try log.forEachStreamRecord(customerId: customerId, upTo: .max) { p, r in
-                version = r.version
-                if !r.isErasure { events.append(try model.classify(r, position: p, opener: opener)) }
+            // The whole journey: the customer's stream and every stream linked to it now.
+            let own = StreamID.customer(customerId).key
+            var component = [own]
+            var seen: Set<[UInt8]> = [own]
+            var i = 0
+            while i < component.count {
+                for link in try log.links(of: component[i]) where seen.insert(link.key).inserted { component.append(link.key) }
+                i += 1
+            }
+            for key in component {
+                try log.forEachStreamRecord(key: key, upTo: .max) { p, r in
+                    if key == own { version = r.version }
+                    if r.kind == .event { events.append(try model.classify(r, position: p, opener: opener)) }
+                }
             }
             guard version > 0 else { throw StoreError(.notFound, "customer \(customerId) is not known to this store; nothing was erased") }
             let journey = CustomerJourney.fold(customerId: customerId, events, model: model)

@@ -27,20 +27,24 @@ enum ChunkProcessor {
         let anyErased = !group.erasures.byCustomer.isEmpty
         try log.forEachRecord(from: lowest + 1) { position, record in
             guard position <= bound else { return false }
-            let idBytes = record.customerIdBytes
-            if anyErased && group.skips(record, position: position, key: CustomerKey.of(bytes: idBytes)) {
+            if anyErased && group.skips(record, position: position, key: record.streamKey) {
+                // The erasure's kept state replaces what this record gave; the graph still
+                // needs its links, so that the identities stay what they were.
+                _ = try group.applyIdentity(record, position: position, context: context, txn: txn, foldAgain: false)
                 last = position
                 count += 1
                 return count < maxEvents
             }
-            let customer = idBytes.count <= CustomerKey.maxInlineBytes
-                ? group.customers.slot(idBytes)
-                : CustomerKey.of(bytes: idBytes).withUnsafeBytes { group.customers.slot($0) }
+            let stream = group.streamSlot(record)
             if record.isErasure {
-                try group.applyErasure(record, customer: customer, txn: txn)
-            } else {
+                try group.applyErasure(record, customer: try group.journeySlot(ofStream: stream, txn: txn), txn: txn)
+            } else if (record.kind != .event || !record.anonymousIdBytes.isEmpty),
+                      try group.applyIdentity(record, position: position, context: context, txn: txn) {
+                // The journeys it touched were folded again, this record included.
+            } else if record.kind == .event {
+                let journey = try group.journeySlot(ofStream: stream, txn: txn)
                 try group.apply(try group.model.classify(record, position: position, opener: context.opener), record: record,
-                                customer: customer, context: context, txn: txn)
+                                customer: journey, context: context, txn: txn)
             }
             last = position
             count += 1

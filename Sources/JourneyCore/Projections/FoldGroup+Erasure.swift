@@ -75,7 +75,9 @@ extension FoldGroup {
         let kept = record.erasureKeptText.flatMap { KeptJourney.decode($0, model: model) }
         try replace(customer: customer, record: record, txn: txn) { state in
             if let kept {
+                let id = state.customerId  // the journey keeps its name (its canonical id)
                 state = kept
+                state.customerId = id
             } else {
                 state = state.withoutPersonalValues()
             }

@@ -29,6 +29,8 @@ final class FoldGroup {
         var persisted: CustomerJourney?
         var dirty: Bool
         var customer: Int
+        /// The journey no longer exists (its streams joined another): deleted at the flush.
+        var removed = false
     }
 
     private var local: [Int32] = []
@@ -37,12 +39,23 @@ final class FoldGroup {
     private var funnel: [Int: FunnelAggregates] = [:]
     /// Erased customers and what their erasure records keep (see `FoldGroup+Erasure`).
     var erasures = ErasureIndex()
+    /// The identity graph (see `FoldGroup+Identity`): loaded from `identityViews` on first use.
+    var identity: IdentityGraph?
+    /// Where the graph is kept: the journey-history slot of the members (nil without it: the
+    /// graph is folded from the log into memory, like the states).
+    let identityViews: IdentityViews?
+    /// Per stream slot: the slot of its journey's canonical stream (-1: itself).
+    var canonicalSlot: [Int32] = []
+    /// Components whose membership changed since the last flush, and canonicals gone.
+    var changedComponents: Set<[UInt8]> = []
+    var changedEdges: [IdentityGraph.Edge] = []
 
     init(model: CompiledModel, members: [Member], dbs: JourneyDatabases, stateSource: Database?) {
         self.model = model
         self.members = members
         self.dbs = dbs
         self.stateSource = stateSource
+        identityViews = members.first { $0.kind == .journeyHistory }.map { IdentityViews(dbs, slot: $0.slot) }
     }
 
     /// Forgets cached states (after a failed transaction, or when another process moved on).
@@ -51,6 +64,10 @@ final class FoldGroup {
         entries.removeAll()
         dirty.removeAll()
         customers.removeAll()
+        canonicalSlot.removeAll()
+        if identityViews != nil { identity = nil }
+        changedComponents.removeAll()
+        changedEdges.removeAll()
     }
 
     var cachedCustomers: Int { entries.count }
@@ -62,13 +79,31 @@ final class FoldGroup {
             // A late event: the history it belongs to is re-folded in business order, so the
             // result is exactly what in-order arrival would have given.
             var s = CustomerJourney(customerId: entries[j].state.customerId, model: model)
-            for h in try context.history(s.customerId, upTo: e.position, model: model) {
+            for h in try context.history(keys: streams(of: customer), upTo: e.position, model: model) {
                 s.apply(h, model: model)
             }
             entries[j].state = s
         } else {
             entries[j].state.apply(e, model: model)
         }
+        markDirty(j)
+    }
+
+    /// Folds the journey in `customer` again from the events of the streams `keys` up to
+    /// `upTo` (its identity changed), named `id`.
+    func refold(customer: Int, id: String, keys: [[UInt8]], upTo: UInt64, context: ChunkContext, txn: Transaction) throws {
+        let j = try entry(customer, id: id, txn: txn)
+        var s = CustomerJourney(customerId: id, model: model)
+        for h in try context.history(keys: keys, upTo: upTo, model: model) { s.apply(h, model: model) }
+        entries[j].state = s
+        entries[j].removed = false
+        markDirty(j)
+    }
+
+    /// Removes the journey in `customer` (its streams joined another journey).
+    func remove(customer: Int, txn: Transaction) throws {
+        let j = try entry(customer, id: customers.keys[customer].bytes.first == CustomerKey.anonymousPrefix ? "" : String(decoding: customers.keys[customer].bytes, as: UTF8.self), txn: txn)
+        entries[j].removed = true
         markDirty(j)
     }
 
@@ -81,12 +116,17 @@ final class FoldGroup {
 
     /// The index of the customer's entry, loading or creating its state.
     private func entry(_ customer: Int, record: RecordView, txn: Transaction) throws -> Int {
+        let key = customers.keys[customer].bytes
+        return try entry(customer, id: identity?.id(of: key) ?? record.stream.id, txn: txn)
+    }
+
+    private func entry(_ customer: Int, id: String, txn: Transaction) throws -> Int {
         if customer >= local.count { local.append(contentsOf: repeatElement(-1, count: customer - local.count + 1)) }
         var j = Int(local[customer])
         if j < 0 {
             let stored = try load(customers.keys[customer].bytes, txn)
             entries.append(Entry(
-                state: stored ?? CustomerJourney(customerId: record.customerId, model: model),
+                state: stored ?? CustomerJourney(customerId: id, model: model),
                 persisted: stored, dirty: false, customer: customer))
             j = entries.count - 1
             local[customer] = Int32(j)
@@ -108,6 +148,7 @@ final class FoldGroup {
 
     /// Writes the changed customers to the members whose checkpoint is below `upTo`.
     func flush(_ members: [Member], txn: Transaction) throws {
+        try flushIdentity(members, txn: txn)
         guard !dirty.isEmpty else { return }
         dirty.sort { customers.precedes(entries[$0].customer, entries[$1].customer) }
         let journey = members.first { $0.kind == .journeyHistory }.map { dbs.view(.journeyHistory, "view", slot: $0.slot) }
@@ -122,22 +163,28 @@ final class FoldGroup {
         var w = ByteWriter(capacity: 512)
         for j in dirty {
             let key = customers.keys[entries[j].customer].bytes
-            let new = entries[j].state
+            let new: CustomerJourney? = entries[j].removed ? nil : entries[j].state
             let old = entries[j].persisted
             if let journey {
-                w.bytes.removeAll(keepingCapacity: true)
-                JourneyViews.encode(new, &w)
-                try txn.put(journey, key: key, value: w.bytes)
+                if let new {
+                    w.bytes.removeAll(keepingCapacity: true)
+                    JourneyViews.encode(new, &w)
+                    try txn.put(journey, key: key, value: w.bytes)
+                } else if old != nil {
+                    try txn.delete(journey, key: key)
+                }
             }
-            if let stageIndex, old?.stage.current != new.stage.current {
-                if let o = old?.stage.current, o >= 0 { try txn.delete(stageIndex, key: [UInt8(o)] + key) }
-                if new.stage.current >= 0 { try txn.put(stageIndex, key: [UInt8(new.stage.current)] + key, value: []) }
+            let oldStage = old.map(\.stage.current) ?? -1, newStage = new.map(\.stage.current) ?? -1
+            if let stageIndex, old == nil || new == nil || oldStage != newStage {
+                if oldStage >= 0 { try txn.delete(stageIndex, key: [UInt8(oldStage)] + key) }
+                if newStage >= 0 { try txn.put(stageIndex, key: [UInt8(newStage)] + key, value: []) }
             }
-            if let levelIndex, old?.advocacy.level != new.advocacy.level {
-                if let o = old?.advocacy.level, o > 0 { try txn.delete(levelIndex, key: [UInt8(o)] + key) }
-                if new.advocacy.level > 0 { try txn.put(levelIndex, key: [UInt8(new.advocacy.level)] + key, value: []) }
+            let oldLevel = old?.advocacy.level ?? 0, newLevel = new?.advocacy.level ?? 0
+            if let levelIndex, oldLevel != newLevel {
+                if oldLevel > 0 { try txn.delete(levelIndex, key: [UInt8(oldLevel)] + key) }
+                if newLevel > 0 { try txn.put(levelIndex, key: [UInt8(newLevel)] + key, value: []) }
             }
-            try aggregates?.change(from: old?.stage, to: new.stage, key: key, txn: txn)
+            if old != nil || new != nil { try aggregates?.change(from: old?.stage, to: new?.stage, key: key, txn: txn) }
             entries[j].persisted = new
             entries[j].dirty = false
         }
@@ -198,11 +245,14 @@ final class ChunkContext {
         opener = PropertiesOpener(log: log)
     }
 
-    /// The customer's events with position ≤ `upTo`, classified by `model`, in business order.
-    func history(_ customerId: String, upTo: UInt64, model: CompiledModel) throws -> [ClassifiedEvent] {
+    /// The events of the streams with keys `keys` (one journey) with position ≤ `upTo`,
+    /// classified by `model`, in business order.
+    func history(keys: [[UInt8]], upTo: UInt64, model: CompiledModel) throws -> [ClassifiedEvent] {
         var events: [ClassifiedEvent] = []
-        try log.forEachStreamRecord(customerId: customerId, upTo: upTo) { p, r in
-            if !r.isErasure { events.append(try model.classify(r, position: p, opener: opener)) }
+        for key in keys {
+            try log.forEachStreamRecord(key: key, upTo: upTo) { p, r in
+                if r.kind == .event { events.append(try model.classify(r, position: p, opener: opener)) }
+            }
         }
         events.sort(by: ClassifiedEvent.businessOrder)
         return events

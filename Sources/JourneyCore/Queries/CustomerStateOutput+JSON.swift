@@ -48,12 +48,26 @@ extension CustomerStateOutput {
         if let s = advocacy.since { key("since"); string(s) }
         out.append(0x7D)
         if let v = asOf { key("asOf"); string(v) }
+        if let v = canonicalId { key("canonicalId"); string(v) }
         key("customerId")
         string(customerId)
         if let v = erasedAt { key("erasedAt"); string(v) }
         key("eventCount")
         JSONWriter.appendInteger(eventCount, to: &out)
         if let v = firstSeen { key("firstSeen"); string(v) }
+        if let ids = identities {
+            key("identities")
+            out.append(0x5B)
+            for (i, x) in ids.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                out.append(contentsOf: #"{"id":"#.utf8)
+                string(x.id)
+                out.append(contentsOf: #","kind":"#.utf8)
+                string(x.kind)
+                out.append(0x7D)
+            }
+            out.append(0x5D)
+        }
         if let v = knownAt { key("knownAt"); string(v) }
         if let v = lastSeen { key("lastSeen"); string(v) }
         key("modelVersion")

@@ -3,31 +3,56 @@ import LMDBKit
 
 /// Time travel and the public shapes of a customer's state and audit trail.
 extension JourneyQueries {
-    /// The fold of the customer's stream under the active model, leaving out events after
-    /// `asOf` (occurredAt) and events recorded after `knownAt`.
-    func timeTravel(_ customerId: String, asOf: Timestamp?, knownAt: Timestamp?) throws(StoreError) -> (CustomerJourney, CompiledModel) {
+    /// The fold of the customer's journey under the active model, leaving out events after
+    /// `asOf` (occurredAt) and events recorded after `knownAt`. The journey's streams are its
+    /// identity now (with `asOf`, which is business time) or as the store knew it at `knownAt`
+    /// (a visitor linked later is not part of it yet). Also the journey's ids.
+    func timeTravel(_ customerId: String, asOf: Timestamp?, knownAt: Timestamp?) throws(StoreError) -> (CustomerJourney, CompiledModel, [StreamID]) {
         try viewStore.withLiveViews { txn, log, views in
-            let (_, model) = try views(.journeyHistory)
-            if let erased = try log.erasure(of: customerId) {
-                var e = StoreError(.customerErased, "customer \(customerId) was erased at \(erased.erasedAt.rfc3339): the properties of their events are destroyed, so their past cannot be recomputed as of a time; their current state (kept at erasure) is still available without asOf/knownAt")
-                e.customerId = customerId
-                throw e
+            let (record, model) = try views(.journeyHistory)
+            guard let asked = [StreamID.customer(customerId), .anonymous(customerId)].first(where: { (try? log.hasStream($0)) == true }) else {
+                throw Self.notFound(customerId)
+            }
+            var streams: [StreamID]
+            var canonicalId = customerId
+            if let knownAt {
+                let graph = try IdentityViews(viewStore.dbs, slot: record.slot).load(txn)
+                let c = graph.component(of: asked.key, knownAt: knownAt.milliseconds)
+                streams = c.members.map { k in
+                    let id = graph.id(of: k) ?? customerId
+                    return k.first == CustomerKey.anonymousPrefix ? .anonymous(id) : .customer(id)
+                }
+                canonicalId = graph.id(of: c.canonical) ?? customerId
+            } else {
+                let found = try locate(customerId, slot: record.slot, txn: txn)
+                streams = found?.streams ?? [asked]
+                canonicalId = found?.identities.first?.id ?? customerId
+            }
+            if !streams.contains(asked) { streams.insert(asked, at: 0) }
+            for s in streams {
+                if let erased = try log.erasure(of: s) {
+                    var e = StoreError(.customerErased, "\(s) was erased at \(erased.erasedAt.rfc3339): the properties of their events are destroyed, so their past cannot be recomputed as of a time; their current state (kept at erasure) is still available without asOf/knownAt")
+                    e.customerId = customerId
+                    throw e
+                }
             }
             var events: [ClassifiedEvent] = []
             let opener = PropertiesOpener(log: log)
-            let total = try log.forEachStreamRecord(customerId: customerId, upTo: .max) { p, r in
-                if let asOf, r.occurredAt > asOf { return }
-                if let knownAt, r.recordedAt > knownAt { return }
-                events.append(try model.classify(r, position: p, opener: opener))
+            for s in streams {
+                try log.forEachStreamRecord(key: s.key, upTo: .max) { p, r in
+                    guard r.kind == .event else { return }
+                    if let asOf, r.occurredAt > asOf { return }
+                    if let knownAt, r.recordedAt > knownAt { return }
+                    events.append(try model.classify(r, position: p, opener: opener))
+                }
             }
-            guard total > 0 else { throw Self.notFound(customerId) }
             guard !events.isEmpty else {
                 var what: [String] = []
                 if let asOf { what.append("as of \(asOf.rfc3339)") }
                 if let knownAt { what.append("as known at \(knownAt.rfc3339)") }
                 throw StoreError(.notFound, "customer \(customerId) has no events \(what.joined(separator: " "))")
             }
-            return (CustomerJourney.fold(customerId: customerId, events, model: model), model)
+            return (CustomerJourney.fold(customerId: canonicalId, events, model: model), model, streams)
         }
     }
 
@@ -53,7 +78,7 @@ extension JourneyQueries {
     }
 
     /// Turns a stored journey into its public shape, resolving event ids and types by position.
-    func describe(_ j: CustomerJourney, model: CompiledModel, asOf: Timestamp?, knownAt: Timestamp?, upTo: UInt64, log: any LogSnapshot) throws -> JourneyOutput {
+    func describe(_ j: CustomerJourney, streams: [StreamID], model: CompiledModel, asOf: Timestamp?, knownAt: Timestamp?, upTo: UInt64, log: any LogSnapshot) throws -> JourneyOutput {
         let m = model.model
         func ref(_ p: UInt64) throws -> JourneyOutput.EventReference {
             guard let r = try log.record(at: p) else { throw StoreError(.corrupt, "history points at missing position \(p)") }
@@ -74,9 +99,10 @@ extension JourneyQueries {
         var timeline: [(ClassifiedEvent, JourneyOutput.TimelineEvent)] = []
         let moved = Set(j.transitions.map(\.position))
         let opener = PropertiesOpener(log: log)
-        try log.forEachStreamRecord(customerId: j.customerId, upTo: upTo) { p, r in
+        for key in streams.map(\.key) { try log.forEachStreamRecord(key: key, upTo: upTo) { p, r in
             if let asOf, r.occurredAt > asOf { return }
             if let knownAt, r.recordedAt > knownAt { return }
+            if r.kind == .merge || r.kind == .unmerge { return }
             if r.isErasure {
                 var e = ClassifiedEvent(position: p, occurredAt: r.occurredAt.milliseconds, version: r.version)
                 e.rule = -1
@@ -91,7 +117,7 @@ extension JourneyQueries {
                 position: p, eventId: r.id, type: r.type, occurredAt: r.occurredAt.rfc3339, recordedAt: r.recordedAt.rfc3339,
                 stage: rule.map { m.stages[$0.stage] }, rule: rule?.id, moved: moved.contains(p),
                 action: e.action >= 0 ? m.advocacy.actionIds[Int(e.action)] : nil)))
-        }
+        } }
         timeline.sort { ClassifiedEvent.businessOrder($0.0, $1.0) }
         return JourneyOutput(customerId: j.customerId, modelVersion: m.version, transitions: transitions, advocacy: changes, events: timeline.map(\.1))
     }

@@ -22,7 +22,7 @@ public struct JourneyQueries: Sendable {
                         ? try txn.get(view, key: UnsafeRawBufferPointer(utf8))
                         : try txn.get(view, key: CustomerKey.of(customerId))
                 }
-                guard let raw else { throw Self.notFound(customerId) }
+                guard let raw = try raw ?? locate(customerId, slot: record.slot, txn: txn)?.raw else { throw Self.notFound(customerId) }
                 var r = ByteReader(raw)
                 _ = r.u8()
                 let n = Int(r.varint())
@@ -47,20 +47,21 @@ public struct JourneyQueries: Sendable {
     /// events after `asOf` and events recorded after `knownAt`.
     public func customer(_ customerId: String, asOf: Timestamp? = nil, knownAt: Timestamp? = nil) throws(StoreError) -> CustomerStateOutput {
         if asOf != nil || knownAt != nil {
-            let (journey, model) = try timeTravel(customerId, asOf: asOf, knownAt: knownAt)
+            let (journey, model, _) = try timeTravel(customerId, asOf: asOf, knownAt: knownAt)
             var out = Self.output(stage: journey.stage, advocacy: journey.advocacy, customerId: customerId, model: model)
+            out.canonicalId = journey.customerId
             out.asOf = asOf?.rfc3339
             out.knownAt = knownAt?.rfc3339
             return out
         }
         return try viewStore.withLiveViews { txn, log, views in
             let (record, model) = try views(.journeyHistory)
-            guard let raw = try txn.get(viewStore.dbs.view(.journeyHistory, "view", slot: record.slot), key: CustomerKey.of(customerId)) else {
-                throw Self.notFound(customerId)
-            }
-            let (_, stage, advocacy) = try JourneyViews.decodeState(raw, model: model)
+            guard let found = try locate(customerId, slot: record.slot, txn: txn) else { throw Self.notFound(customerId) }
+            let (canonical, stage, advocacy) = try JourneyViews.decodeState(found.raw, model: model)
             var out = Self.output(stage: stage, advocacy: advocacy, customerId: customerId, model: model)
-            out.erasedAt = try log.erasure(of: customerId)?.erasedAt.rfc3339
+            out.canonicalId = canonical
+            out.identities = found.identities
+            out.erasedAt = try found.streams.lazy.compactMap { try log.erasure(of: $0) }.first?.erasedAt.rfc3339
             return out
         }
     }
@@ -70,26 +71,31 @@ public struct JourneyQueries: Sendable {
     public func journey(_ customerId: String, asOf: Timestamp? = nil, knownAt: Timestamp? = nil) throws(StoreError) -> JourneyOutput {
         let stored: CustomerJourney
         let model: CompiledModel
+        let streams: [StreamID]
         if asOf != nil || knownAt != nil {
-            (stored, model) = try timeTravel(customerId, asOf: asOf, knownAt: knownAt)
+            (stored, model, streams) = try timeTravel(customerId, asOf: asOf, knownAt: knownAt)
         } else {
-            (stored, model) = try viewStore.withLiveViews { txn, log, views in
+            (stored, model, streams) = try viewStore.withLiveViews { txn, log, views in
                 let (record, model) = try views(.journeyHistory)
-                guard let raw = try txn.get(viewStore.dbs.view(.journeyHistory, "view", slot: record.slot), key: CustomerKey.of(customerId)) else {
-                    throw Self.notFound(customerId)
-                }
-                return (try JourneyViews.decodeJourney(raw, model: model), model)
+                guard let found = try locate(customerId, slot: record.slot, txn: txn) else { throw Self.notFound(customerId) }
+                return (try JourneyViews.decodeJourney(found.raw, model: model), model, found.streams)
             }
         }
         var out = try viewStore.withLiveViews { txn, log, views in
             // Without time travel the timeline stops where the view does.
             let upTo = asOf == nil && knownAt == nil
                 ? try viewStore.dbs.checkpoint(.journeyHistory, slot: try views(.journeyHistory).0.slot, in: txn) : .max
-            return try describe(stored, model: model, asOf: asOf, knownAt: knownAt, upTo: upTo, log: log)
+            return try describe(stored, streams: streams, model: model, asOf: asOf, knownAt: knownAt, upTo: upTo, log: log)
         }
+        out.customerId = customerId
+        out.canonicalId = stored.customerId
         out.asOf = asOf?.rfc3339
         out.knownAt = knownAt?.rfc3339
-        out.erasedAt = try viewStore.withLiveViews { _, log, _ in try log.erasure(of: customerId)?.erasedAt.rfc3339 }
+        try viewStore.withLiveViews { txn, log, views in
+            let found = try locate(customerId, slot: try views(.journeyHistory).0.slot, txn: txn)
+            if asOf == nil && knownAt == nil { out.identities = found?.identities }
+            out.erasedAt = try (found?.streams ?? [.customer(customerId)]).lazy.compactMap { try log.erasure(of: $0) }.first?.erasedAt.rfc3339
+        }
         return out
     }
 

@@ -2,7 +2,14 @@ import JourneyStore
 
 /// A customer's current state (or as of a time): `journeyctl customer --json`, `GET /v1/customers/{id}`.
 public struct CustomerStateOutput: Sendable, Equatable, Codable {
+    /// The id asked about.
     public var customerId: String
+    /// The id that names the journey the asked id belongs to (the canonical customer): itself,
+    /// unless it was linked or merged into another's.
+    public var canonicalId: String?
+    /// Every id of the journey (its identity: the canonical first, then linked customers and
+    /// anonymous visitors).
+    public var identities: [IdentityOutput]?
     /// The current stage, or nil when no event has mapped to a stage yet.
     public var stage: String?
     /// When the current stage was entered.
@@ -50,7 +57,11 @@ public struct AdvocacyOutput: Sendable, Equatable, Codable {
 
 /// The audit trail: `journeyctl journey --json`, `GET /v1/customers/{id}/journey`.
 public struct JourneyOutput: Sendable, Equatable, Codable {
+    /// The id asked about.
     public var customerId: String
+    /// The journey's canonical id and every id of it (see ``CustomerStateOutput``).
+    public var canonicalId: String?
+    public var identities: [IdentityOutput]?
     public var modelVersion: String
     /// Stage transitions in business order.
     public var transitions: [TransitionOutput]
@@ -151,3 +162,15 @@ public struct CustomerPage: Sendable, Equatable, Codable {
 }
 
 func iso(_ ms: Int64) -> String { Timestamp(milliseconds: ms).rfc3339 }
+
+/// One id of a journey: a customer's id, or an anonymous visitor's.
+public struct IdentityOutput: Sendable, Equatable, Codable {
+    public var id: String
+    /// `customer` or `anonymous`.
+    public var kind: String
+
+    public init(id: String, kind: String) {
+        self.id = id
+        self.kind = kind
+    }
+}

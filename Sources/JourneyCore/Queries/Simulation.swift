@@ -52,6 +52,9 @@ extension JourneyQueries {
         var customers: [[UInt8]: Pair] = [:]
         let head = try viewStore.log.headPosition()
         var events = 0
+        // The journeys are the components of the identity graph at the head: a journey's final
+        // state is the fold of all its streams' events, whatever order the links came in.
+        let graph = try identityGraph(upTo: head)
         // Replay in snapshots of bounded size; a late event re-folds its customer from the stream.
         var next: UInt64 = 1
         while next <= head {
@@ -63,7 +66,8 @@ extension JourneyQueries {
                     inChunk += 1
                     events += 1
                     next = position + 1
-                    let key = CustomerKey.of(bytes: r.customerIdBytes)
+                    guard r.kind == .event || r.kind == .erasure else { return true }
+                    let key = graph.canonical(of: r.streamKey)
                     if r.isErasure {
                         // The live model's view of an erased customer is what the erasure kept;
                         // the alternative can only use what is left (no properties).
@@ -76,14 +80,16 @@ extension JourneyQueries {
                     let l = try liveModel.classify(r, position: position, opener: opener)
                     let a = try altModel.classify(r, position: position, opener: opener)
                     var pair = customers[key] ?? Pair(
-                        id: r.customerId, live: StageState(stages: live.stages.count), alt: StageState(stages: alternative.stages.count))
+                        id: graph.id(of: key) ?? r.stream.id, live: StageState(stages: live.stages.count), alt: StageState(stages: alternative.stages.count))
                     if pair.live.isLate(occurredAt: l.occurredAt, position: position) {
                         pair.live = StageState(stages: live.stages.count)
                         pair.alt = StageState(stages: alternative.stages.count)
                         var history: [(ClassifiedEvent, ClassifiedEvent)] = []
-                        try log.forEachStreamRecord(customerId: pair.id, upTo: position) { p, rr in
-                            if rr.isErasure { return }
-                            history.append((try liveModel.classify(rr, position: p, opener: opener), try altModel.classify(rr, position: p, opener: opener)))
+                        for member in graph.members(of: key) {
+                            try log.forEachStreamRecord(key: member, upTo: position) { p, rr in
+                                guard rr.kind == .event else { return }
+                                history.append((try liveModel.classify(rr, position: p, opener: opener), try altModel.classify(rr, position: p, opener: opener)))
+                            }
                         }
                         history.sort { ClassifiedEvent.businessOrder($0.0, $1.0) }
                         for (x, y) in history {
@@ -119,5 +125,32 @@ extension JourneyQueries {
         return SimulationReport(
             liveModelVersion: live.version, alternativeModelVersion: alternative.version, events: events, headPosition: head,
             customers: customers.count, stages: rows, changedCustomers: changedCount, sample: changed)
+    }
+
+    /// The identity graph of the log's records up to `head`.
+    private func identityGraph(upTo head: UInt64) throws -> IdentityGraph {
+        let graph = IdentityGraph()
+        var next: UInt64 = 1
+        while next <= head {
+            try viewStore.log.snapshot { log in
+                var inChunk = 0
+                try log.forEachRecord(from: next) { position, r in
+                    guard position <= head, inChunk < 200_000 else { return false }
+                    inChunk += 1
+                    next = position + 1
+                    guard r.kind != .event || !r.anonymousIdBytes.isEmpty else { return true }
+                    switch try IdentityGraph.change(of: r, position: position) {
+                    case .add(let edge)?:
+                        if edge.merge || !graph.linked(edge.from, edge.into) { _ = graph.add(edge) }
+                    case .remove(let a, let b)?:
+                        _ = graph.remove(a, b, position: position, recordedAt: r.recordedAt.milliseconds)
+                    case nil:
+                        break
+                    }
+                    return true
+                }
+            }
+        }
+        return graph
     }
 }

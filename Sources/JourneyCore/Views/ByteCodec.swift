@@ -28,6 +28,12 @@ struct ByteWriter {
         varint(UInt64(s.utf8.count))
         bytes.append(contentsOf: s.utf8)
     }
+
+    /// Length-prefixed bytes.
+    mutating func blob(_ b: [UInt8]) {
+        varint(UInt64(b.count))
+        bytes.append(contentsOf: b)
+    }
 }
 
 /// Reads what ``ByteWriter`` wrote; any malformed input makes ``failed`` true (values read as 0).
@@ -66,6 +72,14 @@ struct ByteReader {
         guard index + 8 <= bytes.count else { failed = true; return 0 }
         defer { index += 8 }
         return Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+    }
+
+    /// Length-prefixed bytes.
+    mutating func blob() -> [UInt8] {
+        let n = Int(varint())
+        guard !failed, n >= 0, index + n <= bytes.count else { failed = true; return [] }
+        defer { index += n }
+        return Array(bytes[index..<(index + n)])
     }
 
     mutating func string() -> String {

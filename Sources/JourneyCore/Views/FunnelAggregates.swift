@@ -59,23 +59,26 @@ final class FunnelAggregates {
         changed = false
     }
 
-    func change(from old: StageState?, to new: StageState, key: [UInt8], txn: Transaction) throws {
+    /// Moves a customer's contribution from `old` (nil: a new customer) to `new` (nil: the
+    /// customer is gone, e.g. merged into another).
+    func change(from old: StageState?, to new: StageState?, key: [UInt8], txn: Transaction) throws {
         if !loaded { try load(txn) }
         changed = true
         if let old {
             if old.current >= 0 { counters.current[old.current] -= 1 } else { counters.noStage -= 1 }
-        } else {
-            counters.customers += 1
         }
-        if new.current >= 0 { counters.current[new.current] += 1 } else { counters.noStage += 1 }
+        if let new {
+            if new.current >= 0 { counters.current[new.current] += 1 } else { counters.noStage += 1 }
+        }
+        counters.customers += (new == nil ? 0 : 1) - (old == nil ? 0 : 1)
         for i in 0..<stages {
             let was = old?.entered[i] != nil
-            let now = new.entered[i] != nil
+            let now = new?.entered[i] != nil
             if was != now { counters.reached[i] += now ? 1 : -1 }
         }
         for pair in 0..<max(0, stages - 1) {
             let before = old.flatMap { Self.duration($0, pair) }
-            let after = Self.duration(new, pair)
+            let after = new.flatMap { Self.duration($0, pair) }
             guard before != after else { continue }
             if let before {
                 try txn.delete(database, key: Self.durationKey(pair, before, key))

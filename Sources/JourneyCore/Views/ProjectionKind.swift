@@ -19,7 +19,7 @@ public enum ProjectionKind: String, CaseIterable, Sendable, Codable {
     var databaseSuffixes: [String] {
         switch self {
         case .customerStage: ["index"]
-        case .journeyHistory: ["view"]
+        case .journeyHistory: ["view", "identity", "identity-members", "identity-edges"]
         case .advocacy: ["index"]
         case .funnel: ["aggregates"]
         }

@@ -22,8 +22,11 @@ enum CustomerRoutes {
             let from = try integer(request, "from", min: 1)
             let limit = Int(try integer(request, "limit", min: 1, max: 10_000) ?? 100)
             let backward = try boolean(request, "backward") ?? false
-            guard try state.store.streamVersion(id) > 0 else { throw APIError.notFound("customer \(id) is not known to this store") }
-            let events = try state.store.readStream(id, from: from, backward: backward, limit: limit)
+            // A customer's stream, else an anonymous visitor's by that id (customer ids win).
+            guard let stream = try state.store.resolve(id), try state.store.streamVersion(stream) > 0 else {
+                throw APIError.notFound("customer \(id) is not known to this store")
+            }
+            let events = try state.store.readStream(stream, from: from, backward: backward, limit: limit)
             var next: UInt64?
             if events.count == limit, let last = events.last {
                 next = backward ? (last.version > 1 ? last.version - 1 : nil) : last.version + 1

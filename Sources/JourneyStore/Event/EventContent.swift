@@ -2,12 +2,13 @@ import JourneyJSON
 /// Whether two events carry the same content, for idempotency: a retried event (same id)
 /// is a duplicate when its content matches, and an `event_id_conflict` when it does not.
 ///
-/// Compared: customerId, type, touchpoint, channel, sentiment, occurredAt *as sent* (absent
+/// Compared: customerId, anonymousId, type, touchpoint, channel, sentiment, occurredAt *as sent* (absent
 /// matches only absent, so a retry without occurredAt matches an original without it), and
 /// properties as JSON values (key order and number spelling do not matter).
 enum EventContent {
     static func same(_ r: RecordView, _ e: NewEvent) -> Bool {
-        guard r.customerIdBytes.elementsEqual(e.customerId.utf8),
+        guard r.customerIdBytes.elementsEqual((e.customerId ?? "").utf8),
+              r.anonymousIdBytes.elementsEqual((e.anonymousId ?? "").utf8),
               r.typeBytes.elementsEqual(e.type.utf8),
               optionalEqual(r.touchpointBytes, e.touchpoint),
               optionalEqual(r.channelBytes, e.channel),
@@ -26,7 +27,7 @@ enum EventContent {
     }
 
     static func same(_ a: NewEvent, _ b: NewEvent) -> Bool {
-        guard a.customerId == b.customerId, a.type == b.type, a.touchpoint == b.touchpoint,
+        guard a.customerId == b.customerId, a.anonymousId == b.anonymousId, a.type == b.type, a.touchpoint == b.touchpoint,
               a.channel == b.channel, a.sentiment == b.sentiment, a.occurredAt == b.occurredAt
         else { return false }
         switch (a.properties, b.properties) {

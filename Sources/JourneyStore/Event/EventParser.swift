@@ -76,8 +76,8 @@ public struct EventParser: Sendable {
                     throw StoreError.invalid("event", "expected at most \(limits.maxEventBytes) bytes, got \(scanner.index - start)")
                 }
                 if let customerId {
-                    if e.customerId != customerId {
-                        throw StoreError.invalid("customerId", "expected the customer of the path (\(customerId)) or none, got \(e.customerId)")
+                    if let given = e.customerId, given != customerId {
+                        throw StoreError.invalid("customerId", "expected the customer of the path (\(customerId)) or none, got \(given)")
                     }
                     e.customerId = customerId
                 }
@@ -195,11 +195,12 @@ public struct EventParser: Sendable {
     }
 
     private enum Field: Int {
-        case id, customerId, type, occurredAt, touchpoint, channel, sentiment, properties, position, version, recordedAt
+        case id, customerId, type, occurredAt, touchpoint, channel, sentiment, properties, position, version, recordedAt, anonymousId
         var name: String {
             switch self {
             case .id: "id"
             case .customerId: "customerId"
+            case .anonymousId: "anonymousId"
             case .type: "type"
             case .occurredAt: "occurredAt"
             case .touchpoint: "touchpoint"
@@ -220,6 +221,7 @@ public struct EventParser: Sendable {
         case 7: return scanner.equals(s, "channel") ? .channel : (scanner.equals(s, "version") ? .version : nil)
         case 8: return scanner.equals(s, "position") ? .position : nil
         case 9: return scanner.equals(s, "sentiment") ? .sentiment : nil
+        case 11: return scanner.equals(s, "anonymousId") ? .anonymousId : nil
         case 10:
             if scanner.equals(s, "customerId") { return .customerId }
             if scanner.equals(s, "occurredAt") { return .occurredAt }
@@ -233,7 +235,7 @@ public struct EventParser: Sendable {
     }
 
     private func fieldByName(_ name: String) -> Field? {
-        for f in [Field.id, .customerId, .type, .occurredAt, .touchpoint, .channel, .sentiment, .properties, .position, .version, .recordedAt]
+        for f in [Field.id, .customerId, .anonymousId, .type, .occurredAt, .touchpoint, .channel, .sentiment, .properties, .position, .version, .recordedAt]
         where f.name == name { return f }
         return nil
     }
@@ -244,7 +246,7 @@ public struct EventParser: Sendable {
         }
         scanner.index += 1
         var seen: UInt16 = 0
-        var id: String?, customerId: String?, type: String?, occurredAt: Timestamp?
+        var id: String?, customerId: String?, anonymousId: String?, type: String?, occurredAt: Timestamp?
         var touchpoint: String?, channel: String?, sentiment: Double?, properties: JSONObjectText?
         var recordedAt: Timestamp?
         do {
@@ -255,7 +257,7 @@ public struct EventParser: Sendable {
                 while true {
                     let key = try scanner.scanString()
                     guard let f = field(key, scanner) else {
-                        throw StoreError.invalid(scanner.decode(key), "unknown field (expected one of id, customerId, type, occurredAt, touchpoint, channel, sentiment, properties)")
+                        throw StoreError.invalid(scanner.decode(key), "unknown field (expected one of id, customerId, anonymousId, type, occurredAt, touchpoint, channel, sentiment, properties)")
                     }
                     let bit: UInt16 = 1 << f.rawValue
                     if seen & bit != 0 { throw StoreError.invalid(f.name, "field appears more than once") }
@@ -265,7 +267,8 @@ public struct EventParser: Sendable {
                     scanner.skipWhitespace()
                     switch f {
                     case .id: id = try optionalString(&scanner, f)
-                    case .customerId: customerId = try requiredString(&scanner, f)
+                    case .customerId: customerId = try optionalString(&scanner, f)
+                    case .anonymousId: anonymousId = try optionalString(&scanner, f)
                     case .type: type = try requiredString(&scanner, f)
                     case .touchpoint: touchpoint = try optionalString(&scanner, f)
                     case .channel: channel = try optionalString(&scanner, f)
@@ -319,10 +322,13 @@ public struct EventParser: Sendable {
         } catch {
             throw StoreError.wrap(error)
         }
-        guard let customerId = customerId ?? defaultCustomerId else { throw .invalid("customerId", "required field is missing") }
+        let customer = customerId ?? defaultCustomerId
+        guard customer != nil || anonymousId != nil else {
+            throw .invalid("customerId", "customerId or anonymousId: one of them is required, both are missing")
+        }
         guard let type else { throw .invalid("type", "required field is missing") }
         var event = NewEvent(
-            id: id, customerId: customerId, type: type, occurredAt: occurredAt,
+            id: id, customerId: customer, anonymousId: anonymousId, type: type, occurredAt: occurredAt,
             touchpoint: touchpoint, channel: channel, sentiment: sentiment, properties: properties)
         if keepRecordedAt { event.recordedAt = recordedAt }
         try event.validate(limits: limits)

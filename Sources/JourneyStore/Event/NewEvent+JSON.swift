@@ -11,7 +11,8 @@ extension NewEvent {
             out.append(0x3A)
         }
         if let id { key("id"); JSONWriter.appendString(id, to: &out) }
-        key("customerId"); JSONWriter.appendString(customerId, to: &out)
+        if let customerId { key("customerId"); JSONWriter.appendString(customerId, to: &out) }
+        if let anonymousId { key("anonymousId"); JSONWriter.appendString(anonymousId, to: &out) }
         key("type"); JSONWriter.appendString(type, to: &out)
         if let occurredAt {
             key("occurredAt")

@@ -6,8 +6,11 @@ public import JourneyJSON
 public struct NewEvent: Sendable, Equatable {
     /// Idempotency key (1–128 code points). `nil`: the store generates a UUID (version 7).
     public var id: String?
-    /// The customer's stream (1–256 code points, no control characters).
-    public var customerId: String
+    /// The known customer (1–256 code points, no control characters).
+    public var customerId: String?
+    /// An anonymous visitor not yet known (same rules as `customerId`). An event needs one of
+    /// the two; one with both is in the customer's stream and links the visitor to them.
+    public var anonymousId: String?
     /// What happened, e.g. `purchase` (1–128 code points).
     public var type: String
     /// Business time. `nil`: the time the store receives the event.
@@ -26,12 +29,13 @@ public struct NewEvent: Sendable, Equatable {
     public var recordedAt: Timestamp?
 
     public init(
-        id: String? = nil, customerId: String, type: String, occurredAt: Timestamp? = nil,
+        id: String? = nil, customerId: String?, anonymousId: String? = nil, type: String, occurredAt: Timestamp? = nil,
         touchpoint: String? = nil, channel: String? = nil, sentiment: Double? = nil,
         properties: JSONObjectText? = nil
     ) {
         self.id = id
         self.customerId = customerId
+        self.anonymousId = anonymousId
         self.type = type
         self.occurredAt = occurredAt
         self.touchpoint = touchpoint
@@ -42,16 +46,30 @@ public struct NewEvent: Sendable, Equatable {
 }
 
 extension NewEvent {
+    /// The stream the event is written to: the customer's, or the visitor's when it names no
+    /// customer. (Validated events name at least one.)
+    public var stream: StreamID {
+        if let customerId { return .customer(customerId) }
+        return .anonymous(anonymousId ?? "")
+    }
+
+    /// The visitor the event links to its customer, when it names both.
+    public var link: (anonymous: String, customer: String)? {
+        guard let customerId, let anonymousId else { return nil }
+        return (anonymousId, customerId)
+    }
+
     /// Checks every field against the event contract (`Schemas/event.schema.json`).
     /// Throws `invalid_event` naming the field, the expectation and the actual value.
     public func validate(limits: EventLimits = EventLimits()) throws(StoreError) {
         if let id {
             try Self.checkLength(id, field: "id", max: limits.maxIdLength)
         }
-        try Self.checkLength(customerId, field: "customerId", max: limits.maxCustomerIdLength)
-        if let scalar = Self.firstControl(customerId) {
-            throw .invalid("customerId", "expected no control characters, found U+\(String(scalar.value, radix: 16, uppercase: true).leftPadded(4))")
+        guard customerId != nil || anonymousId != nil else {
+            throw .invalid("customerId", "customerId or anonymousId: one of them is required, both are missing")
         }
+        if let customerId { try Self.checkParty(customerId, field: "customerId", limits: limits) }
+        if let anonymousId { try Self.checkParty(anonymousId, field: "anonymousId", limits: limits) }
         try Self.checkLength(type, field: "type", max: limits.maxTypeLength)
         if let touchpoint { try Self.checkLength(touchpoint, field: "touchpoint", max: limits.maxLabelLength) }
         if let channel { try Self.checkLength(channel, field: "channel", max: limits.maxLabelLength) }
@@ -69,7 +87,7 @@ extension NewEvent {
 
     /// About the size of the event's compact JSON text (the fields plus their punctuation).
     var approximateJSONSize: Int {
-        var n = 40 + customerId.utf8.count + type.utf8.count
+        var n = 40 + (customerId?.utf8.count ?? 0) + (anonymousId.map { $0.utf8.count + 16 } ?? 0) + type.utf8.count
         n += (id?.utf8.count ?? 0) + 10
         n += occurredAt == nil ? 0 : 40
         n += (touchpoint?.utf8.count ?? 0) + 16
@@ -77,6 +95,15 @@ extension NewEvent {
         n += sentiment == nil ? 0 : 30
         n += (properties?.bytes.count ?? 0) + 16
         return n
+    }
+
+    /// Checks an id (a customer's or a visitor's) against the event contract: 1–256 code
+    /// points, no control characters. Throws `invalid_event` naming `field`.
+    public static func checkParty(_ id: String, field: String, limits: EventLimits = EventLimits()) throws(StoreError) {
+        try checkLength(id, field: field, max: limits.maxCustomerIdLength)
+        if let scalar = firstControl(id) {
+            throw .invalid(field, "expected no control characters, found U+\(String(scalar.value, radix: 16, uppercase: true).leftPadded(4))")
+        }
     }
 
     static func checkLength(_ s: String, field: String, max: Int) throws(StoreError) {

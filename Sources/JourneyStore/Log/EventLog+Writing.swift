@@ -21,7 +21,7 @@ extension EventLog {
 
     /// Appends one event (see ``append(_:expectations:)``).
     public func append(_ event: NewEvent, expected: ExpectedVersion = .any) async throws(StoreError) -> AppendedEvent {
-        try await append([event], expectations: expected == .any ? [:] : [event.customerId: expected]).events[0]
+        try await append([event], expectations: expected == .any || event.customerId == nil ? [:] : [event.customerId!: expected]).events[0]
     }
 
     /// The blocking form of ``append(_:expectations:)`` (not for the Swift concurrency pool).
@@ -61,6 +61,40 @@ extension EventLog {
         }
         record.duplicate = e.duplicate
         return record
+    }
+
+    /// A customer's stream (see ``EventLog/readStream(_:from:backward:limit:)``).
+    public func readStream(_ customerId: String, from version: UInt64? = nil, backward: Bool = false, limit: Int = 1000) throws(StoreError) -> [StoredEvent] {
+        try readStream(.customer(customerId), from: version, backward: backward, limit: limit)
+    }
+
+    /// A customer's stream version (see ``EventLog/streamVersion(_:)``).
+    public func streamVersion(_ customerId: String) throws(StoreError) -> UInt64 { try streamVersion(.customer(customerId)) }
+
+    /// The stream an id names: the customer's when the log knows one by that id, else the
+    /// anonymous visitor's when it knows one, else `nil`. (Customer ids win where both exist.)
+    public func resolve(_ id: String) throws(StoreError) -> StreamID? {
+        do {
+            return try snapshot { log in try [StreamID.customer(id), .anonymous(id)].first { try log.hasStream($0) } }
+        } catch {
+            throw StoreError.wrap(error)
+        }
+    }
+
+    /// Merges two identities (Segment's alias, or a person found to be one customer): from then
+    /// on `from`'s events belong to `into`'s journey, and `into`'s side names it. Written as a
+    /// record of `into`'s stream (who, why, the two ids). Merging an id into itself or into one
+    /// it is linked to already changes nothing (`nil`). Refused for an unknown or erased id, a
+    /// blocked id, or one already at its most links.
+    public func merge(_ from: StreamID, into: StreamID, by actor: String, reason: String? = nil) async throws(StoreError) -> AppendedEvent? {
+        try await submit(.merge(from: from, into: into, by: actor, reason: reason)).result().events.first
+    }
+
+    /// Reverses the links between two identities (a merge, or a link an event made): afterwards
+    /// the views are what a replay of the log without them gives. Refused when the two are not
+    /// linked directly, or for an erased id.
+    public func unmerge(_ from: StreamID, into: StreamID, by actor: String, reason: String? = nil) async throws(StoreError) -> AppendedEvent? {
+        try await submit(.unmerge(from: from, into: into, by: actor, reason: reason)).result().events.first
     }
 
     /// See ``EventLog/erasures(customerId:)``.

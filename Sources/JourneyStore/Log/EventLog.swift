@@ -28,9 +28,11 @@ public protocol EventLog: BatchAppender, AnyObject {
     /// an erased customer's events come back redacted.
     func readLog(from position: UInt64?, backward: Bool, limit: Int) throws(StoreError) -> [StoredEvent]
     /// Up to `limit` events of one stream, by version (see ``readLog(from:backward:limit:)``).
-    func readStream(_ customerId: String, from version: UInt64?, backward: Bool, limit: Int) throws(StoreError) -> [StoredEvent]
-    /// A stream's current version (its event count); 0 for an unknown customer.
-    func streamVersion(_ customerId: String) throws(StoreError) -> UInt64
+    func readStream(_ stream: StreamID, from version: UInt64?, backward: Bool, limit: Int) throws(StoreError) -> [StoredEvent]
+    /// A stream's current version (its event count); 0 for an unknown stream.
+    func streamVersion(_ stream: StreamID) throws(StoreError) -> UInt64
+    /// The ids linked to `stream` now, it first, each with the record that linked it.
+    func identities(of stream: StreamID) throws(StoreError) -> [LinkedIdentity]
     /// The event with this id, or `nil`.
     func event(id: String) throws(StoreError) -> StoredEvent?
     /// Erasures, oldest first (or only `customerId`'s): the audit of erasures.

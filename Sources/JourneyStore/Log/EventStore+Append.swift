@@ -22,6 +22,10 @@ extension EventStore {
                     prepared = .append(p)
                 case .erase(let customerId, let actor, let reason, let kept, let expectedVersion):
                     prepared = .erase(try erasureRequest(customerId, by: actor, reason: reason, kept: kept, expectedVersion: expectedVersion))
+                case .merge(let from, let into, let actor, let reason):
+                    prepared = .identity(try identityRequest(from: from, into: into, unmerge: false, by: actor, reason: reason))
+                case .unmerge(let from, let into, let actor, let reason):
+                    prepared = .identity(try identityRequest(from: from, into: into, unmerge: true, by: actor, reason: reason))
                 }
                 writer.submit(WriterRequest(work: prepared, ticket: ticket))
             } catch {
@@ -55,7 +59,7 @@ extension EventStore {
             }
         }
         guard let keys else { return PreparedAppend(events: events, ids: ids, expectations: expectations) }
-        let customerKeys = events.map { StoreLayout.customerKey($0.customerId) }
+        let customerKeys = events.map(\.stream.key)
         let sealing = try keys.sealingKeys(for: customerKeys, layout: layout, env: env)
         return PreparedAppend(events: events, ids: ids, expectations: expectations, sealing: (customerKeys, sealing))
     }

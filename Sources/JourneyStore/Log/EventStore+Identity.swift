@@ -53,7 +53,7 @@ extension EventStore {
     /// unmerges). Empty for an unknown stream.
     public func identities(of stream: StreamID) throws(StoreError) -> [LinkedIdentity] {
         try read { txn in
-            guard try customerNumber(stream, in: txn) != nil else { return [] }
+            guard try hasStream(stream, in: txn) else { return [] }
             let index = LinkIndex(db: layout.links, txn: txn)
             var out = [LinkedIdentity(id: stream.id, kind: stream.isAnonymous ? "anonymous" : "customer")]
             var seen: Set<[UInt8]> = [stream.key]

@@ -37,17 +37,17 @@ extension EventStore {
         }
     }
 
-    /// Calls `body` for each of a customer's events with position ≤ `upTo`, in stream order,
-    /// inside `txn`. Returns how many there were (0 for an unknown customer).
+    /// Calls `body` for each record of the stream with key `key` with position ≤ `upTo`, in
+    /// stream order, inside `txn`. Returns how many there were (0 for an unknown stream).
     @discardableResult
     func forEachStreamRecord(
-        customerId: String, upTo: UInt64 = .max, in txn: Transaction, _ body: (UInt64, RecordView) throws -> Void
+        key: [UInt8], upTo: UInt64 = .max, in txn: Transaction, _ body: (UInt64, RecordView) throws -> Void
     ) throws -> Int {
-        guard let n = try customerNumber(customerId, in: txn) else { return 0 }
+        guard let n = try streamNumber(key: key, in: txn) else { return 0 }
         var count = 0
         for p in try StreamIndex.positions(of: n, in: txn, streams: layout.streams) where p <= upTo {
             guard let raw = try txn.get(layout.events, key: p), let r = RecordView(raw) else {
-                throw StoreError(.corrupt, "stream index of \(customerId) points at missing position \(p)")
+                throw StoreError(.corrupt, "a stream index points at missing position \(p)")
             }
             try body(p, r)
             count += 1
@@ -55,8 +55,10 @@ extension EventStore {
         return count
     }
 
-    /// Whether the store has ever seen the customer.
-    func hasCustomer(_ customerId: String, in txn: Transaction) throws -> Bool {
-        try customerNumber(customerId, in: txn) != nil
+    /// Whether the store has ever seen the stream.
+    /// Whether the log knows the id: it has a stream, or (a visitor whose events all named
+    /// their customer too) it is linked to one now.
+    func hasStream(_ stream: StreamID, in txn: Transaction) throws -> Bool {
+        try customerNumber(stream, in: txn) != nil || LinkIndex(db: layout.links, txn: txn).count(of: stream.key) > 0
     }
 }

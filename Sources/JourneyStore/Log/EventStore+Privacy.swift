@@ -92,12 +92,12 @@ extension EventStore {
         return out
     }
 
-    /// When and where the customer was erased, if they were.
-    func erasure(of customerId: String, in txn: Transaction) throws -> (position: UInt64, erasedAt: Timestamp)? {
-        guard layout.legacyFormat == nil, let v = try txn.get(layout.erasures, key: StoreLayout.customerKey(customerId)) else { return nil }
+    /// When and where the stream was erased, if it was.
+    func erasure(of stream: StreamID, in txn: Transaction) throws -> (position: UInt64, erasedAt: Timestamp)? {
+        guard layout.legacyFormat == nil, let v = try txn.get(layout.erasures, key: stream.key) else { return nil }
         let p = Transaction.uint64(v)
         guard let raw = try txn.get(layout.events, key: p), let r = RecordView(raw) else {
-            throw StoreError(.corrupt, "the erasure of \(customerId) points at position \(p), which does not decode")
+            throw StoreError(.corrupt, "the erasure of \(stream) points at position \(p), which does not decode")
         }
         return (p, r.recordedAt)
     }

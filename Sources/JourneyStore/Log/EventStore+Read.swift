@@ -45,11 +45,11 @@ extension EventStore {
     /// with `backward`, backward from version `from` (default: the latest).
     /// An unknown customer has an empty stream.
     public func readStream(
-        _ customerId: String, from version: UInt64? = nil, backward: Bool = false, limit: Int = 1000
+        _ stream: StreamID, from version: UInt64? = nil, backward: Bool = false, limit: Int = 1000
     ) throws(StoreError) -> [StoredEvent] {
         guard limit > 0 else { throw StoreError(.invalidArgument, "limit must be at least 1, got \(limit)") }
         return try read { txn in
-            guard let n = try customerNumber(customerId, in: txn) else { return [] }
+            guard let n = try customerNumber(stream, in: txn) else { return [] }
             let positions = try StreamIndex.positions(of: n, in: txn, streams: layout.streams)
             guard !positions.isEmpty else { return [] }
             let count = UInt64(positions.count)
@@ -70,7 +70,7 @@ extension EventStore {
             for v in versions {
                 let position = positions[Int(v - 1)]
                 guard let record = try txn.get(layout.events, key: position) else {
-                    throw StoreError(.corrupt, "stream index of \(customerId) points at missing position \(position)")
+                    throw StoreError(.corrupt, "stream index of \(stream) points at missing position \(position)")
                 }
                 out.append(try readableEvent(position, record, in: txn))
             }
@@ -78,10 +78,10 @@ extension EventStore {
         }
     }
 
-    /// The number of events in a customer's stream (its current version); 0 when unknown.
-    public func streamVersion(_ customerId: String) throws(StoreError) -> UInt64 {
+    /// The number of events in a stream (its current version); 0 when unknown.
+    public func streamVersion(_ stream: StreamID) throws(StoreError) -> UInt64 {
         try read { txn in
-            guard let n = try customerNumber(customerId, in: txn) else { return 0 }
+            guard let n = try customerNumber(stream, in: txn) else { return 0 }
             return try StreamIndex.lastVersion(of: n, in: txn, streams: layout.streams)
         }
     }
@@ -140,8 +140,12 @@ extension EventStore {
         return StoredEvent(position: position, bytes: try readableBytes(r, in: txn))
     }
 
-    func customerNumber(_ customerId: String, in txn: Transaction) throws -> UInt64? {
-        guard let v = try txn.get(layout.customers, key: StoreLayout.customerKey(customerId)) else { return nil }
+    func customerNumber(_ stream: StreamID, in txn: Transaction) throws -> UInt64? {
+        try streamNumber(key: stream.key, in: txn)
+    }
+
+    func streamNumber(key: [UInt8], in txn: Transaction) throws -> UInt64? {
+        guard let v = try txn.get(layout.customers, key: key) else { return nil }
         return Transaction.uint64(v)
     }
 }

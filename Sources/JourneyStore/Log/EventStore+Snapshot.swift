@@ -30,13 +30,16 @@ struct LMDBLogSnapshot: LogSnapshot {
     func forEachRecord(from position: UInt64, _ body: (UInt64, RecordView) throws -> Bool) throws {
         try store.forEachRecord(from: position, in: txn, body)
     }
-    func forEachStreamRecord(customerId: String, upTo: UInt64, _ body: (UInt64, RecordView) throws -> Void) throws -> Int {
-        try store.forEachStreamRecord(customerId: customerId, upTo: upTo, in: txn, body)
+    func forEachStreamRecord(key: [UInt8], upTo: UInt64, _ body: (UInt64, RecordView) throws -> Void) throws -> Int {
+        try store.forEachStreamRecord(key: key, upTo: upTo, in: txn, body)
     }
-    func hasCustomer(_ customerId: String) throws -> Bool { try store.hasCustomer(customerId, in: txn) }
+    func hasStream(_ stream: StreamID) throws -> Bool { try store.hasStream(stream, in: txn) }
+    func links(of key: [UInt8]) throws -> [(key: [UInt8], position: UInt64)] {
+        try LinkIndex(db: store.layout.links, txn: txn).edges(of: key).map { ($0.other, $0.position) }
+    }
     func openProperties(of r: RecordView) throws -> [UInt8]? { try store.openProperties(of: r, in: txn) }
     func withReadable<R>(_ r: RecordView, _ body: (RecordView) throws -> R) throws -> R { try store.withReadable(r, in: txn, body) }
-    func erasure(of customerId: String) throws -> (position: UInt64, erasedAt: Timestamp)? { try store.erasure(of: customerId, in: txn) }
+    func erasure(of stream: StreamID) throws -> (position: UInt64, erasedAt: Timestamp)? { try store.erasure(of: stream, in: txn) }
     func erasedCustomers() throws -> [[UInt8]: UInt64] { try store.erasedCustomers(in: txn) }
     func erasureCount() throws -> Int { try store.erasureCount(in: txn) }
 }

@@ -71,7 +71,7 @@ public final class EventStore: EventLog {
         self.layout = layout
         self.keys = keys
         self.commits = CommitNotifier()
-        self.writer = AppendWriter(env: env, layout: layout, keys: keys, maxEventsPerCommit: configuration.maxEventsPerCommit, notifier: commits)
+        self.writer = AppendWriter(env: env, layout: layout, keys: keys, identities: configuration.identities, maxEventsPerCommit: configuration.maxEventsPerCommit, notifier: commits)
         writer.start()
     }
 

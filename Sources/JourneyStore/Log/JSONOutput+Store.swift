@@ -10,9 +10,18 @@ extension AppendResult {
         out.append(contentsOf: #","events":["#.utf8)
         for (i, e) in events.enumerated() {
             if i > 0 { out.append(0x2C) }
-            out.append(contentsOf: #"{"customerId":"#.utf8)
-            JSONWriter.appendString(e.customerId, to: &out)
-            out.append(contentsOf: e.duplicate ? #","duplicate":true,"id":"#.utf8 : #","duplicate":false,"id":"#.utf8)
+            out.append(0x7B)
+            if let a = e.anonymousId {
+                out.append(contentsOf: #""anonymousId":"#.utf8)
+                JSONWriter.appendString(a, to: &out)
+                out.append(0x2C)
+            }
+            if let c = e.customerId {
+                out.append(contentsOf: #""customerId":"#.utf8)
+                JSONWriter.appendString(c, to: &out)
+                out.append(0x2C)
+            }
+            out.append(contentsOf: e.duplicate ? #""duplicate":true,"id":"#.utf8 : #""duplicate":false,"id":"#.utf8)
             JSONWriter.appendString(e.id, to: &out)
             out.append(contentsOf: #","position":"#.utf8)
             JSONWriter.appendInteger(e.position, to: &out)

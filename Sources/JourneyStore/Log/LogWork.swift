@@ -5,4 +5,9 @@ public enum LogWork: Sendable {
     case append([NewEvent], expectations: [String: ExpectedVersion] = [:])
     /// Erase a customer (see ``EventLog/erase(_:by:reason:kept:expectedVersion:)``).
     case erase(customerId: String, by: String, reason: String? = nil, kept: String? = nil, expectedVersion: UInt64? = nil)
+    /// Merge two identities: from then on `from`'s events belong to `into`'s journey (see
+    /// ``EventLog/merge(_:into:by:reason:)``).
+    case merge(from: StreamID, into: StreamID, by: String, reason: String? = nil)
+    /// Remove the links between two identities (see ``EventLog/unmerge(_:into:by:reason:)``).
+    case unmerge(from: StreamID, into: StreamID, by: String, reason: String? = nil)
 }

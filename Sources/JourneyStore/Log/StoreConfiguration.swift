@@ -31,6 +31,8 @@ public struct StoreConfiguration: Sendable, Equatable {
     /// Whether a new store may be created without a master key (default `true` in the library;
     /// `journeyctl` and the server require `--unencrypted` for that).
     public var allowUnencrypted: Bool = true
+    /// How identities may link (see ``IdentityRules``).
+    public var identities = IdentityRules()
     /// Open a format-1 store (before encryption) for reading, as a migration's source
     /// (default `false`: such a store is refused with `format_outdated`).
     public var allowLegacyFormat: Bool = false

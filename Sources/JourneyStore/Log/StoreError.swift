@@ -30,6 +30,10 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidArgument = Code(rawValue: "invalid_argument")
         /// The customer was erased: their stream takes no new events.
         public static let customerErased = Code(rawValue: "customer_erased")
+        /// An id already linked to the most other ids allowed (``IdentityRules/maxLinks``).
+        public static let identityLimit = Code(rawValue: "identity_limit")
+        /// An unmerge of two ids that are not linked directly.
+        public static let notLinked = Code(rawValue: "not_linked")
         /// The store is encrypted and no master key was given (or a new store would be created
         /// unencrypted without the explicit opt-out).
         public static let masterKeyMissing = Code(rawValue: "master_key_missing")

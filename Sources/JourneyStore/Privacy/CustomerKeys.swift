@@ -127,17 +127,17 @@ final class CustomerKeys: Sendable {
     /// The opened `properties` of a sealed record; `nil` once the customer was erased.
     func openProperties(of r: RecordView, layout: StoreLayout, in txn: Transaction) throws -> [UInt8]? {
         guard let sealed = r.storedPropertiesBytes else { return nil }
-        let c = CustomerKey.of(bytes: r.customerIdBytes)
+        let c = r.streamKey
         switch try lookup(c, layout: layout, in: txn) {
         case .key(let k):
             guard let plain = c.withUnsafeBytes({ Self.open(sealed, key: k.key, customer: $0) }) else {
-                throw StoreError(.corrupt, "the sealed properties of event \(r.id) of customer \(r.customerId) do not open under the customer's key")
+                throw StoreError(.corrupt, "the sealed properties of event \(r.id) of \(r.stream) do not open under the stream's key")
             }
             return plain
         case .erased:
             return nil
         case .missing:
-            throw StoreError(.corrupt, "customer \(r.customerId) has sealed events but no data key in this store")
+            throw StoreError(.corrupt, "\(r.stream) has sealed events but no data key in this store")
         }
     }
 

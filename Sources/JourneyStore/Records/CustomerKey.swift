@@ -18,6 +18,19 @@ public enum CustomerKey {
         bytes.count <= maxInlineBytes ? Array(bytes) : hashed(Array(bytes))
     }
 
+    /// The first byte of an anonymous visitor's key (see ``StreamID/key``).
+    public static let anonymousPrefix: UInt8 = 0x01
+
+    /// The key of an anonymous visitor's stream from the id's UTF-8 bytes.
+    public static func anonymous(_ utf8: [UInt8]) -> [UInt8] {
+        [anonymousPrefix] + (utf8.count < maxInlineBytes ? utf8 : hashed(utf8))
+    }
+
+    /// The key of a record's stream: its customer's, or (with no customer) its visitor's.
+    public static func ofStream(customer: UnsafeRawBufferPointer, anonymous: UnsafeRawBufferPointer) -> [UInt8] {
+        customer.isEmpty ? Self.anonymous(Array(anonymous)) : of(bytes: customer)
+    }
+
     private static func hashed(_ utf8: [UInt8]) -> [UInt8] {
         var key: [UInt8] = [0xFF]
         key.append(contentsOf: SHA256.hash(data: utf8))

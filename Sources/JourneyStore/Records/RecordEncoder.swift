@@ -1,4 +1,4 @@
-/// Writes format-2 records (see ``RecordView``) in two steps: the caller encodes everything
+/// Writes format-3 records (see ``RecordView``) in two steps: the caller encodes everything
 /// it knows (``encodeTemplate(_:id:into:)``), and the writer finishes the record with what only
 /// it knows (``finish(_:template:version:recordedAt:previous:)``): version, recordedAt, the
 /// defaulted occurredAt, and the chain hash.
@@ -6,7 +6,8 @@ enum RecordEncoder {
     /// The stored size of `event`'s record, chain hash included.
     /// `sealed` is the sealed form of `properties` when the store encrypts them.
     static func size(of event: NewEvent, id: String, sealed: [UInt8]? = nil) -> Int {
-        RecordView.headerSize + id.utf8.count + event.customerId.utf8.count + event.type.utf8.count
+        RecordView.headerSize + RecordView.extraHeaderSize + id.utf8.count + (event.customerId?.utf8.count ?? 0)
+            + (event.anonymousId?.utf8.count ?? 0) + event.type.utf8.count
             + (event.touchpoint?.utf8.count ?? 0) + (event.channel?.utf8.count ?? 0)
             + (sealed?.count ?? event.properties?.bytes.count ?? 0) + RecordView.hashSize
     }
@@ -14,8 +15,8 @@ enum RecordEncoder {
     /// Encodes `event` into `out` (exactly ``size(of:id:)`` bytes) with version, recordedAt and
     /// hash left zero (and occurredAt zero when not sent).
     /// With `sealed`, the record stores it in place of `properties` and says so (flag 32);
-    /// `extraFlags` marks an erasure record.
-    static func encodeTemplate(_ event: NewEvent, id: String, sealed: [UInt8]? = nil, extraFlags: UInt8 = 0, into out: UnsafeMutableRawBufferPointer) {
+    /// `kind` marks an erasure or identity record (an erasure also by its flag, as in format 2).
+    static func encodeTemplate(_ event: NewEvent, id: String, sealed: [UInt8]? = nil, kind: RecordView.Kind = .event, into out: UnsafeMutableRawBufferPointer) {
         let base = out.baseAddress!
         var flags: UInt8 = 0
         if event.occurredAt != nil { flags |= RecordView.Flag.occurredAtSent }
@@ -24,11 +25,11 @@ enum RecordEncoder {
         if event.channel != nil { flags |= RecordView.Flag.channel }
         if event.properties != nil { flags |= RecordView.Flag.properties }
         if sealed != nil { flags |= RecordView.Flag.properties | RecordView.Flag.sealed }
-        flags |= extraFlags
+        if kind == .erasure { flags |= RecordView.Flag.erasure }
         base.storeBytes(of: RecordView.currentFormat, as: UInt8.self)
         base.storeBytes(of: flags, toByteOffset: 1, as: UInt8.self)
         base.storeBytes(of: UInt16(id.utf8.count).littleEndian, toByteOffset: 2, as: UInt16.self)
-        base.storeBytes(of: UInt16(event.customerId.utf8.count).littleEndian, toByteOffset: 4, as: UInt16.self)
+        base.storeBytes(of: UInt16(event.customerId?.utf8.count ?? 0).littleEndian, toByteOffset: 4, as: UInt16.self)
         base.storeBytes(of: UInt16(event.type.utf8.count).littleEndian, toByteOffset: 6, as: UInt16.self)
         base.storeBytes(of: UInt16(event.touchpoint?.utf8.count ?? 0).littleEndian, toByteOffset: 8, as: UInt16.self)
         base.storeBytes(of: UInt16(event.channel?.utf8.count ?? 0).littleEndian, toByteOffset: 10, as: UInt16.self)
@@ -38,7 +39,10 @@ enum RecordEncoder {
         base.storeBytes(of: (event.recordedAt?.milliseconds ?? Int64.min).littleEndian, toByteOffset: 24, as: Int64.self)
         base.storeBytes(of: UInt64(0), toByteOffset: 32, as: UInt64.self)
         base.storeBytes(of: (event.sentiment ?? 0).bitPattern.littleEndian, toByteOffset: 40, as: UInt64.self)
-        var offset = RecordView.headerSize
+        base.storeBytes(of: UInt16(event.anonymousId?.utf8.count ?? 0).littleEndian, toByteOffset: 48, as: UInt16.self)
+        base.storeBytes(of: kind.rawValue, toByteOffset: 50, as: UInt8.self)
+        base.storeBytes(of: UInt8(0), toByteOffset: 51, as: UInt8.self)
+        var offset = RecordView.headerSize + RecordView.extraHeaderSize
         @inline(__always) func put(_ s: String?) {
             guard var s else { return }
             s.withUTF8 { u in
@@ -48,6 +52,7 @@ enum RecordEncoder {
         }
         put(id)
         put(event.customerId)
+        put(event.anonymousId)
         put(event.type)
         put(event.touchpoint)
         put(event.channel)

@@ -1,7 +1,8 @@
 public import JourneyJSON
 /// A read-only view of one stored record, straight from the memory map (no copy, no JSON).
 ///
-/// Record formats 1 and 2, little-endian:
+/// Record formats 1, 2 and 3, little-endian (format 3 adds the visitor id and the record kind;
+/// formats 1 and 2 are read as they are):
 ///
 /// | offset | size | field |
 /// | --- | --- | --- |
@@ -13,7 +14,10 @@ public import JourneyJSON
 /// | 24 | 8 | recordedAt, ms since epoch |
 /// | 32 | 8 | version within the customer's stream |
 /// | 40 | 8 | sentiment (IEEE 754 double) |
-/// | 48 | … | id, customerId, type, touchpoint, channel (UTF-8), properties (compact JSON, or sealed: nonce ‖ AES-GCM ciphertext ‖ tag under the customer's data key) |
+/// | 48 | 2 | format 3: byte length of anonymousId |
+/// | 50 | 1 | format 3: kind: 0 event, 1 erasure, 2 identity merge, 3 identity unmerge |
+/// | 51 | 1 | format 3: zero |
+/// | 48 (52) | … | id, customerId (may be empty in format 3), anonymousId (format 3), type, touchpoint, channel (UTF-8), properties (compact JSON, or sealed: nonce ‖ AES-GCM ciphertext ‖ tag under the stream's data key) |
 /// | end − 32 | 32 | chain hash |
 ///
 /// Valid only inside the transaction that produced its bytes. A view the store made for reading
@@ -23,15 +27,28 @@ public struct RecordView {
     /// The whole stored value, chain hash included.
     public let bytes: UnsafeRawBufferPointer
     let customerStart: Int
+    let anonymousStart: Int
     let typeStart: Int
     let touchpointStart: Int
     let channelStart: Int
     let propertiesStart: Int
     let propertiesEnd: Int
 
+    /// The header of formats 1 and 2; format 3 adds ``extraHeaderSize``.
     static let headerSize = 48
+    static let extraHeaderSize = 4
     static let hashSize = 32
-    static let currentFormat: UInt8 = 2
+    static let currentFormat: UInt8 = 3
+
+    /// What a record is (format 3; older records are events, or erasures by their flag).
+    public enum Kind: UInt8, Sendable {
+        case event = 0
+        case erasure = 1
+        /// An explicit merge of two identities (``EventLog/merge``).
+        case merge = 2
+        /// The reverse of a merge.
+        case unmerge = 3
+    }
 
     enum Flag {
         static let occurredAtSent: UInt8 = 1
@@ -46,7 +63,9 @@ public struct RecordView {
 
     /// Checks the structure (format, lengths) and returns a view, or `nil` when it does not decode.
     public init?(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count >= Self.headerSize + Self.hashSize, bytes[0] == 2 || bytes[0] == 1 else { return nil }
+        guard bytes.count >= Self.headerSize + Self.hashSize, (1...3).contains(bytes[0]) else { return nil }
+        let v3 = bytes[0] == 3
+        guard !v3 || bytes.count >= Self.headerSize + Self.extraHeaderSize + Self.hashSize else { return nil }
         self.bytes = bytes
         let idLen = Int(bytes.loadUnaligned(fromByteOffset: 2, as: UInt16.self).littleEndian)
         let custLen = Int(bytes.loadUnaligned(fromByteOffset: 4, as: UInt16.self).littleEndian)
@@ -54,15 +73,18 @@ public struct RecordView {
         let tpLen = Int(bytes.loadUnaligned(fromByteOffset: 8, as: UInt16.self).littleEndian)
         let chLen = Int(bytes.loadUnaligned(fromByteOffset: 10, as: UInt16.self).littleEndian)
         let propLen = Int(bytes.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian)
-        customerStart = Self.headerSize + idLen
-        typeStart = customerStart + custLen
+        let anonLen = v3 ? Int(bytes.loadUnaligned(fromByteOffset: 48, as: UInt16.self).littleEndian) : 0
+        customerStart = (v3 ? Self.headerSize + Self.extraHeaderSize : Self.headerSize) + idLen
+        anonymousStart = customerStart + custLen
+        typeStart = anonymousStart + anonLen
         touchpointStart = typeStart + typeLen
         channelStart = touchpointStart + tpLen
         propertiesStart = channelStart + chLen
         propertiesEnd = propertiesStart + propLen
-        guard propertiesEnd + Self.hashSize == bytes.count, idLen > 0, custLen > 0, typeLen > 0 else { return nil }
+        guard propertiesEnd + Self.hashSize == bytes.count, idLen > 0, custLen > 0 || anonLen > 0, typeLen > 0 else { return nil }
         let f = bytes[1]
-        guard bytes[0] == 2 || f & 0xE0 == 0,
+        guard bytes[0] >= 2 || f & 0xE0 == 0,
+              !v3 || Kind(rawValue: bytes[50]) != nil,
               (f & Flag.sealed == 0) || (f & Flag.properties != 0),
               (f & Flag.touchpoint != 0) || tpLen == 0,
               (f & Flag.channel != 0) || chLen == 0,
@@ -91,8 +113,11 @@ public struct RecordView {
         return Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 40, as: UInt64.self)))
     }
 
-    public var idBytes: UnsafeRawBufferPointer { slice(Self.headerSize, customerStart) }
-    public var customerIdBytes: UnsafeRawBufferPointer { slice(customerStart, typeStart) }
+    public var idBytes: UnsafeRawBufferPointer { slice(bytes[0] == 3 ? Self.headerSize + Self.extraHeaderSize : Self.headerSize, customerStart) }
+    /// The customer's id (empty for an anonymous visitor's event).
+    public var customerIdBytes: UnsafeRawBufferPointer { slice(customerStart, anonymousStart) }
+    /// The anonymous visitor's id (empty when the event names none).
+    public var anonymousIdBytes: UnsafeRawBufferPointer { slice(anonymousStart, typeStart) }
     public var typeBytes: UnsafeRawBufferPointer { slice(typeStart, touchpointStart) }
     public var touchpointBytes: UnsafeRawBufferPointer? { flags & Flag.touchpoint != 0 ? slice(touchpointStart, channelStart) : nil }
     public var channelBytes: UnsafeRawBufferPointer? { flags & Flag.channel != 0 ? slice(channelStart, propertiesStart) : nil }
@@ -107,11 +132,26 @@ public struct RecordView {
     public var isSealed: Bool { flags & Flag.sealed != 0 }
     /// Whether this is an erasure record (appended when the customer was erased).
     public var isErasure: Bool { flags & Flag.erasure != 0 }
+    /// What the record is: an event, an erasure, or an identity merge or unmerge.
+    public var kind: Kind {
+        if bytes[0] == 3 { return Kind(rawValue: bytes[50]) ?? .event }
+        return isErasure ? .erasure : .event
+    }
+    /// An identity merge or unmerge: a record of the identity graph, not an interaction.
+    public var isIdentityRecord: Bool { kind == .merge || kind == .unmerge }
     /// Whether this view's personal fields were removed because the customer was erased.
     public var isRedacted: Bool { flags & Flag.redacted != 0 }
 
     public var id: String { String(decoding: idBytes, as: UTF8.self) }
+    /// The customer's id; empty for an anonymous visitor's event (see ``stream``).
     public var customerId: String { String(decoding: customerIdBytes, as: UTF8.self) }
+    public var anonymousId: String? { anonymousIdBytes.isEmpty ? nil : String(decoding: anonymousIdBytes, as: UTF8.self) }
+    /// The stream the record is in: its customer's, or its visitor's.
+    public var stream: StreamID {
+        customerIdBytes.isEmpty ? .anonymous(String(decoding: anonymousIdBytes, as: UTF8.self)) : .customer(customerId)
+    }
+    /// The key of ``stream`` (see ``StreamID/key``), straight from the bytes.
+    public var streamKey: [UInt8] { CustomerKey.ofStream(customer: customerIdBytes, anonymous: anonymousIdBytes) }
     public var type: String { String(decoding: typeBytes, as: UTF8.self) }
     public var touchpoint: String? { touchpointBytes.map { String(decoding: $0, as: UTF8.self) } }
     public var channel: String? { channelBytes.map { String(decoding: $0, as: UTF8.self) } }

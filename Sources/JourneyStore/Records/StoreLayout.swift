@@ -7,12 +7,13 @@ import LMDBKit
 /// | database | key | value |
 /// | --- | --- | --- |
 /// | `events` | position, UInt64 big-endian | record (``RecordView``) |
-/// | `customers` | customerId UTF-8 (or 0xFF ‖ SHA-256 when over `CustomerKey.maxInlineBytes`, 480) | customer number, UInt64 BE |
+/// | `customers` | stream key (``StreamID/key``: a customer's id UTF-8, or 0xFF ‖ SHA-256 when over 480 bytes; a visitor's 0x01 ‖ …) | stream number, UInt64 BE |
 /// | `streams` | customer number BE | positions BE, as sorted duplicates (k-th = version k) |
 /// | `event-ids` | first 16 bytes of SHA-256(id) | position BE |
 /// | `meta` | name | format version; chain head (position BE ‖ hash); master-key check |
-/// | `customer-keys` | customer key | wrapped data key, or a tombstone (``CustomerKeys``) |
-/// | `erasures` | customer key | position of the erasure record BE |
+/// | `customer-keys` | stream key | wrapped data key, or a tombstone (``CustomerKeys``) |
+/// | `erasures` | stream key | position of the erasure record BE |
+/// | `links` | stream key | linked stream key ‖ position BE, sorted duplicates (both directions) |
 ///
 /// Customers are numbered in order of first appearance, so a new customer's stream goes at the
 /// end of `streams`; a customer's positions are packed together (see ``StreamIndex``).
@@ -24,15 +25,20 @@ struct StoreLayout: Sendable {
     let meta: Database
     /// Each customer's wrapped data key, or a tombstone once erased (see ``CustomerKeys``).
     let customerKeys: Database
-    /// Erased customers: customer key → position of the erasure record (BE).
+    /// Erased streams: stream key → position of the erasure record (BE).
     let erasures: Database
+    /// The identity links now in force: stream key → the keys it is linked to directly, as
+    /// sorted duplicates `other key ‖ position of the record that linked them (BE)`; both
+    /// directions are kept. Unmerges remove them.
+    let links: Database
     /// Whether the store was opened in an older format, for reading only (a migration's source).
     let legacyFormat: UInt32?
 
-    /// Format 2 (this build): records may carry sealed `properties` and erasure records;
-    /// `customer-keys` and `erasures` exist. Format 1 (before encryption) is read only as the
-    /// source of `journeyctl migrate`.
-    static let formatVersion: UInt32 = 2
+    /// Format 3 (this build): records may name an anonymous visitor and be identity merges or
+    /// unmerges; `links` exists. Format 2 (sealed `properties`, erasures, `customer-keys`,
+    /// `erasures`) is upgraded in place when opened (it lacks only what format 3 adds). Format 1
+    /// (before encryption) is read only as the source of `journeyctl migrate`.
+    static let formatVersion: UInt32 = 3
 
     enum MetaKey {
         static let format: [UInt8] = Array("format".utf8)
@@ -68,7 +74,10 @@ struct StoreLayout: Sendable {
             if format == 1 && !opening.allowLegacy {
                 throw StoreError(.formatOutdated, "this store is in format 1 (written before per-customer encryption); this build reads format \(formatVersion). Migrate it into a new folder: journeyctl migrate --from \(env.path) --data NEW_FOLDER")
             }
-            guard format == formatVersion || (format == 1 && opening.allowLegacy) else {
+            // Format 2 differs only by what it lacks (visitor ids, identity records, `links`):
+            // it is upgraded in place, below.
+            let upgrade = format == 2
+            guard format == formatVersion || upgrade || (format == 1 && opening.allowLegacy) else {
                 throw StoreError(.corrupt, "store format \(format) is not supported by this build (it reads format \(formatVersion))")
             }
             if isNew && opening.masterKey == nil && !opening.allowUnencrypted {
@@ -85,18 +94,19 @@ struct StoreLayout: Sendable {
                 // than creating databases in the migration's source.
                 customerKeys: format == 1 ? meta : try txn.openDatabase("customer-keys", flags: [.create]),
                 erasures: format == 1 ? meta : try txn.openDatabase("erasures", flags: [.create]),
+                links: format == 1 ? meta : try txn.openDatabase("links", flags: [.create, .dupSort]),
                 legacyFormat: format == 1 ? 1 : nil)
             var keys: CustomerKeys?
-            if isNew {
+            if isNew || upgrade {
                 var v = formatVersion.littleEndian
                 try withUnsafeBytes(of: &v) { vb in
                     try MetaKey.format.withUnsafeBytes { try txn.put(meta, key: $0, value: vb) }
                 }
-                if let master = opening.masterKey {
-                    try txn.put(meta, key: MetaKey.keyCheck, value: Self.keyCheck(master))
-                    keys = CustomerKeys(master: master)
-                }
-            } else if let check = try txn.get(meta, key: MetaKey.keyCheck) {
+            }
+            if isNew, let master = opening.masterKey {
+                try txn.put(meta, key: MetaKey.keyCheck, value: Self.keyCheck(master))
+                keys = CustomerKeys(master: master)
+            } else if !isNew, let check = try txn.get(meta, key: MetaKey.keyCheck) {
                 let stored = String(decoding: UnsafeRawBufferPointer(rebasing: check[0..<min(12, check.count)]), as: UTF8.self)
                 guard let master = opening.masterKey else { throw Self.missingKey(new: false, fingerprint: stored) }
                 guard Self.verify(check, master) else {

@@ -63,6 +63,7 @@ extension AppendWriter {
                     switch request.work {
                     case .erase(let erasure): results.append(.success(try applyErasure(erasure, in: txn, state: &state)))
                     case .append(let prepared): results.append(.success(try applyOne(prepared, in: txn, ids: &ids, state: &state)))
+                    case .identity(let request): results.append(.success(try applyIdentity(request, in: txn, state: &state)))
                     }
                 } catch let e as StoreError {
                     results.append(.failure(e))
@@ -166,11 +167,12 @@ extension AppendWriter {
         let writesAnything = outcomes.contains { if case .new = $0 { true } else { false } }
         if writesAnything {
             for (customer, expected) in request.expectations.sorted(by: { $0.key < $1.key }) {
-                let actual = try currentVersion(of: customer, in: txn)
+                let actual = try currentVersion(of: .customer(customer), in: txn)
                 guard expected.isSatisfied(by: actual) else {
                     throw StoreError.wrongExpectedVersion(customer, expected: expected, actual: actual)
                 }
             }
+            try checkLinks(request.events, outcomes: outcomes, in: txn)
             if self.keys != nil {
                 try checkKeys(&request, outcomes: outcomes, in: txn, state: &state)
             } else if layout.legacyFormat != nil {
@@ -186,13 +188,13 @@ extension AppendWriter {
                 let id = request.ids[i]
                 switch outcomes[i] {
                 case .duplicate(let position, let version):
-                    appended.append(AppendedEvent(id: id, customerId: event.customerId, position: position, version: version, duplicate: true))
+                    appended.append(AppendedEvent(id: id, customerId: event.customerId, anonymousId: event.anonymousId, position: position, version: version, duplicate: true))
                 case .sameAs(let j):
                     // j < i: the first of the equal ids in request order.
                     let first = appended[j]
-                    appended.append(AppendedEvent(id: id, customerId: event.customerId, position: first.position, version: first.version, duplicate: true))
+                    appended.append(AppendedEvent(id: id, customerId: event.customerId, anonymousId: event.anonymousId, position: first.position, version: first.version, duplicate: true))
                 case .new:
-                    let (number, version) = try nextVersion(event.customerId, in: txn, state: &state)
+                    let (number, version) = try nextVersion(event.stream, in: txn, state: &state)
                     state.position += 1
                     var positionKey = state.position.bigEndian
                     let start = request.recordOffsets[i], end = request.recordOffsets[i + 1]
@@ -207,7 +209,8 @@ extension AppendWriter {
                     }
                     state.idEntries.append((keys[i], state.position))
                     state.streamEntries.append((number, version, state.position))
-                    appended.append(AppendedEvent(id: id, customerId: event.customerId, position: state.position, version: version, duplicate: false))
+                    if let link = event.link { try addLink(link, position: state.position, in: txn) }
+                    appended.append(AppendedEvent(id: id, customerId: event.customerId, anonymousId: event.anonymousId, position: state.position, version: version, duplicate: false))
                 }
             }
         } catch let e as LMDBError {
@@ -220,25 +223,42 @@ extension AppendWriter {
         return AppendResult(events: appended, headPosition: state.position)
     }
 
+    /// Writes a record the store makes itself (an erasure, a merge or unmerge) at the next
+    /// position, chained like every other.
+    func writeRecord(_ event: NewEvent, id: String, kind: RecordView.Kind, version: UInt64, in txn: Transaction, state: inout GroupState) throws {
+        state.position += 1
+        var template = [UInt8](repeating: 0, count: RecordEncoder.size(of: event, id: id))
+        template.withUnsafeMutableBytes { RecordEncoder.encodeTemplate(event, id: id, kind: kind, into: $0) }
+        var positionKey = state.position.bigEndian
+        try withUnsafeBytes(of: &positionKey) { pk in
+            try template.withUnsafeBytes { t in
+                try txn.reserve(layout.events, key: pk, count: t.count, flags: .append) { out in
+                    state.previous = RecordEncoder.finish(
+                        out, template: t, version: version, recordedAt: state.recordedAt, floor: &state.recordedFloor, previous: state.previous)
+                }
+            }
+        }
+    }
+
     static func conflict(_ id: String, index: Int, detail: String? = nil) -> StoreError {
         var e = StoreError(.eventIdConflict, "event id \(id) is already used by an event with different content" + (detail.map { " (\($0))" } ?? ""), field: "id")
         e.index = index
         return e
     }
 
-    /// The customer's number and the version its next event gets (recorded in the cache),
-    /// numbering a new customer (its `customers` entry is written with the group's index entries).
-    func nextVersion(_ customerId: String, in txn: Transaction, state: inout GroupState) throws -> (UInt64, UInt64) {
-        if let i = cache.customers.index(forKey: customerId) {
+    /// The stream's number and the version its next event gets (recorded in the cache),
+    /// numbering a new stream (its `customers` entry is written with the group's index entries).
+    func nextVersion(_ stream: StreamID, in txn: Transaction, state: inout GroupState) throws -> (UInt64, UInt64) {
+        if let i = cache.customers.index(forKey: stream) {
             cache.customers.values[i].version += 1
             let s = cache.customers.values[i]
             return (s.number, s.version)
         }
-        let key = StoreLayout.customerKey(customerId)
+        let key = stream.key
         if let v = try txn.get(layout.customers, key: key) {
             let n = Transaction.uint64(v)
             let version = try StreamIndex.lastVersion(of: n, in: txn, streams: layout.streams) + 1
-            cache.customers[customerId] = .init(number: n, version: version)
+            cache.customers[stream] = .init(number: n, version: version)
             return (n, version)
         }
         let n: UInt64
@@ -252,17 +272,17 @@ extension AppendWriter {
         }
         cache.nextCustomer = n + 1
         state.customerEntries.append((key, n))
-        cache.customers[customerId] = .init(number: n, version: 1)
+        cache.customers[stream] = .init(number: n, version: 1)
         return (n, 1)
     }
 
-    /// The stream version of a customer (0 when the customer has no events).
-    func currentVersion(of customerId: String, in txn: Transaction) throws -> UInt64 {
-        if let s = cache.customers[customerId] { return s.version }
-        guard let v = try txn.get(layout.customers, key: StoreLayout.customerKey(customerId)) else { return 0 }
+    /// The stream's version (0 when it has no events).
+    func currentVersion(of stream: StreamID, in txn: Transaction) throws -> UInt64 {
+        if let s = cache.customers[stream] { return s.version }
+        guard let v = try txn.get(layout.customers, key: stream.key) else { return 0 }
         let n = Transaction.uint64(v)
         let version = try StreamIndex.lastVersion(of: n, in: txn, streams: layout.streams)
-        cache.customers[customerId] = .init(number: n, version: version)
+        cache.customers[stream] = .init(number: n, version: version)
         return version
     }
 }

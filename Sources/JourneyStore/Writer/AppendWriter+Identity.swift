@@ -4,9 +4,6 @@ import LMDBKit
 /// name a visitor and a customer, merges and unmerges; each checked against ``IdentityRules``
 /// inside the transaction that writes it, whichever process writes.
 extension AppendWriter {
-    static let identityLimit = StoreError.Code(rawValue: "identity_limit")
-    static let notLinked = StoreError.Code(rawValue: "not_linked")
-
     var linkIndex: (Transaction) -> LinkIndex { { LinkIndex(db: self.layout.links, txn: $0) } }
 
     /// Before a request writes: every link its new events would make is allowed (no blocked id,
@@ -27,7 +24,7 @@ extension AppendWriter {
             for (key, id, field) in [(a, link.anonymous, "anonymousId"), (c, link.customer, "customerId")] {
                 let n = try index.count(of: key) + added[key, default: 0]
                 if n >= identities.maxLinks {
-                    var err = StoreError(Self.identityLimit, "\(field) \(id) is already linked to \(n) other ids, the most allowed (identities.maxLinks); a shared or placeholder id? Send the event without it", field: field)
+                    var err = StoreError(.identityLimit, "\(field) \(id) is already linked to \(n) other ids, the most allowed (identities.maxLinks); a shared or placeholder id? Send the event without it", field: field)
                     err.index = i
                     throw err
                 }
@@ -52,7 +49,7 @@ extension AppendWriter {
             if identities.isBlocked(s.id) {
                 throw StoreError(.invalidArgument, "\(s) is on the block-list of ids that never link (identities.blocked)")
             }
-            guard try currentVersion(of: s, in: txn) > 0 else {
+            guard try currentVersion(of: s, in: txn) > 0 || linkIndex(txn).count(of: s.key) > 0 else {
                 throw StoreError(.notFound, "\(s) is not known to this store; nothing was \(request.unmerge ? "unmerged" : "merged")")
             }
             if try txn.get(layout.erasures, key: s.key) != nil {
@@ -65,14 +62,14 @@ extension AppendWriter {
         let unchanged = AppendResult(events: [], headPosition: state.position)
         if request.unmerge {
             guard try index.linked(from.key, into.key) else {
-                throw StoreError(Self.notLinked, "\(from) and \(into) are not linked directly; nothing to unmerge (GET /v1/customers/{id}/identities lists the links)")
+                throw StoreError(.notLinked, "\(from) and \(into) are not linked directly; nothing to unmerge (journeyctl identity show, or GET /v1/customers/{id}/identities, lists the direct links)")
             }
         } else {
             if try from == into || index.component(of: from.key).contains(into.key) { return unchanged }
             for s in [from, into] {
                 let n = try index.count(of: s.key)
                 if n >= identities.maxLinks {
-                    throw StoreError(Self.identityLimit, "\(s) is already linked to \(n) other ids, the most allowed (identities.maxLinks)")
+                    throw StoreError(.identityLimit, "\(s) is already linked to \(n) other ids, the most allowed (identities.maxLinks)")
                 }
             }
         }

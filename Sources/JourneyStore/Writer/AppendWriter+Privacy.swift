@@ -24,7 +24,7 @@ extension AppendWriter {
             if stored == nil, let value = try txn.get(layout.customerKeys, key: c) { stored = Array(value) }
             guard let stored else {
                 guard let proposed else {
-                    throw StoreError(.corrupt, "customer \(request.events[i].customerId) has no data key in this store, yet the key cache said it was erased; reopen the store")
+                    throw StoreError(.corrupt, "\(request.events[i].stream) has no data key in this store, yet the key cache said it was erased; reopen the store")
                 }
                 try txn.put(layout.customerKeys, key: c, value: proposed.wrapped)
                 cache.storedKeys[bk] = proposed.wrapped
@@ -34,7 +34,7 @@ extension AppendWriter {
             if stored.first == CustomerKeys.erased { throw CustomerKeys.erasedError(c) }
             cache.storedKeys[bk] = stored
             guard let proposed else {
-                throw StoreError(.corrupt, "customer \(request.events[i].customerId) has a live data key in this store, yet the key cache said it was erased; reopen the store")
+                throw StoreError(.corrupt, "\(request.events[i].stream) has a live data key in this store, yet the key cache said it was erased; reopen the store")
             }
             if proposed.wrapped == stored { continue }
             let key = try stored.withUnsafeBytes { try keys!.unwrap($0, customer: c) }
@@ -75,8 +75,9 @@ extension AppendWriter {
         }
     }
 
-    /// Erases a customer: destroys the data key (a tombstone takes its place), records the
-    /// erasure in `erasures`, and appends the erasure record to the customer's stream.
+    /// Erases a customer: destroys the data key of every stream linked to them (tombstones take
+    /// their place), records the erasure of each in `erasures`, and appends the erasure record
+    /// to the customer's stream.
     /// Erasing an erased customer answers the original erasure as a duplicate.
     func applyErasure(_ erasure: ErasureRequest, in txn: Transaction, state: inout GroupState) throws -> AppendResult {
         guard keys != nil else {
@@ -91,34 +92,27 @@ extension AppendWriter {
             }
             return AppendResult(events: [AppendedEvent(id: r.id, customerId: customerId, position: p, version: r.version, duplicate: true)], headPosition: state.position)
         }
-        let version = try currentVersion(of: customerId, in: txn)
+        let version = try currentVersion(of: .customer(customerId), in: txn)
         guard version > 0 else { throw StoreError(.notFound, "customer \(customerId) is not known to this store; nothing was erased") }
         if let expected = erasure.expectedVersion, expected != version {
             throw StoreError.wrongExpectedVersion(customerId, expected: .exact(expected), actual: version)
         }
         do {
-            let (number, v) = try nextVersion(customerId, in: txn, state: &state)
-            state.position += 1
+            let (number, v) = try nextVersion(.customer(customerId), in: txn, state: &state)
             let id = EventID.generate(at: state.recordedAt)
             let event = NewEvent(id: id, customerId: customerId, type: "customer_erased", properties: erasure.properties)
-            var template = [UInt8](repeating: 0, count: RecordEncoder.size(of: event, id: id))
-            template.withUnsafeMutableBytes { RecordEncoder.encodeTemplate(event, id: id, extraFlags: RecordView.Flag.erasure, into: $0) }
-            var positionKey = state.position.bigEndian
-            try withUnsafeBytes(of: &positionKey) { pk in
-                try template.withUnsafeBytes { t in
-                    try txn.reserve(layout.events, key: pk, count: t.count, flags: .append) { out in
-                        state.previous = RecordEncoder.finish(
-                            out, template: t, version: v, recordedAt: state.recordedAt, floor: &state.recordedFloor, previous: state.previous)
-                    }
-                }
-            }
+            try writeRecord(event, id: id, kind: .erasure, version: v, in: txn, state: &state)
+            // Every stream linked to the customer is the same person: all their keys go.
             var p = state.position.bigEndian
-            try withUnsafeBytes(of: &p) { pb in try c.withUnsafeBytes { try txn.put(layout.erasures, key: $0, value: pb) } }
-            try txn.put(layout.customerKeys, key: c, value: CustomerKeys.tombstone(position: state.position, erasedAt: state.recordedAt))
+            let members = try LinkIndex(db: layout.links, txn: txn).component(of: c)
+            for m in members {
+                try withUnsafeBytes(of: &p) { pb in try m.withUnsafeBytes { try txn.put(layout.erasures, key: $0, value: pb) } }
+                try txn.put(layout.customerKeys, key: m, value: CustomerKeys.tombstone(position: state.position, erasedAt: state.recordedAt))
+                state.erased.append(m)
+                cache.storedKeys[ByteKey(m)] = nil
+            }
             state.idEntries.append((EventIDKey(id), state.position))
             state.streamEntries.append((number, v, state.position))
-            state.erased.append(c)
-            cache.storedKeys[ByteKey(c)] = nil
             return AppendResult(events: [AppendedEvent(id: id, customerId: customerId, position: state.position, version: v, duplicate: false)], headPosition: state.position)
         } catch let e as LMDBError {
             throw e

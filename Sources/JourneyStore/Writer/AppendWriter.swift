@@ -23,13 +23,16 @@ final class AppendWriter: @unchecked Sendable {
     let notifier: CommitNotifier
     /// Encrypted stores: the data keys.
     let keys: CustomerKeys?
+    /// What protects the identity graph (block-list, most links per id).
+    let identities: IdentityRules
     let counters = WriterCounters()
     var cache = WriterCache()
 
-    init(env: Environment, layout: StoreLayout, keys: CustomerKeys?, maxEventsPerCommit: Int, notifier: CommitNotifier) {
+    init(env: Environment, layout: StoreLayout, keys: CustomerKeys?, identities: IdentityRules, maxEventsPerCommit: Int, notifier: CommitNotifier) {
         self.env = env
         self.layout = layout
         self.keys = keys
+        self.identities = identities
         self.maxEventsPerCommit = maxEventsPerCommit
         self.notifier = notifier
     }

@@ -9,8 +9,8 @@ struct WriterCache {
     var head: UInt64?
     /// Set while a transaction is running on top of the cache; left set if it did not commit.
     var dirty = false
-    /// Customer id → its number and current stream version.
-    var customers: [String: CustomerState] = [:]
+    /// Stream → its number and current version.
+    var customers: [StreamID: CustomerState] = [:]
     var nextCustomer: UInt64?
     /// Encrypted stores: the `customer-keys` value (a wrapped live key) of customers whose
     /// stored key this writer has read or written, as of ``head``.

@@ -4,6 +4,7 @@ struct WriterRequest: Sendable {
     enum Work: Sendable {
         case append(PreparedAppend)
         case erase(ErasureRequest)
+        case identity(IdentityRequest)
     }
 
     var work: Work
@@ -13,7 +14,7 @@ struct WriterRequest: Sendable {
     var eventCount: Int {
         switch work {
         case .append(let p): p.events.count
-        case .erase: 1
+        case .erase, .identity: 1
         }
     }
 
