@@ -129,6 +129,8 @@ let package = Package(
             dependencies: [
                 "JourneyServer", "JourneyCore", "JourneyStore", "JourneyTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -32,9 +32,17 @@ enum EventRoutes {
                         "application/json", "application/x-ndjson", "application/cloudevents+json", "application/cloudevents-batch+json",
                     ])
                 }
-                events = try body.withUnsafeReadableBytes { raw throws(StoreError) in
+                var parsed = try body.withUnsafeReadableBytes { raw throws(StoreError) in
                     type.map(ndjson.contains) == true ? try state.parser.parseNDJSON(raw) : try state.parser.parseBatch(raw)
                 }.get()
+                // `duplicates=id`: a repeated id is a duplicate whatever its content (events mapped
+                // from Segment's or CloudEvents' messages, whose retries carry other times).
+                switch request.uri.queryParameters.get("duplicates") {
+                case nil, "content": break
+                case "id": for i in parsed.indices { parsed[i].idempotency = .idOnly }
+                case let other?: throw APIError.badRequest("duplicates: expected content or id, got \(other)")
+                }
+                events = parsed
             }
             guard !events.isEmpty else { throw APIError.badRequest("the body holds no events", type: "invalid_event") }
             let result = try await state.store.append(events)
