@@ -8,16 +8,7 @@ extension ServerState {
     /// unpack into a large one). An unknown encoding is 415; a body that does not decode, 400.
     func decodedBody(of request: Request, limit: Int) async throws -> ByteBuffer {
         let encoding = request.headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased()
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw APIError.tooLarge(limit) }
-        var r = request
-        var raw: ByteBuffer
-        do {
-            raw = try await r.collectBody(upTo: limit)
-        } catch let e as HTTPError where e.status == .contentTooLarge {
-            throw APIError.tooLarge(limit)
-        } catch is NIOTooManyBytesError {
-            throw APIError.tooLarge(limit)
-        }
+        var raw = try await body(of: request, limit: limit)
         let algorithm: CompressionAlgorithm
         switch encoding {
         case nil, "", "identity": return raw
