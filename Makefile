@@ -1,21 +1,21 @@
 # The journey store: the two quick-start commands and a few helpers.
 #   make run    install what is missing, build, load the sample dataset, start the server
-#   make test   install what is missing, lint deploy/, run the whole test suite and the API fuzz run (what CI runs)
+#   make test   install what is missing, lint deploy/, run the whole test suite, the API fuzz run and the real pipeline clients (what CI runs)
 SHELL := /bin/bash
 DATA ?= ./data
 SAMPLE := Schemas/examples/sample-events.ndjson
 
 .PHONY: run test deps deps-run bench build lint-deploy
 
-# What running needs: liblmdb-dev (linked through pkg-config).
+# What running needs: liblmdb-dev (linked through pkg-config) and zlib (gzip bodies).
 deps-run:
-	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists lmdb; then \
-		echo "installing liblmdb-dev and pkg-config"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblmdb-dev pkg-config >/dev/null; \
+	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists lmdb || ! pkg-config --exists zlib; then \
+		echo "installing liblmdb-dev, zlib1g-dev and pkg-config"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblmdb-dev zlib1g-dev pkg-config >/dev/null; \
 	fi
 
-# What the tests need besides: python's jsonschema (the schema tests) and schemathesis (the API
-# fuzz run).
+# What the tests need besides: python's jsonschema (the schema tests), schemathesis (the API
+# fuzz run), and the real pipeline clients (Segment's, RudderStack's, the CloudEvents SDK).
 deps: deps-run
 	@if ! python3 -c "import jsonschema, rfc3339_validator" 2>/dev/null; then \
 		echo "installing python jsonschema"; \
@@ -24,6 +24,10 @@ deps: deps-run
 	@if ! command -v st >/dev/null; then \
 		echo "installing schemathesis"; \
 		pip install -q schemathesis; \
+	fi
+	@if ! python3 -c "import segment.analytics, rudderstack.analytics, cloudevents.core" 2>/dev/null; then \
+		echo "installing the pipeline clients (segment-analytics-python, rudder-sdk-python, cloudevents)"; \
+		pip install -q segment-analytics-python rudder-sdk-python cloudevents; \
 	fi
 
 build: deps-run
@@ -45,6 +49,7 @@ test: deps
 	swift build --build-tests
 	swift test --skip-build
 	.ci/fuzz-api
+	.ci/pipeline-clients
 
 # Offline checks of deploy/: hadolint, systemd-analyze verify, kubernetes-validate, nginx -t.
 lint-deploy:

@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "JourneyCore", targets: ["JourneyCore"]),
         .library(name: "JourneyServer", targets: ["JourneyServer"]),
         .library(name: "JourneyClient", targets: ["JourneyClient"]),
+        .library(name: "JourneyPipelines", targets: ["JourneyPipelines"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // gzip request bodies (Segment's clients send them): zlib, already on the machine.
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // The C library, bare: module map + shim header, linked through pkg-config.
@@ -52,12 +55,19 @@ let package = Package(
             // A link to Schemas/journey-model.default.json, embedded at build time: no copy to go stale.
             resources: [.embedInCode("Resources/journey-model.default.json")],
             swiftSettings: strict),
+        // The events real pipelines emit: Segment's messages and CloudEvents mapped to events.
+        .target(
+            name: "JourneyPipelines",
+            dependencies: ["JourneyStore", "JourneyJSON", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         // The HTTP API over the store and the views: routes, auth, problem details, metrics, services.
         .target(
             name: "JourneyServer",
             dependencies: [
-                "JourneyCore", "JourneyStore", "JourneyJSON",
+                "JourneyCore", "JourneyStore", "JourneyJSON", "JourneyPipelines",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -75,14 +85,14 @@ let package = Package(
         // One client of a journey store for every command: the local libraries, or a server over HTTP.
         .target(
             name: "JourneyClient",
-            dependencies: ["JourneyCore", "JourneyStore", "JourneyJSON"],
+            dependencies: ["JourneyCore", "JourneyStore", "JourneyJSON", "JourneyPipelines"],
             swiftSettings: strict
         ),
         // The journeyctl commands, as a library so the executable stays a file.
         .target(
             name: "JourneyCLI",
             dependencies: [
-                "JourneyClient", "JourneyServer", "JourneyCore", "JourneyStore", "JourneyJSON",
+                "JourneyClient", "JourneyServer", "JourneyCore", "JourneyStore", "JourneyJSON", "JourneyPipelines",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -104,6 +114,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "JourneyPipelinesTests",
+            dependencies: ["JourneyPipelines", "JourneyStore", "JourneyJSON", "JourneyTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "JourneyCoreTests",
             dependencies: ["JourneyCore", "JourneyStore", "JourneyTestSupport"],
             exclude: ["Support/check_model_schema.py"],
@@ -114,6 +129,8 @@ let package = Package(
             dependencies: [
                 "JourneyServer", "JourneyCore", "JourneyStore", "JourneyTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -1,6 +1,7 @@
 public import ArgumentParser
 public import JourneyCore
 public import JourneyStore
+public import JourneyPipelines
 import Foundation
 
 /// An RFC 3339 time as an option value (`--as-of 2026-03-01T00:00:00Z`). Parsing never fails
@@ -37,3 +38,5 @@ extension ExpectedVersion: ExpressibleByArgument {
 
 /// A projection's name (`customer-stage`, …); a wrong one lists the possible values.
 extension ProjectionKind: ExpressibleByArgument {}
+
+extension PipelineFormat: ExpressibleByArgument {}

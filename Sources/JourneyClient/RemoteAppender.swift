@@ -37,7 +37,10 @@ final class RemoteAppender: BatchAppender {
                     body.append(0x0A)
                 }
                 do {
-                    ticket.fulfil(.success(try await client.json(AppendResult.self, "POST", "/v1/events", body: body, contentType: "application/x-ndjson")))
+                    // Foreign messages (Segment's, CloudEvents) are duplicates by id alone.
+                    let byId = events.first?.idempotency == .idOnly
+                    ticket.fulfil(.success(try await client.json(AppendResult.self, "POST", "/v1/events", query: [("duplicates", byId ? "id" : nil)],
+                                                                  body: body, contentType: "application/x-ndjson")))
                 } catch {
                     ticket.fulfil(.failure(StoreError.wrap(error)))
                 }

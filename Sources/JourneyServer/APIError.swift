@@ -21,12 +21,14 @@ public struct APIError: HTTPResponseError, Sendable {
     public enum ExtensionValue: Sendable, Encodable, Equatable {
         case string(String)
         case int(Int)
+        case bool(Bool)
 
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.singleValueContainer()
             switch self {
             case .string(let s): try c.encode(s)
             case .int(let i): try c.encode(i)
+            case .bool(let b): try c.encode(b)
             }
         }
     }

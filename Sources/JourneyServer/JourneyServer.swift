@@ -49,6 +49,7 @@ public final class JourneyServer: Sendable {
         CustomerRoutes.add(to: router, state: state)
         ErasureRoutes.add(to: router, state: state)
         IdentityRoutes.add(to: router, state: state)
+        SegmentRoutes.add(to: router, state: state)
         ViewRoutes.add(to: router, state: state)
         ProjectionRoutes.add(to: router, state: state)
         OperationsRoutes.add(to: router, state: state)

@@ -1,5 +1,6 @@
 import Foundation
 import JourneyStore
+import JourneyPipelines
 
 extension ServerConfiguration {
     /// The settings a configuration file may hold (JSON), all optional.
@@ -23,6 +24,7 @@ extension ServerConfiguration {
         var logLevel: String?
         var masterKeyFile: String?
         var unencrypted: Bool?
+        var mappingFile: String?
     }
 
     /// Every setting a configuration file may name (`deploy/journey.example.json` shows them all).
@@ -30,7 +32,7 @@ extension ServerConfiguration {
         "host", "port", "dataDirectory", "tokens", "tokensFile", "insecurePublic", "maxBodyBytes", "maxEventBytes",
         "maxHeaderBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "maxConnections",
         "readyLagThreshold", "pollIntervalMilliseconds", "projectionChunkEvents", "coalesceMilliseconds", "logLevel",
-        "masterKeyFile", "unencrypted",
+        "masterKeyFile", "unencrypted", "mappingFile",
     ]
 
     /// Applies a JSON configuration file (unknown keys are refused).
@@ -73,6 +75,17 @@ extension ServerConfiguration {
         if let v = f.logLevel { logLevel = v }
         if let v = f.masterKeyFile { masterKeyFile = v }
         if let v = f.unencrypted { unencrypted = v }
+        if let v = f.mappingFile { try loadMapping(v) }
+    }
+
+    /// Reads a mapping file (see ``PipelineMapping/parse(_:source:)``) into ``mapping``.
+    public mutating func loadMapping(_ path: String) throws(ConfigurationError) {
+        do {
+            mapping = try PipelineMapping.load(file: path)
+            mappingFile = path
+        } catch {
+            throw ConfigurationError(error.message)
+        }
     }
 
     /// Applies `JOURNEY_…` environment variables: `JOURNEY_HOST`, `JOURNEY_PORT`, `JOURNEY_DATA`,
@@ -81,7 +94,8 @@ extension ServerConfiguration {
     /// `JOURNEY_MAX_BODY_BYTES`, `JOURNEY_MAX_EVENT_BYTES`, `JOURNEY_MAX_HEADER_BYTES`,
     /// `JOURNEY_REQUEST_TIMEOUT`, `JOURNEY_IDLE_TIMEOUT`, `JOURNEY_MAX_CONNECTIONS`,
     /// `JOURNEY_READY_LAG`, `JOURNEY_POLL_MS`, `JOURNEY_PROJECTION_CHUNK_EVENTS`, `JOURNEY_COALESCE_MS`,
-    /// `JOURNEY_LOG_LEVEL`, `JOURNEY_MASTER_KEY_FILE`, `JOURNEY_MASTER_KEY`, `JOURNEY_UNENCRYPTED`.
+    /// `JOURNEY_LOG_LEVEL`, `JOURNEY_MASTER_KEY_FILE`, `JOURNEY_MASTER_KEY`, `JOURNEY_UNENCRYPTED`,
+    /// `JOURNEY_MAPPING_FILE`.
     public mutating func apply(environment env: [String: String]) throws(ConfigurationError) {
         func int(_ key: String) throws(ConfigurationError) -> Int? {
             guard let v = env[key] else { return nil }
@@ -117,6 +131,7 @@ extension ServerConfiguration {
         if let v = env["JOURNEY_MASTER_KEY_FILE"], !v.isEmpty { masterKeyFile = v; masterKeyText = nil }
         if let v = env["JOURNEY_MASTER_KEY"], !v.isEmpty, env["JOURNEY_MASTER_KEY_FILE"]?.isEmpty ?? true { masterKeyText = v; masterKeyFile = nil }
         if let v = env["JOURNEY_UNENCRYPTED"] { unencrypted = EnvironmentFlag.isOn(v) }
+        if let v = env["JOURNEY_MAPPING_FILE"], !v.isEmpty { try loadMapping(v) }
     }
 
     /// Reads a tokens file: one `name:scope:secret` per line; blank lines and lines starting

@@ -1,3 +1,4 @@
+public import JourneyPipelines
 public import JourneyStore
 
 /// Everything `journeyctl serve` needs, with documented defaults. Built at the entry point from
@@ -44,6 +45,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var masterKeyText: String?
     /// Create a new store without encryption (default `false`: a new store needs a master key).
     public var unencrypted: Bool = false
+    /// How Segment's messages and CloudEvents become events (default: the documented mapping;
+    /// a mapping file, ``mappingFile``, changes it).
+    public var mapping = PipelineMapping()
+    /// The mapping file it was read from, if any (for logs).
+    public var mappingFile: String?
 
     public init() {}
 

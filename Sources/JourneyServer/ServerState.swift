@@ -2,6 +2,7 @@ import Foundation
 public import JourneyCore
 public import JourneyStore
 public import Logging
+import JourneyPipelines
 
 /// What every route shares: the log, the journey engine, the configuration, metrics.
 public struct ServerState: Sendable {
@@ -11,6 +12,9 @@ public struct ServerState: Sendable {
     public let metrics: ServerMetrics
     public let logger: Logger
     let parser: EventParser
+    /// Segment's messages and CloudEvents, mapped as ``ServerConfiguration/mapping`` says.
+    let segment: SegmentMapper
+    let cloudEvents: CloudEventMapper
     let background: BackgroundTasks
 
     public init(store: any EventLog, engine: JourneyEngine, configuration: ServerConfiguration, logger: Logger) {
@@ -22,6 +26,8 @@ public struct ServerState: Sendable {
         var limits = store.limits
         limits.maxEventBytes = configuration.maxEventBytes
         self.parser = EventParser(limits: limits)
+        self.segment = SegmentMapper(mapping: configuration.mapping.segment, limits: limits)
+        self.cloudEvents = CloudEventMapper(mapping: configuration.mapping.cloudEvents, limits: limits)
         self.background = BackgroundTasks()
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import JourneyClient
 import JourneyCore
 import JourneyStore
+import JourneyPipelines
 
 /// `journeyctl ingest`: bulk-loads NDJSON events.
 struct IngestCommand: AsyncParsableCommand {
@@ -10,6 +11,10 @@ struct IngestCommand: AsyncParsableCommand {
         commandName: "ingest",
         abstract: "Load NDJSON events (one JSON object a line) from a file or standard input.",
         discussion: """
+            --format segment takes Segment's messages, one a line (track, identify, page, screen, \
+            group, alias); --format cloudevents takes structured CloudEvents 1.0. Both are mapped \
+            as the README's "Pipelines" says, or as --mapping FILE says; their ids are duplicates \
+            by id alone (a re-run writes nothing new).
             Events are written in atomic batches, each one durable commit. Bad lines are reported \
             on standard error with their line number and reason and skipped; --strict stops at the \
             first one instead (nothing of its batch is written). Exit 0 when every line was \
@@ -30,9 +35,14 @@ struct IngestCommand: AsyncParsableCommand {
     @Flag(help: "No progress line.") var quiet = false
     @Flag(name: .customLong("no-sync"), help: "Bulk mode: do not flush each commit (see above).") var noSync = false
     @Flag(help: "Keep each line's recordedAt (reloading a journeyctl export into a new store).") var keepRecordedAt = false
+    @Option(help: "The lines' shape: native (the store's events), segment or cloudevents (default native).") var format: PipelineFormat = .native
+    @Option(help: ArgumentHelp("A mapping file for --format segment|cloudevents (default: the documented mapping).", valueName: "file"))
+    var mapping: String?
 
     func validate() throws {
         guard batchSize >= 1 && batchSize <= 1_000_000 else { throw ValidationError("--batch-size: expected 1…1000000, got \(batchSize)") }
+        if format == .native && mapping != nil { throw ValidationError("--mapping applies to --format segment or cloudevents") }
+        if format != .native && keepRecordedAt { throw ValidationError("--keep-recorded-at applies to the store's own events (--format native)") }
     }
 
     func run() async throws {
@@ -48,6 +58,7 @@ struct IngestCommand: AsyncParsableCommand {
         options.batchSize = batchSize
         options.strict = strict
         options.keepRecordedAt = keepRecordedAt
+        options.mapper = format.lineMapper(mapping: try mapping.map { path throws(StoreError) in try PipelineMapping.load(file: path) } ?? PipelineMapping())
         let showProgress = Output.stderrIsTerminal && !quiet
         let client = try global.client(.write, quiet: true, durable: !noSync)
         defer { client.close() }

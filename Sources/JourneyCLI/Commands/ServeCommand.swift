@@ -32,6 +32,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The master key file (default: $JOURNEY_MASTER_KEY_FILE, or the key in $JOURNEY_MASTER_KEY).", valueName: "file"))
     var masterKeyFile: String?
     @Flag(help: "Create a new store without encryption (it cannot erase customers).") var unencrypted = false
+    @Option(help: ArgumentHelp("How Segment's messages and CloudEvents become events (default: the documented mapping; $JOURNEY_MAPPING_FILE).", valueName: "file"))
+    var mapping: String?
 
     /// Defaults, then the file, then the environment, then flags.
     func configuration() -> Result<ServerConfiguration, ConfigurationError> {
@@ -53,6 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let maxBodyBytes { c.maxBodyBytes = maxBodyBytes }
             if let masterKeyFile { c.masterKeyFile = masterKeyFile; c.masterKeyText = nil }
             if unencrypted { c.unencrypted = true }
+            if let mapping { try c.loadMapping(mapping) }
             try c.validate()
             return .success(c)
         } catch {

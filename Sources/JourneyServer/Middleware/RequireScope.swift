@@ -7,7 +7,12 @@ struct RequireScope: RouterMiddleware {
     let scope: APIToken.Scope
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let caller = context.identity else { throw APIError.unauthorized }
+        guard let caller = context.identity else {
+            if request.uri.path.hasPrefix("/segment/") {
+                throw APIError(.unauthorized, "unauthorized", "Segment's routes need the write key: HTTP Basic with a token with scope write as the user name and an empty password (or Authorization: Bearer <token>)")
+            }
+            throw APIError.unauthorized
+        }
         guard caller.scope >= scope else { throw APIError.forbidden(scope) }
         return try await next(request, context)
     }

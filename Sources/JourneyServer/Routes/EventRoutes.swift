@@ -4,6 +4,7 @@ import Hummingbird
 import JourneyStore
 import ServiceLifecycle
 import JourneyJSON
+import JourneyPipelines
 
 /// `/v1/events`: append (JSON object, array, NDJSON), read the log, live tail (SSE).
 enum EventRoutes {
@@ -11,13 +12,38 @@ enum EventRoutes {
         router.scoped(.write).post("/v1/events") { request, _ -> Response in
             let type = mediaType(request)
             let ndjson = ["application/x-ndjson", "application/ndjson", "application/jsonl"]
-            guard type == nil || type == "application/json" || ndjson.contains(type!) else {
-                throw APIError.unsupportedMediaType(type, expected: ["application/json", "application/x-ndjson"])
+            let body = try await state.decodedBody(of: request, limit: state.configuration.maxBodyBytes)
+            let received = Timestamp.now()
+            let events: [NewEvent]
+            if request.headers[HTTPField.Name("ce-specversion")!] != nil {
+                // CloudEvents' binary mode: the attributes in ce- headers, the data in the body.
+                let headers = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
+                let contentType = request.headers[.contentType]
+                events = [try body.withUnsafeReadableBytes { raw throws(StoreError) in
+                    try state.cloudEvents.event(headers: headers, contentType: contentType, body: raw, receivedAt: received)
+                }.get()]
+            } else if type == "application/cloudevents+json" {
+                events = [try body.withUnsafeReadableBytes { raw throws(StoreError) in try state.cloudEvents.event(raw, receivedAt: received) }.get()]
+            } else if type == "application/cloudevents-batch+json" {
+                events = try body.withUnsafeReadableBytes { raw throws(StoreError) in try state.cloudEvents.events(batch: raw, receivedAt: received) }.get()
+            } else {
+                guard type == nil || type == "application/json" || ndjson.contains(type!) else {
+                    throw APIError.unsupportedMediaType(type, expected: [
+                        "application/json", "application/x-ndjson", "application/cloudevents+json", "application/cloudevents-batch+json",
+                    ])
+                }
+                var parsed = try body.withUnsafeReadableBytes { raw throws(StoreError) in
+                    type.map(ndjson.contains) == true ? try state.parser.parseNDJSON(raw) : try state.parser.parseBatch(raw)
+                }.get()
+                // `duplicates=id`: a repeated id is a duplicate whatever its content (events mapped
+                // from Segment's or CloudEvents' messages, whose retries carry other times).
+                switch request.uri.queryParameters.get("duplicates") {
+                case nil, "content": break
+                case "id": for i in parsed.indices { parsed[i].idempotency = .idOnly }
+                case let other?: throw APIError.badRequest("duplicates: expected content or id, got \(other)")
+                }
+                events = parsed
             }
-            let body = try await state.body(of: request)
-            let events: [NewEvent] = try body.withUnsafeReadableBytes { raw throws(StoreError) in
-                type.map(ndjson.contains) == true ? try state.parser.parseNDJSON(raw) : try state.parser.parseBatch(raw)
-            }.get()
             guard !events.isEmpty else { throw APIError.badRequest("the body holds no events", type: "invalid_event") }
             let result = try await state.store.append(events)
             return JSONResponse.raw(result.jsonBytes)

@@ -8,9 +8,9 @@ import JourneyJSON
 
 /// Reading requests: bodies within the limit, content types, query parameters with clear errors.
 extension ServerState {
-    /// The body, at most `maxBodyBytes` (413 `payload_too_large` beyond).
-    func body(of request: Request) async throws -> ByteBuffer {
-        let limit = configuration.maxBodyBytes
+    /// The body, at most `limit` bytes (default `maxBodyBytes`; 413 `payload_too_large` beyond).
+    func body(of request: Request, limit: Int? = nil) async throws -> ByteBuffer {
+        let limit = limit ?? configuration.maxBodyBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw APIError.tooLarge(limit) }
         var r = request
         do {

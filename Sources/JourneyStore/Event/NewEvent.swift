@@ -27,6 +27,19 @@ public struct NewEvent: Sendable, Equatable {
     /// the recording time to keep instead of now (raised, if needed, so recording times never
     /// go backwards in the log). Clients cannot set it through the HTTP API.
     public var recordedAt: Timestamp?
+    /// How a repeat of the event's `id` is told apart from a conflict (not stored).
+    public var idempotency: Idempotency = .sameContent
+
+    /// What makes a repeated `id` a duplicate.
+    public enum Idempotency: Sendable, Equatable {
+        /// The same content: the same id with other content is refused (`event_id_conflict`).
+        /// The store's own events.
+        case sameContent
+        /// The id alone: a message whose id is in the log is a duplicate whatever it carries now.
+        /// Segment's rule for `messageId` (and CloudEvents' for `source` + `id`), whose retries
+        /// carry other send and receive times.
+        case idOnly
+    }
 
     public init(
         id: String? = nil, customerId: String?, anonymousId: String? = nil, type: String, occurredAt: Timestamp? = nil,

@@ -1,5 +1,5 @@
 /// How ``NDJSONIngester`` batches and what it does with bad lines.
-public struct IngestOptions: Sendable, Equatable {
+public struct IngestOptions: Sendable {
     /// Events per append (atomic: all of a batch or none; default 25,000).
     public var batchSize: Int = 25_000
     /// Batches queued to the writer at once (default 4): while the writer commits, the next
@@ -13,6 +13,8 @@ public struct IngestOptions: Sendable, Equatable {
     public var keepRecordedAt: Bool = false
     /// How many rejected lines the summary lists (default 1,000; all are counted).
     public var maxRejectionsListed: Int = 1000
+    /// Lines in another shape than the store's (``LineMapper``); `nil`: the store's own events.
+    public var mapper: (any LineMapper)?
 
     public init() {}
 }

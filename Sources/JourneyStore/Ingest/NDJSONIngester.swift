@@ -87,7 +87,11 @@ public struct NDJSONIngester: Sendable {
                         run.reject(lineNumber, .invalid("event", "expected at most \(maxEventBytes) bytes, got \(bytes)"))
                     case .text(let bytes):
                         do throws(StoreError) {
-                            let event = try parser.parse(bytes)
+                            let event = if let mapper = options.mapper {
+                                try mapper.event(line: bytes, receivedAt: Timestamp.now())
+                            } else {
+                                try parser.parse(bytes)
+                            }
                             if !current.events.isEmpty && current.bytes + bytes.count + 1 > maxBatchBytes {
                                 ready.append(current)
                                 current = Batch()

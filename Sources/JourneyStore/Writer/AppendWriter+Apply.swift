@@ -146,7 +146,7 @@ extension AppendWriter {
         for i in request.lookupOrder {
             let id = request.ids[i]
             if let j = previous, keys[j] == keys[i], request.ids[j] == id {
-                guard EventContent.same(events[i], events[j]) else { throw Self.conflict(id, index: i) }
+                guard events[i].idempotency == .idOnly || EventContent.same(events[i], events[j]) else { throw Self.conflict(id, index: i) }
                 outcomes[i] = .sameAs(j)
                 continue
             }
@@ -159,7 +159,7 @@ extension AppendWriter {
             guard record.idBytes.elementsEqual(id.utf8) else {
                 throw Self.conflict(id, index: i, detail: "its index key collides with event \(record.id) at position \(position)")
             }
-            guard try sameContent(record, events[i], in: txn) else {
+            guard try events[i].idempotency == .idOnly || sameContent(record, events[i], in: txn) else {
                 throw Self.conflict(id, index: i, detail: "the event at position \(position) has that id with different content")
             }
             outcomes[i] = .duplicate(position: position, version: record.version)
