@@ -15,7 +15,7 @@ extension IdentityGraph {
     static func change(of r: RecordView, position: UInt64) throws(StoreError) -> IdentityChange? {
         switch r.kind {
         case .event:
-            guard let anonymous = r.anonymousId, !r.customerIdBytes.isEmpty else { return nil }
+            guard !r.customerIdBytes.isEmpty, let anonymous = r.anonymousId else { return nil }
             return .add(Edge(
                 from: StreamID.anonymous(anonymous).key, into: StreamID.customer(r.customerId).key, fromId: anonymous, intoId: r.customerId,
                 position: position, recordedAt: r.recordedAt.milliseconds, merge: false))

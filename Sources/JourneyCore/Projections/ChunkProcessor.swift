@@ -38,7 +38,7 @@ enum ChunkProcessor {
             let stream = group.streamSlot(record)
             if record.isErasure {
                 try group.applyErasure(record, customer: try group.journeySlot(ofStream: stream, txn: txn), txn: txn)
-            } else if (record.kind != .event || !record.anonymousIdBytes.isEmpty),
+            } else if record.kind != .event || (!record.anonymousIdBytes.isEmpty && !record.customerIdBytes.isEmpty),
                       try group.applyIdentity(record, position: position, context: context, txn: txn) {
                 // The journeys it touched were folded again, this record included.
             } else if record.kind == .event {

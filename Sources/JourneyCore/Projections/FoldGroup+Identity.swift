@@ -12,6 +12,15 @@ extension FoldGroup {
     func streamSlot(_ r: RecordView) -> Int {
         let c = r.customerIdBytes
         if !c.isEmpty && c.count <= CustomerKey.maxInlineBytes { return customers.slot(c) }
+        let a = r.anonymousIdBytes
+        if c.isEmpty && !a.isEmpty && a.count < CustomerKey.maxInlineBytes {
+            // A visitor's key is its prefix byte and its id: built on the stack.
+            return withUnsafeTemporaryAllocation(byteCount: a.count + 1, alignment: 1) { buffer in
+                buffer[0] = CustomerKey.anonymousPrefix
+                UnsafeMutableRawBufferPointer(rebasing: buffer[1...]).copyMemory(from: a)
+                return customers.slot(UnsafeRawBufferPointer(buffer))
+            }
+        }
         return r.streamKey.withUnsafeBytes { customers.slot($0) }
     }
 
@@ -70,6 +79,23 @@ extension FoldGroup {
             changedComponents.formUnion(change.refold.map(\.canonical) + change.removed)
             return true
         }
+        if change.removed.count == 1, change.refold.count == 1, let (canonical, members) = change.refold.first, !isUnmerge(r) {
+            // Two journeys join. When one of them has no events yet (a visitor's first event
+            // after signup names the customer's new stream), the joined fold is the other's as
+            // it is: moved, not folded again. An event is then applied to it as usual (a late
+            // one folds the joined history again, as always).
+            let winner = canonical.withUnsafeBytes { customers.slot($0) }
+            let loser = change.removed[0].withUnsafeBytes { customers.slot($0) }
+            let winnerEmpty = try hasNoEvents(winner, txn: txn)
+            if try winnerEmpty || hasNoEvents(loser, txn: txn) {
+                if winnerEmpty { try move(from: loser, to: winner, id: graph.id(of: canonical) ?? r.stream.id, txn: txn) }
+                try remove(customer: loser, txn: txn)
+                for m in members { setCanonical(m, canonical) }
+                changedComponents.insert(canonical)
+                changedComponents.insert(change.removed[0])
+                return r.kind != .event
+            }
+        }
         for gone in change.removed {
             let slot = gone.withUnsafeBytes { customers.slot($0) }
             try remove(customer: slot, txn: txn)
@@ -97,4 +123,6 @@ extension FoldGroup {
         changedEdges.removeAll()
         changedComponents.removeAll()
     }
+
+    private func isUnmerge(_ r: RecordView) -> Bool { r.kind == .unmerge }
 }

@@ -100,6 +100,23 @@ final class FoldGroup {
         markDirty(j)
     }
 
+    /// Whether the journey in `customer` has no events folded (a stream not seen yet).
+    func hasNoEvents(_ customer: Int, txn: Transaction) throws -> Bool {
+        let j = try entry(customer, id: "", txn: txn)
+        return entries[j].removed || entries[j].state.stage.eventCount == 0
+    }
+
+    /// Moves the journey in `from` to `to` (which has none), named `id`: two journeys join and
+    /// one of them is empty, so the joined fold is the other's as it is.
+    func move(from: Int, to: Int, id: String, txn: Transaction) throws {
+        var state = entries[try entry(from, id: id, txn: txn)].state
+        state.customerId = id
+        let j = try entry(to, id: id, txn: txn)
+        entries[j].state = state
+        entries[j].removed = false
+        markDirty(j)
+    }
+
     /// Removes the journey in `customer` (its streams joined another journey).
     func remove(customer: Int, txn: Transaction) throws {
         let j = try entry(customer, id: customers.keys[customer].bytes.first == CustomerKey.anonymousPrefix ? "" : String(decoding: customers.keys[customer].bytes, as: UTF8.self), txn: txn)
@@ -116,6 +133,7 @@ final class FoldGroup {
 
     /// The index of the customer's entry, loading or creating its state.
     private func entry(_ customer: Int, record: RecordView, txn: Transaction) throws -> Int {
+        if customer < local.count, local[customer] >= 0 { return Int(local[customer]) }
         let key = customers.keys[customer].bytes
         return try entry(customer, id: identity?.id(of: key) ?? record.stream.id, txn: txn)
     }

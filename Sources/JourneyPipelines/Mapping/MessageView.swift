@@ -97,7 +97,11 @@ struct MessageView {
             case .absent, .null: continue
             case .string(let s):
                 guard !s.isEmpty else { continue }
-                return (s.count > maxLength ? String(s.prefix(maxLength)) : s, p)
+                // Limits count code points; only a long byte string can be over.
+                if s.utf8.count > maxLength, s.unicodeScalars.count > maxLength {
+                    return (String(String.UnicodeScalarView(s.unicodeScalars.prefix(maxLength))), p)
+                }
+                return (s, p)
             case let v: throw error(p.description, "expected a string, got \(v.kind)")
             }
         }

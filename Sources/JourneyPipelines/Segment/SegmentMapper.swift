@@ -55,8 +55,8 @@ public struct SegmentMapper: Sendable {
             type = t
         }
         let messageId = try m.string("messageId")
-        if let messageId, messageId.count > limits.maxIdLength {
-            throw m.error("messageId", "expected at most \(limits.maxIdLength) characters, got \(messageId.count)")
+        if let messageId, messageId.utf8.count > limits.maxIdLength, messageId.unicodeScalars.count > limits.maxIdLength {
+            throw m.error("messageId", "expected at most \(limits.maxIdLength) characters, got \(messageId.unicodeScalars.count)")
         }
         var customer = try m.id("userId")
         var anonymous = try m.id("anonymousId")

@@ -5,6 +5,7 @@
 /// ends. A name with no letters or digits stays as it was.
 public enum SnakeCase {
     public static func of(_ name: String) -> String {
+        if let ascii = ofASCII(name) { return ascii }
         var out = ""
         out.reserveCapacity(name.utf8.count)
         var pendingSeparator = false
@@ -22,5 +23,29 @@ public enum SnakeCase {
             }
         }
         return out.isEmpty ? name : out
+    }
+
+    /// The same rules over ASCII bytes (most names), without Unicode property look-ups; `nil`
+    /// for a name with any non-ASCII byte.
+    static func ofASCII(_ name: String) -> String? {
+        var out: [UInt8] = []
+        out.reserveCapacity(name.utf8.count)
+        var pendingSeparator = false
+        var previousWasLowerOrDigit = false
+        for b in name.utf8 {
+            guard b < 0x80 else { return nil }
+            let upper = b >= 0x41 && b <= 0x5A, lower = b >= 0x61 && b <= 0x7A, digit = b >= 0x30 && b <= 0x39
+            if upper || lower || digit {
+                if upper && previousWasLowerOrDigit { pendingSeparator = true }
+                if pendingSeparator && !out.isEmpty { out.append(0x5F) }
+                pendingSeparator = false
+                out.append(upper ? b + 0x20 : b)
+                previousWasLowerOrDigit = lower || digit
+            } else {
+                pendingSeparator = true
+                previousWasLowerOrDigit = false
+            }
+        }
+        return out.isEmpty ? name : String(decoding: out, as: UTF8.self)
     }
 }
