@@ -74,6 +74,33 @@ import JourneyJSON
         #expect(throws: ModelError.self) { try JourneyModel.parse("{not json") }
     }
 
+    @Test func segmentsAndInactiveDaysAreParsedAndChecked() throws {
+        var doc = try JSONSerialization.jsonObject(with: Data(JourneyModel.defaultDocument.utf8)) as! [String: Any]
+        doc["segments"] = [
+            ["id": "pro", "name": "Pro plan", "criteria": [["trait": "plan", "op": "equals", "value": "pro"]]],
+            ["id": "big", "criteria": [["trait": "seats", "op": ">=", "value": 50], ["trait": "region", "op": "oneOf", "value": ["emea", "apac"]]]],
+        ]
+        doc["inactiveDays"] = 45
+        let m = try JourneyModel.parse(String(decoding: try JSONSerialization.data(withJSONObject: doc), as: UTF8.self))
+        #expect(m.segments.map(\.id) == ["pro", "big"] && m.segments[1].name == "big" && m.segments[1].criteria.count == 2)
+        #expect(m.segments[0].criteria[0].op == .equals && m.inactiveDays == 45)
+        #expect(try JourneyModel.parse(JourneyModel.defaultDocument).inactiveDays == 30)
+        let cases: [(Any, String)] = [
+            ([["id": "all", "criteria": [["trait": "plan", "op": "exists", "value": true]]]], "$.segments[0].id"),
+            ([["id": "a", "criteria": []]], "$.segments[0].criteria"),
+            ([["id": "a", "criteria": [["trait": "plan", "op": "~", "value": 1]]]], "$.segments[0].criteria[0].op"),
+            ([["id": "a", "criteria": [["trait": "seats", "op": ">", "value": "many"]]]], "$.segments[0].criteria[0].value"),
+            ([["id": "a", "criteria": [["trait": "plan", "op": "oneOf", "value": "pro"]]]], "$.segments[0].criteria[0].value"),
+            ([["id": "a", "criteria": [["trait": "plan", "op": "exists", "value": true]]], ["id": "a", "criteria": [["trait": "x", "op": "exists", "value": true]]]], "$.segments[1].id"),
+            ([["id": "a", "criteria": [["trait": "plan", "op": "exists", "value": true]], "color": "red"]], "$.segments[0].color"),
+        ]
+        for (segments, path) in cases {
+            let e = try error { d in d["segments"] = segments }
+            #expect(e?.path == path, "\(segments): \(String(describing: e))")
+        }
+        #expect(try error { d in d["inactiveDays"] = 0 }?.path == "$.inactiveDays")
+    }
+
     @Test func activatingAWrongModelChangesNothing() async throws {
         let f = try JourneyFixture()
         try await f.append([ev("a", "purchase", day: 1)])

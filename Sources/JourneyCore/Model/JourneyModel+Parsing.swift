@@ -69,7 +69,7 @@ struct ModelParser {
     }
 
     mutating func model(_ root: JSONValue, document: String) throws(ModelError) -> JourneyModel {
-        let o = try object(root, "$", required: ["name", "version", "stages", "rules", "advocacy"], optional: ["$schema", "description", "ruleMatching"])
+        let o = try object(root, "$", required: ["name", "version", "stages", "rules", "advocacy"], optional: ["$schema", "description", "ruleMatching", "segments", "inactiveDays"])
         let name = try string(o["name"]!, "$.name")
         let version = try string(o["version"]!, "$.version")
         var stages: [String] = []
@@ -101,7 +101,10 @@ struct ModelParser {
             rules.append(StageRule(id: id, stage: stage, match: try matcher(ro["match"]!, "\(path).match"), regress: regress))
         }
         let advocacy = try advocacyDefinition(o["advocacy"]!, "$.advocacy")
-        return JourneyModel(name: name, version: version, stages: stages, ruleMatching: matching, rules: rules, advocacy: advocacy, document: document)
+        var model = JourneyModel(name: name, version: version, stages: stages, ruleMatching: matching, rules: rules, advocacy: advocacy, document: document)
+        if let list = o["segments"] { model.segments = try segments(list, "$.segments") }
+        if let d = o["inactiveDays"] { model.inactiveDays = try positiveDays(d, "$.inactiveDays") }
+        return model
     }
 
     func matcher(_ v: JSONValue, _ path: String) throws(ModelError) -> EventMatcher {
@@ -225,6 +228,39 @@ struct ModelParser {
         }
         let detractor = try o["detractor"].map { v throws(ModelError) in try criterion(v, "\(path).detractor") }
         return AdvocacyDefinition(actions: actions, actionIds: actionIds, metrics: metrics, levels: levels, detractor: detractor)
+    }
+
+    func segments(_ v: JSONValue, _ path: String) throws(ModelError) -> [Segment] {
+        var out: [Segment] = []
+        for (i, sv) in try array(v, path, nonEmpty: false).enumerated() {
+            let sp = "\(path)[\(i)]"
+            let so = try object(sv, sp, required: ["id", "criteria"], optional: ["name", "description"])
+            let id = try string(so["id"]!, "\(sp).id")
+            if id == "all" || out.contains(where: { $0.id == id }) {
+                throw ModelError(path: "\(sp).id", message: id == "all" ? "\"all\" names every customer; choose another id" : "segment \"\(id)\" appears twice")
+            }
+            let name = try so["name"].map { n throws(ModelError) in try string(n, "\(sp).name") } ?? id
+            var criteria: [TraitCriterion] = []
+            for (k, c) in try array(so["criteria"]!, "\(sp).criteria").enumerated() {
+                let cp = "\(sp).criteria[\(k)]"
+                let co = try object(c, cp, required: ["trait", "op", "value"])
+                let trait = try string(co["trait"]!, "\(cp).trait")
+                let opName = try string(co["op"]!, "\(cp).op")
+                guard let op = PropertyPredicate.Operator(rawValue: opName) else {
+                    throw ModelError(path: "\(cp).op", message: "unknown operator \"\(opName)\" (expected one of \(PropertyPredicate.Operator.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                let value = co["value"]!
+                switch op {
+                case .exists: _ = try bool(value, "\(cp).value")
+                case .oneOf: _ = try array(value, "\(cp).value")
+                case .lessThan, .lessOrEqual, .greaterThan, .greaterOrEqual: _ = try number(value, "\(cp).value")
+                case .equals: break
+                }
+                criteria.append(TraitCriterion(trait: trait, op: op, value: value))
+            }
+            out.append(Segment(id: id, name: name, criteria: criteria))
+        }
+        return out
     }
 
     func positiveDays(_ v: JSONValue, _ path: String) throws(ModelError) -> Int {

@@ -19,6 +19,11 @@ public struct JourneyModel: Sendable, Equatable {
     public var rules: [StageRule]
     /// How advocacy is measured.
     public var advocacy: AdvocacyDefinition
+    /// Personas: groups of customers by their traits (the latest value, by occurredAt, of each
+    /// property of their `identify` events). A customer may be in several or none.
+    public var segments: [Segment] = []
+    /// A customer with no event for longer than this is at risk as `inactive` (default 30).
+    public var inactiveDays: Int = 30
     /// The document as given (compact JSON), kept so the active model can be shown and stored.
     public var document: String
 
@@ -29,6 +34,21 @@ public struct JourneyModel: Sendable, Equatable {
         /// The matching rule with the highest stage (ties: the first).
         case highestStage
     }
+}
+
+/// A persona: the customers whose traits meet every criterion.
+public struct Segment: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var criteria: [TraitCriterion]
+}
+
+/// A criterion on one trait: `equals`, `oneOf` (the value is an array), `exists` (the value is
+/// true or false), or a numeric comparison (`<`, `<=`, `>`, `>=`).
+public struct TraitCriterion: Sendable, Equatable {
+    public var trait: String
+    public var op: PropertyPredicate.Operator
+    public var value: JSONValue
 }
 
 /// A rule: events it matches map to `stage`.

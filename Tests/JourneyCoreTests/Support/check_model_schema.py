@@ -23,6 +23,13 @@ b = copy.deepcopy(default); b["rules"][0]["regress"] = "yes"; broken.append(("re
 b = copy.deepcopy(default); b["rules"][0]["match"]["properties"] = [{"path": "x", "op": "~", "value": 1}]; broken.append(("bad op", b))
 b = copy.deepcopy(default); b["extra"] = 1; broken.append(("unknown key", b))
 b = copy.deepcopy(default); b["advocacy"]["levels"][0]["when"] = [{"metric": "nps"}]; broken.append(("criterion without op", b))
+b = copy.deepcopy(default); b["segments"] = [{"id": "all", "criteria": [{"trait": "plan", "op": "exists", "value": True}]}]; broken.append(("segment named all", b))
+b = copy.deepcopy(default); b["segments"] = [{"id": "pro", "criteria": [{"trait": "plan", "op": "is", "value": "pro"}]}]; broken.append(("segment bad op", b))
+b = copy.deepcopy(default); b["inactiveDays"] = 0; broken.append(("inactiveDays 0", b))
+good = copy.deepcopy(default); good["segments"] = [{"id": "pro", "name": "Pro", "criteria": [{"trait": "plan", "op": "equals", "value": "pro"}]}]; good["inactiveDays"] = 45
+if list(v.iter_errors(good)):
+    print("model with segments rejected:", list(v.iter_errors(good))[0].message)
+    sys.exit(1)
 bad = [name for name, doc in broken if v.is_valid(doc)]
 if bad:
     print("schema accepts broken models:", ", ".join(bad))
