@@ -1,3 +1,5 @@
+import JourneyJSON
+
 /// What the model makes of one event: everything a fold needs, no strings.
 struct ClassifiedEvent: Sendable, Equatable {
     var position: UInt64
@@ -11,6 +13,17 @@ struct ClassifiedEvent: Sendable, Equatable {
     var action: Int8 = -1
     /// Metric values the event carries.
     var metrics: [MetricValue] = []
+    /// The event's touchpoint in the map (``TouchpointKey``; 0: none).
+    var touchpoint: UInt64 = 0
+    /// The event's sentiment, if it has one.
+    var sentiment: Double?
+    /// For an `identify` event, when the model has segments: its properties, the traits.
+    var traits: [TraitValue]?
+
+    struct TraitValue: Sendable, Equatable {
+        var name: String
+        var value: JSONValue
+    }
 
     struct MetricValue: Sendable, Equatable {
         var metric: Int8

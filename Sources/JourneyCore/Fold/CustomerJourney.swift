@@ -6,6 +6,8 @@ public struct CustomerJourney: Sendable, Equatable {
     public var advocacy: AdvocacyState
     public var transitions: [StageTransition] = []
     public var advocacyChanges: [AdvocacyChange] = []
+    /// What the journey map needs (touchpoints by stage, paths, traits).
+    public var map = MapState()
 
     public init(customerId: String, model: CompiledModel) {
         self.customerId = customerId
@@ -17,6 +19,7 @@ public struct CustomerJourney: Sendable, Equatable {
     mutating func apply(_ e: ClassifiedEvent, model: CompiledModel) {
         if let t = stage.apply(e, model: model.model) { transitions.append(t) }
         if let c = advocacy.apply(e, compiled: model) { advocacyChanges.append(c) }
+        map.apply(e, stage: stage.current)
     }
 
     /// The fold of `events` (any order) from nothing.

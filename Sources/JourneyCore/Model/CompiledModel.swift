@@ -85,21 +85,40 @@ public final class CompiledModel: Sendable {
     /// The stage names.
     public var stages: [String] { model.stages }
 
+    /// Whether the model defines segments (only then are traits read from `identify` events).
+    var hasSegments: Bool { !model.segments.isEmpty }
+    static let identifyType = Array("identify".utf8)
+
+    /// The top-level members of an `identify` event's properties: the customer's traits.
+    static func traits(_ props: UnsafeRawBufferPointer?) -> [ClassifiedEvent.TraitValue] {
+        guard let props, case .object(let o)? = JSONValue.parse(props) else { return [] }
+        return o.keys.sorted().map { ClassifiedEvent.TraitValue(name: $0, value: o[$0]!) }
+    }
+
     /// Classifies one stored event: the stage rule it matches (if any), the advocacy action it
     /// counts as (if any), and the metric values it carries. Sealed `properties` are opened
     /// through `opener` only when the type's candidates read them; without an opener, or once
     /// the customer was erased, they count as absent.
     func classify(_ r: RecordView, position: UInt64, opener: PropertiesOpener? = nil) throws -> ClassifiedEvent {
         let t = typeTable.lookup(r.typeBytes) ?? typeTable.count
-        if r.isSealed && readsProperties[t] {
+        let identify = hasSegments && r.typeBytes.elementsEqual(Self.identifyType)
+        if r.isSealed && (readsProperties[t] || identify) {
             let opened = try opener?.open(r, position: position)
-            return opened.withUnsafeBytesOrNil { classify(r, t, position, $0) }
+            return opened.withUnsafeBytesOrNil { props in
+                var e = classify(r, t, position, props)
+                if identify { e.traits = Self.traits(props) }
+                return e
+            }
         }
-        return classify(r, t, position, r.propertiesBytes)
+        var e = classify(r, t, position, r.propertiesBytes)
+        if identify { e.traits = Self.traits(r.propertiesBytes) }
+        return e
     }
 
     private func classify(_ r: RecordView, _ t: Int, _ position: UInt64, _ props: UnsafeRawBufferPointer?) -> ClassifiedEvent {
         var e = ClassifiedEvent(position: position, occurredAt: r.occurredAt.milliseconds, version: r.version)
+        e.touchpoint = TouchpointKey.of(type: r.typeBytes, touchpoint: r.touchpointBytes, channel: r.channelBytes)
+        e.sentiment = r.sentiment
         let rules = model.rules
         var best = -1
         for i in rulesByType[t] where matches(rules[i].match, matcherIndex: i, r, props, typeKnown: true) {

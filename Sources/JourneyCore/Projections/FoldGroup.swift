@@ -234,7 +234,7 @@ enum JourneyViews {
         let id = r.string()
         let stage = ViewCodec.readStage(&r, stages: model.model.stages.count)
         let advocacy = ViewCodec.readAdvocacy(&r, actions: model.model.advocacy.actionIds.count, metrics: model.model.advocacy.metrics.count)
-        guard format == ViewCodec.format, !r.failed else {
+        guard format == ViewCodec.format || format == 1, !r.failed else {
             throw StoreError(.corrupt, "the journey-history view of customer \(id) does not decode; rebuild the projections (journeyctl rebuild)")
         }
         return (id, stage, advocacy)
@@ -245,7 +245,7 @@ enum JourneyViews {
         let format = r.u8()
         let id = r.string()
         let j = CustomerJourney.decode(&r, customerId: id, model: model)
-        guard format == ViewCodec.format, !r.failed else {
+        guard format == ViewCodec.format || format == 1, !r.failed else {
             throw StoreError(.corrupt, "the journey-history view of customer \(id) does not decode; rebuild the projections (journeyctl rebuild)")
         }
         return j

@@ -44,6 +44,8 @@ struct ByteReader {
 
     init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
+    var isAtEnd: Bool { index >= bytes.count }
+
     @inline(__always) mutating func u8() -> UInt8 {
         guard index < bytes.count else { failed = true; return 0 }
         defer { index += 1 }

@@ -1,6 +1,7 @@
-/// Encodings of the per-customer view values (format 1). Each starts with the customer id.
+/// Encodings of the per-customer view values (format 2: format 1 and the map state). Each
+/// starts with the customer id.
 enum ViewCodec {
-    static let format: UInt8 = 1
+    static let format: UInt8 = 2
 
     static func write(_ s: StageState, _ w: inout ByteWriter) {
         w.svarint(Int64(s.current))
@@ -79,6 +80,7 @@ enum ViewCodec {
             w.varint(UInt64(c.evidence.count))
             for p in c.evidence { w.varint(p) }
         }
+        j.map.encode(&w)
     }
 
     static func readJourney(_ r: inout ByteReader, customerId: String, model: CompiledModel) -> CustomerJourney {
@@ -97,6 +99,8 @@ enum ViewCodec {
             for _ in 0..<ne where !r.failed { c.evidence.append(r.varint()) }
             j.advocacyChanges.append(c)
         }
+        // Format 1 (before the map) ends here: its journeys have an empty map state until rebuilt.
+        if !r.isAtEnd { j.map = MapState.decode(&r) }
         return j
     }
 }
