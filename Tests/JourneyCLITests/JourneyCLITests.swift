@@ -45,7 +45,7 @@ import Testing
         #expect(funnel.customers == 400 && funnel.stages.first?.reached == 400)
         let p = try ctl(["projections", "--json"])
         let statuses = try json([ProjectionStatus].self, p)
-        #expect(statuses.map(\.name) == ["customer-stage", "journey-history", "advocacy", "funnel"])
+        #expect(statuses.map(\.name) == ["customer-stage", "journey-history", "advocacy", "funnel", "journey-map"])
         #expect(statuses.allSatisfy { $0.lag == 0 && $0.checkpoint == 4000 && $0.state == "live" })
         let unknown = try ctl(["customer", "nobody"])
         #expect(unknown.status == 1)

@@ -49,7 +49,7 @@ import Testing
         let text = String(decoding: try JSONSerialization.data(withJSONObject: doc), as: UTF8.self)
         let v2 = try JourneyModel.parse(text)
         let reports = try f.engine.rebuilder.activate(v2)
-        #expect(reports.count == 4)
+        #expect(reports.count == 5)
         #expect(try f.engine.queries.customer("m").stage == "decision")
         #expect(try f.engine.queries.customer("m").modelVersion == "2")
         #expect(try f.engine.rebuilder.activate(v2).isEmpty)  // already active

@@ -51,7 +51,7 @@ import Testing
         r = try await c.request("GET", "/v1/advocates")
         #expect(r.status == 200 && (r.object["customers"] as? [Any])?.isEmpty == true)
         r = try await c.request("GET", "/v1/projections")
-        #expect((r.json as? [[String: Any]])?.count == 4)
+        #expect((r.json as? [[String: Any]])?.count == 5)
         r = try await c.request("GET", "/v1/stats")
         #expect(r.object["events"] as? Int == 5)
         r = try await c.request("POST", "/v1/verify")

@@ -27,6 +27,7 @@ enum ChunkProcessor {
         let anyErased = !group.erasures.byCustomer.isEmpty
         try log.forEachRecord(from: lowest + 1) { position, record in
             guard position <= bound else { return false }
+            if record.kind == .event { group.noteTouchpoint(record) }
             if anyErased && group.skips(record, position: position, key: record.streamKey) {
                 // The erasure's kept state replaces what this record gave; the graph still
                 // needs its links, so that the identities stay what they were.

@@ -49,6 +49,9 @@ final class FoldGroup {
     /// Components whose membership changed since the last flush, and canonicals gone.
     var changedComponents: Set<[UInt8]> = []
     var changedEdges: [IdentityGraph.Edge] = []
+    /// Touchpoint names met since the last flush, and those known to be stored (see `FoldGroup+Map`).
+    var pendingNames: [UInt64: [UInt8]] = [:]
+    var knownNames: Set<UInt64> = []
 
     init(model: CompiledModel, members: [Member], dbs: JourneyDatabases, stateSource: Database?) {
         self.model = model
@@ -68,6 +71,8 @@ final class FoldGroup {
         if identityViews != nil { identity = nil }
         changedComponents.removeAll()
         changedEdges.removeAll()
+        pendingNames.removeAll()
+        knownNames.removeAll()
     }
 
     var cachedCustomers: Int { entries.count }
@@ -172,6 +177,8 @@ final class FoldGroup {
         let journey = members.first { $0.kind == .journeyHistory }.map { dbs.view(.journeyHistory, "view", slot: $0.slot) }
         let stageIndex = members.first { $0.kind == .customerStage }.map { dbs.view(.customerStage, "index", slot: $0.slot) }
         let levelIndex = members.first { $0.kind == .advocacy }.map { dbs.view(.advocacy, "index", slot: $0.slot) }
+        let map = mapAggregates(members)
+        try flushNames(members, txn: txn)
         var aggregates: FunnelAggregates?
         if let f = members.first(where: { $0.kind == .funnel }) {
             let a = FunnelAggregates(database: dbs.view(.funnel, "aggregates", slot: f.slot), stages: model.model.stages.count)
@@ -202,11 +209,15 @@ final class FoldGroup {
                 if oldLevel > 0 { try txn.delete(levelIndex, key: [UInt8(oldLevel)] + key) }
                 if newLevel > 0 { try txn.put(levelIndex, key: [UInt8(newLevel)] + key, value: []) }
             }
-            if old != nil || new != nil { try aggregates?.change(from: old?.stage, to: new?.stage, key: key, txn: txn) }
+            if old != nil || new != nil {
+                try aggregates?.change(from: old?.stage, to: new?.stage, key: key, txn: txn)
+                try map?.change(from: old, to: new, key: key, txn: txn)
+            }
             entries[j].persisted = new
             entries[j].dirty = false
         }
         try aggregates?.save(txn)
+        try map?.save(txn)
         dirty.removeAll(keepingCapacity: true)
     }
 
