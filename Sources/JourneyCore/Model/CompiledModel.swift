@@ -88,6 +88,8 @@ public final class CompiledModel: Sendable {
     /// Whether the model defines segments (only then are traits read from `identify` events).
     var hasSegments: Bool { !model.segments.isEmpty }
     static let identifyType = Array("identify".utf8)
+    /// Event types that say who a customer is rather than what they met.
+    static let identityTypes = ["identify", "alias", "group"].map { Array($0.utf8) }
 
     /// The top-level members of an `identify` event's properties: the customer's traits.
     static func traits(_ props: UnsafeRawBufferPointer?) -> [ClassifiedEvent.TraitValue] {
@@ -117,7 +119,10 @@ public final class CompiledModel: Sendable {
 
     private func classify(_ r: RecordView, _ t: Int, _ position: UInt64, _ props: UnsafeRawBufferPointer?) -> ClassifiedEvent {
         var e = ClassifiedEvent(position: position, occurredAt: r.occurredAt.milliseconds, version: r.version)
-        e.touchpoint = TouchpointKey.of(type: r.typeBytes, touchpoint: r.touchpointBytes, channel: r.channelBytes)
+        // Identity bookkeeping (identify, alias, group) is not a touchpoint of the map.
+        if !Self.identityTypes.contains(where: { $0.elementsEqual(r.typeBytes) }) {
+            e.touchpoint = TouchpointKey.of(type: r.typeBytes, touchpoint: r.touchpointBytes, channel: r.channelBytes)
+        }
         e.sentiment = r.sentiment
         let rules = model.rules
         var best = -1

@@ -5,7 +5,8 @@ import LMDBKit
 extension FoldGroup {
     /// Remembers the names behind an event's touchpoint the first time the group meets it.
     func noteTouchpoint(_ r: RecordView) {
-        guard members.contains(where: { $0.kind == .journeyMap }) else { return }
+        guard members.contains(where: { $0.kind == .journeyMap }),
+              !CompiledModel.identityTypes.contains(where: { $0.elementsEqual(r.typeBytes) }) else { return }
         let key = TouchpointKey.of(type: r.typeBytes, touchpoint: r.touchpointBytes, channel: r.channelBytes)
         guard !knownNames.contains(key), pendingNames[key] == nil else { return }
         pendingNames[key] = MapAggregates.nameValue(type: r.type, touchpoint: r.touchpoint, channel: r.channel)

@@ -75,8 +75,8 @@ final class MapAggregates {
         let newSegments = new.map { model.segments(of: $0.map) } ?? []
         for g in Set(oldSegments).union(newSegments) {
             var a = try segment(g, txn)
-            if let old, oldSegments.contains(g) { add(old, -1, to: &a) }
-            if let new, newSegments.contains(g) { add(new, 1, to: &a) }
+            if let old, oldSegments.contains(g) { a.add(old, -1, stages: stageCount, npsMetric: npsMetric) }
+            if let new, newSegments.contains(g) { a.add(new, 1, stages: stageCount, npsMetric: npsMetric) }
             loaded[g] = a
             changed.insert(g)
             try updateKeys(old: oldSegments.contains(g) ? old : nil, new: newSegments.contains(g) ? new : nil, segment: g, key: key, txn: txn)
@@ -111,44 +111,6 @@ final class MapAggregates {
             }
             try replace(before.map(k), after.map(k), txn)
         }
-    }
-
-    /// Adds (`sign` 1) or removes (−1) a journey's contribution.
-    private func add(_ j: CustomerJourney, _ sign: Int64, to a: inout SegmentAggregate) {
-        let s = j.stage
-        if s.current >= 0 { a.counters.current[s.current] += sign } else { a.counters.noStage += sign }
-        a.counters.customers += sign
-        var furthest = -1
-        for i in 0..<stageCount where s.entered[i] != nil {
-            a.counters.reached[i] += sign
-            furthest = i
-        }
-        for pair in 0..<max(0, stageCount - 1) where FunnelAggregates.duration(s, pair) != nil { a.counters.pairs[pair] += sign }
-        for t in j.map.touches where Int(t.stage) < stageCount {
-            var x = a.stages[Int(t.stage)].touches[t.key] ?? TouchAggregate()
-            x.events += sign * Int64(t.events)
-            x.customers += sign
-            x.sentimentSum += Double(sign) * t.sentimentSum
-            x.sentimentCount += sign * Int64(t.sentimentCount)
-            x.negatives += sign * Int64(t.negatives)
-            if furthest > Int(t.stage) { x.advanced += sign }
-            a.stages[Int(t.stage)].touches[t.key] = x
-        }
-        for st in 0..<min(max(0, furthest), j.map.recent.count) where !j.map.recent[st].isEmpty {
-            a.stages[st].paths[PathKey(j.map.recent[st]), default: 0] += sign
-        }
-        guard s.current >= 0 else { return }
-        var stage = a.stages[s.current]
-        for (m, reading) in j.advocacy.metrics.enumerated() {
-            guard let reading else { continue }
-            stage.metricSum[m] += Double(sign) * reading.value
-            stage.metricCount[m] += sign
-            if m == npsMetric {
-                if reading.value >= 9 { stage.promoters += sign } else if reading.value <= 6 { stage.detractors += sign }
-            }
-        }
-        stage.actions += sign * Int64(j.advocacy.counts.reduce(0) { $0 + Int($1) })
-        a.stages[s.current] = stage
     }
 
     // MARK: Names

@@ -29,6 +29,8 @@ struct StageAggregate: Sendable, Equatable {
     var detractors: Int64 = 0
     /// Advocacy actions of the customers now in the stage, all kinds together.
     var actions: Int64 = 0
+    /// Of the customers who reached the stage, those who reached a later one.
+    var wentOn: Int64 = 0
 
     init(metrics: Int) {
         metricSum = Array(repeating: 0, count: metrics)
@@ -61,6 +63,46 @@ struct PathKey: Hashable, Sendable {
 }
 
 extension SegmentAggregate {
+    /// Adds (`sign` 1) or removes (−1) a journey's contribution.
+    mutating func add(_ j: CustomerJourney, _ sign: Int64, stages stageCount: Int, npsMetric: Int?) {
+        let s = j.stage
+        if s.current >= 0 { counters.current[s.current] += sign } else { counters.noStage += sign }
+        counters.customers += sign
+        var furthest = -1
+        for i in 0..<stageCount where s.entered[i] != nil {
+            counters.reached[i] += sign
+            furthest = i
+        }
+        for i in 0..<max(0, furthest) where s.entered[i] != nil { stages[i].wentOn += sign }
+        for pair in 0..<max(0, stageCount - 1) where FunnelAggregates.duration(s, pair) != nil { counters.pairs[pair] += sign }
+        for t in j.map.touches where Int(t.stage) < stageCount {
+            var x = stages[Int(t.stage)].touches[t.key] ?? TouchAggregate()
+            x.events += sign * Int64(t.events)
+            x.customers += sign
+            x.sentimentSum += Double(sign) * t.sentimentSum
+            x.sentimentCount += sign * Int64(t.sentimentCount)
+            x.negatives += sign * Int64(t.negatives)
+            if furthest > Int(t.stage) { x.advanced += sign }
+            stages[Int(t.stage)].touches[t.key] = x
+        }
+        for st in 0..<min(max(0, furthest), j.map.recent.count) where !j.map.recent[st].isEmpty {
+            stages[st].paths[PathKey(j.map.recent[st]), default: 0] += sign
+        }
+        guard s.current >= 0 else { return }
+        var stage = self.stages[s.current]
+        for (m, reading) in j.advocacy.metrics.enumerated() {
+            guard let reading else { continue }
+            stage.metricSum[m] += Double(sign) * reading.value
+            stage.metricCount[m] += sign
+            if m == npsMetric {
+                if reading.value >= 9 { stage.promoters += sign } else if reading.value <= 6 { stage.detractors += sign }
+            }
+        }
+        stage.actions += sign * Int64(j.advocacy.counts.reduce(0) { $0 + Int($1) })
+        self.stages[s.current] = stage
+    }
+
+
     func encode(_ w: inout ByteWriter) {
         w.varint(UInt64(max(0, counters.customers)))
         w.varint(UInt64(max(0, counters.noStage)))
@@ -82,6 +124,7 @@ extension SegmentAggregate {
             for v in s.metricSum { w.double(v) }
             for v in s.metricCount { w.varint(UInt64(max(0, v))) }
             w.varint(UInt64(max(0, s.promoters))); w.varint(UInt64(max(0, s.detractors))); w.varint(UInt64(max(0, s.actions)))
+            w.varint(UInt64(max(0, s.wentOn)))
         }
     }
 
@@ -110,6 +153,7 @@ extension SegmentAggregate {
             g.stages[i].promoters = Int64(r.varint())
             g.stages[i].detractors = Int64(r.varint())
             g.stages[i].actions = Int64(r.varint())
+            g.stages[i].wentOn = Int64(r.varint())
         }
         return g
     }

@@ -1,0 +1,143 @@
+import Foundation
+@testable import JourneyCore
+import JourneyStore
+import JourneyTestSupport
+import Testing
+
+/// The journey map against an independent fold of the raw events, live and after a rebuild,
+/// with and without a segment.
+@Suite struct MapTests {
+    /// Loads an NDJSON file into the fixture's store, catching the views up every `chunk` lines.
+    static func load(_ path: String, into f: JourneyFixture, batch: Int = 500) async throws {
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        var options = IngestOptions()
+        options.batchSize = batch
+        let summary = try await NDJSONIngester(log: f.store, options: options).ingest(fileDescriptor: fd)
+        #expect(summary.rejected == 0)
+        try f.engine.live.catchUp()
+    }
+
+    /// A model with the default stages and three persona segments.
+    static func personaModel(version: String = "personas") throws -> JourneyModel {
+        var doc = try JSONSerialization.jsonObject(with: Data(JourneyModel.defaultDocument.utf8)) as! [String: Any]
+        doc["version"] = version
+        doc["segments"] = ["consumer", "smb", "enterprise"].map { p in
+            ["id": p, "name": p.capitalized, "criteria": [["trait": "plan", "op": "equals", "value": p]]] as [String: Any]
+        }
+        return try JourneyModel.parse(String(decoding: try JSONSerialization.data(withJSONObject: doc), as: UTF8.self))
+    }
+
+    /// What the map should say, folded here from the raw events with the default model's rules.
+    struct Expected {
+        struct Touch: Hashable { var stage: Int; var type: String; var touchpoint: String?; var channel: String? }
+        var events: [Touch: Int] = [:]
+        var customers: [Touch: Set<String>] = [:]
+        var sentiment: [Touch: (Double, Int)] = [:]
+        var advanced: [Touch: Set<String>] = [:]
+        var reached: [Int: Int] = [:]
+        var journeys = 0
+    }
+
+    static func expected(_ path: String, plan: String? = nil) throws -> Expected {
+        let stages = ["awareness", "consideration", "decision", "onboarding", "retention", "advocacy"]
+        let ruleStage: [String: Int] = [
+            "ad_click": 0, "blog_view": 0, "social_mention": 0, "product_view": 1, "review_read": 1, "webinar_attended": 1, "comparison_view": 1,
+            "pricing_view": 2, "demo_requested": 2, "trial_started": 2, "checkout_started": 2, "purchase": 2,
+            "onboarding_email_opened": 3, "first_login": 3, "setup_completed": 3, "repeat_purchase": 4, "support_ticket": 4,
+            "feature_used": 4, "survey_response": 4, "referral_sent": 5, "social_share": 5,
+        ]
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        let events = lines.map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        var owner: [String: String] = [:]
+        for e in events { if let c = e["customerId"] as? String, let a = e["anonymousId"] as? String { owner[a] = owner[a] ?? c } }
+        var byJourney: [String: [(Int, [String: Any])]] = [:]
+        for (i, e) in events.enumerated() {
+            let id = (e["customerId"] as? String) ?? owner[e["anonymousId"] as! String] ?? "anon:" + (e["anonymousId"] as! String)
+            byJourney[id, default: []].append((i, e))
+        }
+        var x = Expected()
+        for (id, list) in byJourney {
+            let sorted = list.sorted { a, b in
+                let ta = a.1["occurredAt"] as! String, tb = b.1["occurredAt"] as! String
+                return ta != tb ? Timestamp(rfc3339: ta)! < Timestamp(rfc3339: tb)! : a.0 < b.0
+            }
+            var traits: [String: Any] = [:]
+            for (_, e) in sorted where e["type"] as? String == "identify" { for (k, v) in (e["properties"] as? [String: Any]) ?? [:] { traits[k] = v } }
+            if let plan, traits["plan"] as? String != plan { continue }
+            x.journeys += 1
+            var current = -1, furthest = -1
+            var met: Set<Expected.Touch> = []
+            for (_, e) in sorted {
+                let type = e["type"] as! String
+                var s = ruleStage[type]
+                if type == "review_posted" { s = ((e["properties"] as? [String: Any])?["rating"] as? Double).map { $0 < 4 } == true ? 4 : 5 }
+                if let s, s > current { current = s; furthest = max(furthest, s) }
+                guard current >= 0, !["identify", "alias", "group"].contains(type) else { continue }
+                let t = Expected.Touch(stage: current, type: type, touchpoint: e["touchpoint"] as? String, channel: e["channel"] as? String)
+                x.events[t, default: 0] += 1
+                x.customers[t, default: []].insert(id)
+                if let v = e["sentiment"] as? Double { x.sentiment[t] = ((x.sentiment[t]?.0 ?? 0) + v, (x.sentiment[t]?.1 ?? 0) + 1) }
+                met.insert(t)
+            }
+            for t in met where furthest > t.stage { x.advanced[t, default: []].insert(id) }
+        }
+        return x
+    }
+
+    static func check(_ map: MapOutput, against x: Expected) {
+        #expect(map.customers == Int64(x.journeys), "customers")
+        var seen = 0
+        for (s, stage) in map.stages.enumerated() {
+            for t in stage.touchpoints {
+                let key = Expected.Touch(stage: s, type: t.type, touchpoint: t.touchpoint, channel: t.channel)
+                seen += 1
+                #expect(Int64(x.events[key] ?? -1) == t.events, "\(stage.stage) \(t.type) \(t.touchpoint ?? "-") events")
+                #expect(Int64(x.customers[key]?.count ?? -1) == t.customers, "\(stage.stage) \(t.type) customers")
+                if let (sum, n) = x.sentiment[key] { #expect(abs((t.sentiment ?? .nan) - sum / Double(n)) < 1e-8, "\(t.type) sentiment") }
+                if s + 1 < map.stages.count {
+                    let rate = Double(x.advanced[key]?.count ?? 0) / Double(x.customers[key]!.count)
+                    #expect(abs((t.advanceRate ?? .nan) - rate) < 1e-12, "\(stage.stage) \(t.type) advance")
+                }
+            }
+        }
+        #expect(seen == x.events.count, "every touchpoint listed")
+    }
+
+    @Test func theMapReconcilesWithAPlainFoldLiveAndRebuilt() async throws {
+        let f = try JourneyFixture(masterKey: MasterKey.generate())
+        let path = Repository.file("Tests/Fixtures/journeys/j-native.ndjson")
+        try await Self.load(path, into: f, batch: 97)
+        var q = MapQuery()
+        q.touchpoints = 1000
+        let live = try f.engine.queries.map(q)
+        Self.check(live, against: try Self.expected(path))
+        // The funnel's figures for the same customers.
+        let funnel = try f.engine.queries.funnel()
+        #expect(live.stages.map(\.reached) == funnel.stages.map(\.reached) && live.stages.map(\.current) == funnel.stages.map(\.current))
+        #expect(live.stages.map(\.conversionToNext) == funnel.stages.map(\.conversionToNext))
+        #expect(live.stages.map { $0.timeToNext?.p50Seconds } == funnel.stages.map { $0.toNext?.medianSeconds })
+        try f.engine.rebuilder.rebuild()
+        var again = try f.engine.queries.map(q)
+        again.at = live.at
+        #expect(again.stages.map(\.touchpoints) == live.stages.map(\.touchpoints))
+        // With segments (a model activated with personas): only that persona's customers.
+        _ = try f.engine.rebuilder.activate(try Self.personaModel())
+        q.segment = "smb"
+        let smb = try f.engine.queries.map(q)
+        #expect(smb.segment == "smb" && smb.segmentName == "Smb")
+        Self.check(smb, against: try Self.expected(path, plan: "smb"))
+        q.segment = "nope"
+        #expect(throws: StoreError.self) { try f.engine.queries.map(q) }
+        // A cohort window over everyone equals the map without one.
+        q.segment = "smb"
+        q.from = Timestamp(rfc3339: "2000-01-01T00:00:00Z")
+        q.to = Timestamp(rfc3339: "2100-01-01T00:00:00Z")
+        var cohort = try f.engine.queries.map(q)
+        cohort.from = nil
+        cohort.to = nil
+        cohort.at = smb.at
+        #expect(cohort.stages.map(\.touchpoints) == smb.stages.map(\.touchpoints))
+        #expect(cohort.stages.map(\.timeToNext) == smb.stages.map(\.timeToNext))
+    }
+}
