@@ -261,3 +261,40 @@ import Testing
         #expect(live.stages.contains { $0.stalled > 0 } && live.stages.contains { !$0.touchpoints.isEmpty })
     }
 }
+
+/// Paths before stalling or moving on, and customers at risk, paged.
+@Suite struct MapRiskTests {
+    @Test func pathsAndCustomersAtRisk() async throws {
+        let f = try JourneyFixture()
+        try await MapTests.load(Repository.file("Tests/Fixtures/journeys/j-native.ndjson"), into: f)
+        let at = Timestamp(rfc3339: "2026-03-20T00:00:00Z")!
+        var q = MapQuery()
+        q.at = at
+        let map = try f.engine.queries.map(q)
+        let paths = try f.engine.queries.mapPaths(stage: "consideration", at: at)
+        let consideration = map.stages[1]
+        #expect(!paths.wentOn.isEmpty && paths.wentOn.allSatisfy { (1...3).contains($0.touchpoints.count) })
+        #expect(paths.wentOn.map(\.customers).reduce(0, +) <= consideration.reached - consideration.current)
+        #expect(paths.stalled.map(\.customers).reduce(0, +) <= consideration.stalled)
+        #expect(throws: StoreError.self) { try f.engine.queries.mapPaths(stage: "nowhere") }
+
+        // Every page together: each journey with a reason, once, in key order.
+        var all: [AtRiskPage.AtRisk] = []
+        var after: String?
+        repeat {
+            let page = try f.engine.queries.atRisk(at: at, after: after, limit: 7)
+            #expect(page.customers.count <= 7)
+            all += page.customers
+            after = page.next
+        } while after != nil
+        #expect(Set(all.map(\.customerId)).count == all.count)
+        let stalled = all.filter { $0.reasons.contains("stalled") }
+        #expect(Int64(stalled.count) == map.stages.map(\.stalled).reduce(0, +))
+        #expect(all.contains { $0.reasons.contains("inactive") } && all.allSatisfy { $0.lastSeen != nil })
+        let onlyDecision = try f.engine.queries.atRisk(stage: "decision", reason: "stalled", at: at, limit: 1000)
+        #expect(onlyDecision.customers.count == stalled.filter { $0.stage == "decision" }.count)
+        #expect(onlyDecision.customers.allSatisfy { $0.lastTouchpoint != nil })
+        #expect(throws: StoreError.self) { try f.engine.queries.atRisk(reason: "bored") }
+        #expect(throws: StoreError.self) { try f.engine.queries.atRisk(after: "zz") }
+    }
+}

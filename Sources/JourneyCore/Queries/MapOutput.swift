@@ -114,8 +114,12 @@ public struct MapPathsOutput: Sendable, Equatable, Codable {
 public struct AtRiskPage: Sendable, Equatable, Codable {
     public var at: String
     public var customers: [AtRisk]
-    /// Where the next page starts (absent at the end).
+    /// Pass as `after` for the next page (absent at the end).
     public var next: String?
+    /// The key of the last customer listed (not part of the JSON).
+    var lastKey: [UInt8] = []
+
+    enum CodingKeys: String, CodingKey { case at, customers, next }
 
     public struct AtRisk: Sendable, Equatable, Codable {
         public var customerId: String
