@@ -15,7 +15,7 @@ public struct JourneyCommand: AsyncParsableCommand {
             """,
         subcommands: [
             AppendCommand.self, IngestCommand.self, EventsCommand.self, VerifyCommand.self, StatsCommand.self,
-            CustomerCommand.self, JourneyHistoryCommand.self, FunnelCommand.self, StageCommand.self, AdvocatesCommand.self,
+            CustomerCommand.self, JourneyHistoryCommand.self, FunnelCommand.self, MapCommand.self, AtRiskCommand.self, StageCommand.self, AdvocatesCommand.self,
             ProjectionsCommand.self, RebuildCommand.self, SimulateCommand.self, ModelCommand.self, ServeCommand.self,
             BackupCommand.self, RestoreCommand.self, ExportCommand.self, CompactCommand.self, DoctorCommand.self,
             EraseCommand.self, ErasuresCommand.self, KeygenCommand.self, MigrateCommand.self, IdentityCommand.self,

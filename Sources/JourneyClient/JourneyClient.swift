@@ -24,6 +24,10 @@ public protocol JourneyClient: Sendable {
     func customer(_ id: String, asOf: Timestamp?, knownAt: Timestamp?) async throws -> CustomerStateOutput
     func journey(_ id: String, asOf: Timestamp?, knownAt: Timestamp?) async throws -> JourneyOutput
     func funnel() async throws -> FunnelOutput
+    /// The journey map (see ``MapOutput``).
+    func map(_ query: MapQuery) async throws -> MapOutput
+    func mapPaths(stage: String, segment: String?, at: Timestamp?, limit: Int) async throws -> MapPathsOutput
+    func atRisk(stage: String?, reason: String?, at: Timestamp?, after: String?, limit: Int) async throws -> AtRiskPage
     func customers(inStage stage: String, after: String?, limit: Int) async throws -> CustomerPage
     func advocates(level: String?, after: String?, limit: Int) async throws -> CustomerPage
 

@@ -107,6 +107,16 @@ public final class LocalClient: JourneyClient {
 
     public func funnel() async throws -> FunnelOutput { try engine.queries.funnel() }
 
+    public func map(_ query: MapQuery) async throws -> MapOutput { try engine.queries.map(query) }
+
+    public func mapPaths(stage: String, segment: String?, at: Timestamp?, limit: Int) async throws -> MapPathsOutput {
+        try engine.queries.mapPaths(stage: stage, segment: segment, at: at, limit: limit)
+    }
+
+    public func atRisk(stage: String?, reason: String?, at: Timestamp?, after: String?, limit: Int) async throws -> AtRiskPage {
+        try engine.queries.atRisk(stage: stage, reason: reason, at: at, after: after, limit: limit)
+    }
+
     public func customers(inStage stage: String, after: String?, limit: Int) async throws -> CustomerPage {
         try engine.queries.customers(inStage: stage, after: after, limit: limit)
     }

@@ -78,6 +78,26 @@ extension RemoteClient: JourneyClient {
 
     public func funnel() async throws -> FunnelOutput { try await json(FunnelOutput.self, "GET", "/v1/funnel") }
 
+    public func map(_ q: MapQuery) async throws -> MapOutput {
+        let d = MapQuery()
+        var query: [(String, String?)] = [("segment", q.segment), ("from", q.from?.rfc3339), ("to", q.to?.rfc3339), ("at", q.at?.rfc3339)]
+        if q.minSupport != d.minSupport { query.append(("minSupport", String(q.minSupport))) }
+        if q.painSentiment != d.painSentiment { query.append(("painSentiment", String(q.painSentiment))) }
+        if q.painLift != d.painLift { query.append(("painLift", String(q.painLift))) }
+        if q.touchpoints != d.touchpoints { query.append(("touchpoints", String(q.touchpoints))) }
+        if q.moments != d.moments { query.append(("moments", String(q.moments))) }
+        return try await json(MapOutput.self, "GET", "/v1/map", query: query)
+    }
+
+    public func mapPaths(stage: String, segment: String?, at: Timestamp?, limit: Int) async throws -> MapPathsOutput {
+        try await json(MapPathsOutput.self, "GET", "/v1/map/paths", query: [("stage", stage), ("segment", segment), ("at", at?.rfc3339), ("limit", String(limit))])
+    }
+
+    public func atRisk(stage: String?, reason: String?, at: Timestamp?, after: String?, limit: Int) async throws -> AtRiskPage {
+        try await json(AtRiskPage.self, "GET", "/v1/customers/at-risk",
+                       query: [("stage", stage), ("reason", reason), ("at", at?.rfc3339), ("after", after), ("limit", String(limit))])
+    }
+
     public func customers(inStage stage: String, after: String?, limit: Int) async throws -> CustomerPage {
         try await json(CustomerPage.self, "GET", "/v1/stages/\(Self.segment(stage))/customers", query: [("after", after), ("limit", String(limit))])
     }

@@ -51,6 +51,7 @@ public final class JourneyServer: Sendable {
         IdentityRoutes.add(to: router, state: state)
         SegmentRoutes.add(to: router, state: state)
         ViewRoutes.add(to: router, state: state)
+        MapRoutes.add(to: router, state: state)
         ProjectionRoutes.add(to: router, state: state)
         OperationsRoutes.add(to: router, state: state)
         return router

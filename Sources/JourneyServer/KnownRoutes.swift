@@ -8,7 +8,7 @@ enum KnownRoutes {
         ("GET", "/v1/customers/:id/identities"), ("POST", "/v1/identities/merge"), ("POST", "/v1/identities/unmerge"),
         ("POST", "/segment/v1/batch"), ("POST", "/segment/v1/import"), ("POST", "/segment/v1/track"), ("POST", "/segment/v1/identify"),
         ("POST", "/segment/v1/page"), ("POST", "/segment/v1/screen"), ("POST", "/segment/v1/group"), ("POST", "/segment/v1/alias"),
-        ("GET", "/v1/funnel"), ("GET", "/v1/stages/:stage/customers"), ("GET", "/v1/advocates"),
+        ("GET", "/v1/funnel"), ("GET", "/v1/map"), ("GET", "/v1/map/paths"), ("GET", "/v1/customers/at-risk"), ("GET", "/v1/stages/:stage/customers"), ("GET", "/v1/advocates"),
         ("GET", "/v1/projections"), ("GET", "/v1/projections/faults"), ("POST", "/v1/projections/:name/rebuild"), ("POST", "/v1/simulations"),
         ("GET", "/v1/model"), ("PUT", "/v1/model"), ("GET", "/v1/stats"), ("GET", "/v1/limits"), ("POST", "/v1/verify"),
         ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.yaml"),
