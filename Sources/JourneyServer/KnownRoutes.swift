@@ -14,12 +14,17 @@ enum KnownRoutes {
         ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.yaml"),
     ]
 
-    /// The methods allowed on `path` (empty: no such route).
+    /// The methods allowed on `path` (empty: no such route). A route without parameters that
+    /// matches (`/v1/customers/at-risk`) hides the ones that match only through a parameter
+    /// (`/v1/customers/:id`), as the router does.
     static func methods(for path: String) -> [String] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        return all.filter { route in
+        let matching = all.filter { route in
             let p = route.pattern.split(separator: "/", omittingEmptySubsequences: false)
             return p.count == segments.count && zip(p, segments).allSatisfy { $0.hasPrefix(":") ? !$1.isEmpty : $0 == $1 }
-        }.map(\.method)
+        }
+        let exact = matching.filter { !$0.pattern.contains(":") }
+        var seen = Set<String>()
+        return (exact.isEmpty ? matching : exact).map(\.method).filter { seen.insert($0).inserted }
     }
 }

@@ -84,6 +84,9 @@ import Testing
         "segmentBatch": ("/segment/v1/batch", "application/json", #"{"batch":[{"type":"track","userId":"c1","event":"Order Completed","messageId":"conf-1"}]}"#),
         "segmentCall": ("/segment/v1/identify", "application/json", #"{"userId":"c2","anonymousId":"v-2","traits":{"plan":"smb"}}"#),
         "getFunnel": ("/v1/funnel", nil, nil),
+        "getMap": ("/v1/map?minSupport=1", nil, nil),
+        "getMapPaths": ("/v1/map/paths?stage=decision", nil, nil),
+        "listAtRisk": ("/v1/customers/at-risk?limit=5", nil, nil),
         "listStage": ("/v1/stages/onboarding/customers?limit=10", nil, nil),
         "listAdvocates": ("/v1/advocates?limit=10", nil, nil),
         "listProjections": ("/v1/projections", nil, nil),
@@ -103,7 +106,7 @@ import Testing
 
     @Test func everyOperationAnswersAsDocumented() async throws {
         let ops = try Self.operations()
-        #expect(ops.count == 30, "\(ops.map(\.id))")
+        #expect(ops.count == 33, "\(ops.map(\.id))")
         let f = try await ServerFixture()
         for op in ops {
             let sample = try #require(Self.samples[op.id], "no sample request for operation \(op.id): add one")
