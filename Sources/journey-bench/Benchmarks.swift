@@ -7,7 +7,7 @@ import JourneyJSON
 /// What to run: every benchmark by default. A flag that is not one of these, or a value that
 /// does not parse, stops the run with usage (argument-parser), instead of running defaults.
 struct BenchOptions: ParsableArguments {
-    static let names = ["parse", "ingest", "replay", "replayprops", "reads", "rebuild", "lookups", "append1", "append64", "lag"]
+    static let names = ["parse", "ingest", "replay", "replayprops", "reads", "rebuild", "map", "lookups", "append1", "append64", "lag"]
 
     @Option(help: "The NDJSON dataset (default: generated into --work).") var dataset: String?
     @Option(help: "The work folder.") var work = "/tmp/journey-bench"
@@ -61,6 +61,7 @@ struct Benchmarks {
         if want("replayprops") { try replayProperties(store) }
         if want("reads") { try await reads(store) }
         if want("rebuild") { try rebuild(store) }
+        if want("map") { try map(store) }
         if want("lookups") { try await lookups(store) }
         if want("append1") { try await appends(writers: 1) }
         if want("append64") { try await appends(writers: 64) }
@@ -170,14 +171,14 @@ struct Benchmarks {
         report("random customer-stream reads, 2 threads", n, Date().timeIntervalSince(start), unit: "reads/s ")
     }
 
-    /// Full rebuild of all four projections into a new generation.
+    /// Full rebuild of all projections (the journey map included) into a new generation.
     func rebuild(_ store: EventStore) throws {
         let engine = try JourneyEngine(store: store)
         try engine.live.catchUp()
         let start = Date()
         let reports = try engine.rebuilder.rebuild()
         let seconds = Date().timeIntervalSince(start)
-        report("rebuild all 4 projections (log events)", Int(reports.first?.checkpoint ?? 0), seconds)
+        report("rebuild all \(ProjectionKind.allCases.count) projections (log events)", Int(reports.first?.checkpoint ?? 0), seconds)
         let one = Date()
         try engine.rebuilder.rebuild([.customerStage])
         report("rebuild customer-stage alone", Int(reports.first?.checkpoint ?? 0), Date().timeIntervalSince(one))

@@ -27,9 +27,14 @@ public struct MapState: Sendable, Equatable {
     }
 
     public var touches: [Touch] = []
-    /// Per stage (by index; shorter when later stages were never reached), the last three
-    /// touchpoint keys met in it, oldest first.
-    public var recent: [[UInt64]] = []
+    /// Per stage, three slots: the last three touchpoint keys met in it, oldest first, 0 for
+    /// none (empty until the first touchpoint).
+    var recentSlots: [UInt64] = []
+
+    /// Per stage (by index), the last three touchpoint keys met in it, oldest first.
+    public var recent: [[UInt64]] {
+        stride(from: 0, to: recentSlots.count, by: 3).map { i in recentSlots[i..<i + 3].filter { $0 != 0 } }
+    }
     public var traits: [Trait] = []
 
     public init() {}
@@ -60,9 +65,20 @@ public struct MapState: Sendable, Equatable {
             touches[i].sentimentCount += 1
             if v < 0 { touches[i].negatives += 1 }
         }
-        while recent.count <= stage { recent.append([]) }
-        recent[stage].append(e.touchpoint)
-        if recent[stage].count > 3 { recent[stage].removeFirst() }
+        if recentSlots.count <= stage * 3 + 2 { recentSlots.append(contentsOf: repeatElement(0, count: stage * 3 + 3 - recentSlots.count)) }
+        let r = stage * 3
+        recentSlots[r] = recentSlots[r + 1]
+        recentSlots[r + 1] = recentSlots[r + 2]
+        recentSlots[r + 2] = e.touchpoint
+    }
+
+    /// How many stages have recent touchpoints.
+    var recentStages: Int { recentSlots.count / 3 }
+
+    /// The last touchpoint met in `stage`, if any.
+    func lastTouch(_ stage: Int) -> UInt64? {
+        guard stage >= 0, stage * 3 + 2 < recentSlots.count, recentSlots[stage * 3 + 2] != 0 else { return nil }
+        return recentSlots[stage * 3 + 2]
     }
 
     /// The value of a trait, if the customer has one.
@@ -78,11 +94,8 @@ public struct MapState: Sendable, Equatable {
             w.varint(UInt64(t.sentimentCount))
             w.varint(UInt64(t.negatives))
         }
-        w.varint(UInt64(recent.count))
-        for r in recent {
-            w.u8(UInt8(r.count))
-            for k in r { w.varint(k) }
-        }
+        w.varint(UInt64(recentSlots.count / 3))
+        for k in recentSlots { w.varint(k) }
         w.varint(UInt64(traits.count))
         for t in traits {
             w.string(t.name)
@@ -101,12 +114,8 @@ public struct MapState: Sendable, Equatable {
                                    negatives: UInt32(truncatingIfNeeded: r.varint())))
         }
         let stages = Int(min(r.varint(), 256))
-        for _ in 0..<stages where !r.failed {
-            let k = Int(min(r.u8(), 3))
-            var keys: [UInt64] = []
-            for _ in 0..<k { keys.append(r.varint()) }
-            m.recent.append(keys)
-        }
+        m.recentSlots.reserveCapacity(stages * 3)
+        for _ in 0..<(stages * 3) where !r.failed { m.recentSlots.append(r.varint()) }
         let nt = Int(min(r.varint(), 1 << 16))
         for _ in 0..<nt where !r.failed {
             let name = r.string()

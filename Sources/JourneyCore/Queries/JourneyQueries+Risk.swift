@@ -41,7 +41,7 @@ extension JourneyQueries {
                     while let e = entry, e.key.starts(with: prefix), e.key.lexicographicallyPrecedes(bound) {
                         if let raw = try txn.get(view, key: Array(e.key.dropFirst(11))) {
                             let j = try JourneyViews.decodeJourney(raw, model: model)
-                            if s < j.map.recent.count, !j.map.recent[s].isEmpty { stalled[PathKey(j.map.recent[s]), default: 0] += 1 }
+                            if let path = PathKey(j.map, stage: s) { stalled[path, default: 0] += 1 }
                         }
                         entry = try c.next()
                     }
@@ -112,7 +112,7 @@ extension JourneyQueries {
                                 return
                             }
                             var last: String?
-                            if s.current >= 0, s.current < j.map.recent.count, let k = j.map.recent[s.current].last {
+                            if let k = j.map.lastTouch(s.current) {
                                 let (type, tp, ch) = try Self.name(k, m.names, txn)
                                 last = [type, tp, ch].compactMap { $0 }.joined(separator: " · ")
                             }

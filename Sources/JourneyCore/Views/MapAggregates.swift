@@ -74,10 +74,10 @@ final class MapAggregates {
         let oldSegments = old.map { model.segments(of: $0.map) } ?? []
         let newSegments = new.map { model.segments(of: $0.map) } ?? []
         for g in Set(oldSegments).union(newSegments) {
-            var a = try segment(g, txn)
-            if let old, oldSegments.contains(g) { a.add(old, -1, stages: stageCount, npsMetric: npsMetric) }
-            if let new, newSegments.contains(g) { a.add(new, 1, stages: stageCount, npsMetric: npsMetric) }
-            loaded[g] = a
+            if loaded[g] == nil { loaded[g] = try segment(g, txn) }
+            // Changed in place: a copy of the aggregate would copy its tables for every journey.
+            if let old, oldSegments.contains(g) { loaded[g]!.add(old, -1, stages: stageCount, npsMetric: npsMetric) }
+            if let new, newSegments.contains(g) { loaded[g]!.add(new, 1, stages: stageCount, npsMetric: npsMetric) }
             changed.insert(g)
             try updateKeys(old: oldSegments.contains(g) ? old : nil, new: newSegments.contains(g) ? new : nil, segment: g, key: key, txn: txn)
         }

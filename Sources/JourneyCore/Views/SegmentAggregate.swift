@@ -39,6 +39,15 @@ struct StageAggregate: Sendable, Equatable {
 }
 
 struct TouchAggregate: Sendable, Equatable {
+    mutating func add(_ t: MapState.Touch, _ sign: Int64, advanced: Bool) {
+        events += sign * Int64(t.events)
+        customers += sign
+        sentimentSum += Double(sign) * t.sentimentSum
+        sentimentCount += sign * Int64(t.sentimentCount)
+        negatives += sign * Int64(t.negatives)
+        if advanced { self.advanced += sign }
+    }
+
     var events: Int64 = 0
     var customers: Int64 = 0
     var sentimentSum: Double = 0
@@ -60,6 +69,15 @@ struct PathKey: Hashable, Sendable {
     }
 
     var keys: [UInt64] { [a, b, c].filter { $0 != 0 } }
+
+    /// The last three touchpoints of a journey in `stage` (`nil`: none).
+    init?(_ map: MapState, stage: Int) {
+        guard let last = map.lastTouch(stage) else { return nil }
+        let i = stage * 3
+        a = map.recentSlots[i]
+        b = map.recentSlots[i + 1]
+        c = last
+    }
 }
 
 extension SegmentAggregate {
@@ -76,30 +94,22 @@ extension SegmentAggregate {
         for i in 0..<max(0, furthest) where s.entered[i] != nil { stages[i].wentOn += sign }
         for pair in 0..<max(0, stageCount - 1) where FunnelAggregates.duration(s, pair) != nil { counters.pairs[pair] += sign }
         for t in j.map.touches where Int(t.stage) < stageCount {
-            var x = stages[Int(t.stage)].touches[t.key] ?? TouchAggregate()
-            x.events += sign * Int64(t.events)
-            x.customers += sign
-            x.sentimentSum += Double(sign) * t.sentimentSum
-            x.sentimentCount += sign * Int64(t.sentimentCount)
-            x.negatives += sign * Int64(t.negatives)
-            if furthest > Int(t.stage) { x.advanced += sign }
-            stages[Int(t.stage)].touches[t.key] = x
+            stages[Int(t.stage)].touches[t.key, default: TouchAggregate()].add(t, sign, advanced: furthest > Int(t.stage))
         }
-        for st in 0..<min(max(0, furthest), j.map.recent.count) where !j.map.recent[st].isEmpty {
-            stages[st].paths[PathKey(j.map.recent[st]), default: 0] += sign
+        for st in 0..<min(max(0, furthest), j.map.recentStages) {
+            if let path = PathKey(j.map, stage: st) { stages[st].paths[path, default: 0] += sign }
         }
         guard s.current >= 0 else { return }
-        var stage = self.stages[s.current]
+        let c = s.current
         for (m, reading) in j.advocacy.metrics.enumerated() {
             guard let reading else { continue }
-            stage.metricSum[m] += Double(sign) * reading.value
-            stage.metricCount[m] += sign
+            self.stages[c].metricSum[m] += Double(sign) * reading.value
+            self.stages[c].metricCount[m] += sign
             if m == npsMetric {
-                if reading.value >= 9 { stage.promoters += sign } else if reading.value <= 6 { stage.detractors += sign }
+                if reading.value >= 9 { self.stages[c].promoters += sign } else if reading.value <= 6 { self.stages[c].detractors += sign }
             }
         }
-        stage.actions += sign * Int64(j.advocacy.counts.reduce(0) { $0 + Int($1) })
-        self.stages[s.current] = stage
+        self.stages[c].actions += sign * Int64(j.advocacy.counts.reduce(0) { $0 + Int($1) })
     }
 
 
