@@ -40,7 +40,6 @@ import Testing
     }
 
     static func expected(_ path: String, plan: String? = nil) throws -> Expected {
-        let stages = ["awareness", "consideration", "decision", "onboarding", "retention", "advocacy"]
         let ruleStage: [String: Int] = [
             "ad_click": 0, "blog_view": 0, "social_mention": 0, "product_view": 1, "review_read": 1, "webinar_attended": 1, "comparison_view": 1,
             "pricing_view": 2, "demo_requested": 2, "trial_started": 2, "checkout_started": 2, "purchase": 2,

@@ -8,26 +8,33 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// Most events one rebuild chunk applies (default 250,000: larger chunks rewrite each
     /// customer's views fewer times).
     public var rebuildChunkEvents: Int = 250_000
-    /// Longest a rebuild chunk keeps LMDB's write lock (default 1 s).
+    /// Longest a rebuild chunk folds before it reports progress (default 1 s).
     public var rebuildChunkTime: Duration = .seconds(1)
+    /// How often a rebuild writes what it folded (default 10 s): chunks are folded in read
+    /// transactions, in memory, and written together, so each customer's views are written once
+    /// per save instead of once per chunk, and the write lock is held only while writing. A
+    /// rebuild killed part way resumes from its last save. Zero: every chunk is written in its
+    /// own write transaction.
+    public var rebuildSaveInterval: Duration = .seconds(10)
     /// Most customers' states kept in memory between chunks (default 1,000,000).
     public var cachedCustomers: Int = 1_000_000
 
     public init() {}
 
-    /// The defaults with `JOURNEY_PROJECTION_CHUNK_EVENTS` (live chunk size) and
-    /// `JOURNEY_REBUILD_CHUNK_EVENTS` applied; a value that is not a positive whole number is
-    /// refused with the variable named.
+    /// The defaults with `JOURNEY_PROJECTION_CHUNK_EVENTS` (live chunk size),
+    /// `JOURNEY_REBUILD_CHUNK_EVENTS` and `JOURNEY_REBUILD_SAVE_SECONDS` (0: every chunk) applied;
+    /// a value that is not a whole number in range is refused with the variable named.
     public init(environment: [String: String]) throws(ConfigurationValueError) {
         self.init()
-        if let v = try Self.positive(environment, "JOURNEY_PROJECTION_CHUNK_EVENTS") { liveChunkEvents = v }
-        if let v = try Self.positive(environment, "JOURNEY_REBUILD_CHUNK_EVENTS") { rebuildChunkEvents = v }
+        if let v = try Self.whole(environment, "JOURNEY_PROJECTION_CHUNK_EVENTS", atLeast: 1) { liveChunkEvents = v }
+        if let v = try Self.whole(environment, "JOURNEY_REBUILD_CHUNK_EVENTS", atLeast: 1) { rebuildChunkEvents = v }
+        if let v = try Self.whole(environment, "JOURNEY_REBUILD_SAVE_SECONDS", atLeast: 0) { rebuildSaveInterval = .seconds(v) }
     }
 
-    private static func positive(_ env: [String: String], _ key: String) throws(ConfigurationValueError) -> Int? {
+    private static func whole(_ env: [String: String], _ key: String, atLeast least: Int) throws(ConfigurationValueError) -> Int? {
         guard let text = env[key], !text.isEmpty else { return nil }
-        guard let n = Int(text), n >= 1 else {
-            throw ConfigurationValueError(message: "\(key) must be a whole number of at least 1, got \(text)")
+        guard let n = Int(text), n >= least else {
+            throw ConfigurationValueError(message: "\(key) must be a whole number of at least \(least), got \(text)")
         }
         return n
     }

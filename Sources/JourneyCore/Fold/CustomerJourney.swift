@@ -15,11 +15,12 @@ public struct CustomerJourney: Sendable, Equatable {
         advocacy = AdvocacyState(actions: model.model.advocacy.actionIds.count, metrics: model.model.advocacy.metrics.count)
     }
 
-    /// Applies one event in business order.
-    mutating func apply(_ e: ClassifiedEvent, model: CompiledModel) {
+    /// Applies one event in business order; `mapped: false` leaves ``map`` alone (a fold whose
+    /// projections do not include the journey map).
+    mutating func apply(_ e: ClassifiedEvent, model: CompiledModel, mapped: Bool = true) {
         if let t = stage.apply(e, model: model.model) { transitions.append(t) }
         if let c = advocacy.apply(e, compiled: model) { advocacyChanges.append(c) }
-        map.apply(e, stage: stage.current)
+        if mapped { map.apply(e, stage: stage.current) }
     }
 
     /// The fold of `events` (any order) from nothing.

@@ -5,6 +5,9 @@ import LMDBKit
 /// the lowest member checkpoint (up to the head, the next higher member checkpoint, the event
 /// bound and the deadline) are folded, the changed customers written, the faults met recorded,
 /// and the checkpoints of the members that took part moved, all in that transaction.
+///
+/// A rebuild may fold several chunks in read transactions (``fold``) and write them in one
+/// (``commit``): every customer it touched is then written once, not once per chunk.
 enum ChunkProcessor {
     /// Returns the events read (0 when the members were all at `head`).
     static func process(
@@ -12,6 +15,30 @@ enum ChunkProcessor {
         views: ViewStore, txn: Transaction, log: any LogSnapshot
     ) throws -> Int {
         guard let lowest = group.members.map(\.checkpoint).min(), lowest < head else { return 0 }
+        let taking = group.members.filter { $0.checkpoint == lowest }
+        let (count, faults) = try fold(group, head: head, maxEvents: maxEvents, timeLimit: timeLimit, txn: txn, log: log)
+        guard count > 0 else { return 0 }
+        try commit(group, taking.map(\.kind), faults: faults, views: views, txn: txn)
+        return count
+    }
+
+    /// Writes what the group folded since its last commit for the members `kinds` (their
+    /// states, views and checkpoints) and the faults met, in `txn`.
+    static func commit(_ group: FoldGroup, _ kinds: [ProjectionKind], faults: [ProjectionFault], views: ViewStore, txn: Transaction) throws {
+        try group.flush(group.members.filter { kinds.contains($0.kind) }, txn: txn)
+        try views.dbs.recordFaults(faults, in: txn)
+        for m in group.members where kinds.contains(m.kind) {
+            try views.dbs.setCheckpoint(m.kind, slot: m.slot, m.checkpoint, in: txn)
+        }
+    }
+
+    /// Folds the next chunk into the group's states without writing anything: the members at
+    /// the lowest checkpoint move to the last record folded (in memory). Returns the events read
+    /// and the faults met.
+    static func fold(
+        _ group: FoldGroup, head: UInt64, maxEvents: Int, timeLimit: Duration, txn: Transaction, log: any LogSnapshot
+    ) throws -> (Int, [ProjectionFault]) {
+        guard let lowest = group.members.map(\.checkpoint).min(), lowest < head else { return (0, []) }
         let taking = group.members.filter { $0.checkpoint == lowest }
         // Members ahead wait until the others reach them (their views already hold those events).
         let bound = group.members.map(\.checkpoint).filter { $0 > lowest }.min().map { min($0, head) } ?? head
@@ -51,13 +78,10 @@ enum ChunkProcessor {
             count += 1
             return count < maxEvents && (count & 1023 != 0 || clock.now < deadline)
         }
-        guard count > 0 else { return 0 }
-        try group.flush(taking, txn: txn)
-        try views.dbs.recordFaults(context.opener.takeFaults(), in: txn)
+        guard count > 0 else { return (0, []) }
         for i in group.members.indices where group.members[i].checkpoint == lowest {
             group.members[i].checkpoint = last
-            try views.dbs.setCheckpoint(group.members[i].kind, slot: group.members[i].slot, last, in: txn)
         }
-        return count
+        return (count, context.opener.takeFaults())
     }
 }

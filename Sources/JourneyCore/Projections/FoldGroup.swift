@@ -22,6 +22,9 @@ final class FoldGroup {
     /// Where states not in the cache are read from.
     let stateSource: Database?
     let customers = CustomerTable()
+    /// Whether the states fold the journey map's part (journey-history keeps it, journey-map
+    /// derives from it); the others skip it, which is most of a fold's cost beyond the stage.
+    let mapped: Bool
 
     private struct Entry {
         var state: CustomerJourney
@@ -35,6 +38,8 @@ final class FoldGroup {
 
     private var local: [Int32] = []
     private var entries: [Entry] = []
+    /// `entries[j].customer`, apart: sorting by it must not copy the entries.
+    private var entryCustomers: [Int] = []
     private var dirty: [Int] = []
     private var funnel: [Int: FunnelAggregates] = [:]
     /// Erased customers and what their erasure records keep (see `FoldGroup+Erasure`).
@@ -58,6 +63,7 @@ final class FoldGroup {
         self.members = members
         self.dbs = dbs
         self.stateSource = stateSource
+        mapped = members.contains { $0.kind == .journeyHistory || $0.kind == .journeyMap }
         identityViews = members.first { $0.kind == .journeyHistory }.map { IdentityViews(dbs, slot: $0.slot) }
     }
 
@@ -65,6 +71,7 @@ final class FoldGroup {
     func dropCache() {
         local.removeAll()
         entries.removeAll()
+        entryCustomers.removeAll()
         dirty.removeAll()
         customers.removeAll()
         canonicalSlot.removeAll()
@@ -85,11 +92,11 @@ final class FoldGroup {
             // result is exactly what in-order arrival would have given.
             var s = CustomerJourney(customerId: entries[j].state.customerId, model: model)
             for h in try context.history(keys: streams(of: customer), upTo: e.position, model: model) {
-                s.apply(h, model: model)
+                s.apply(h, model: model, mapped: mapped)
             }
             entries[j].state = s
         } else {
-            entries[j].state.apply(e, model: model)
+            entries[j].state.apply(e, model: model, mapped: mapped)
         }
         markDirty(j)
     }
@@ -99,7 +106,7 @@ final class FoldGroup {
     func refold(customer: Int, id: String, keys: [[UInt8]], upTo: UInt64, context: ChunkContext, txn: Transaction) throws {
         let j = try entry(customer, id: id, txn: txn)
         var s = CustomerJourney(customerId: id, model: model)
-        for h in try context.history(keys: keys, upTo: upTo, model: model) { s.apply(h, model: model) }
+        for h in try context.history(keys: keys, upTo: upTo, model: model) { s.apply(h, model: model, mapped: mapped) }
         entries[j].state = s
         entries[j].removed = false
         markDirty(j)
@@ -151,6 +158,7 @@ final class FoldGroup {
             entries.append(Entry(
                 state: stored ?? CustomerJourney(customerId: id, model: model),
                 persisted: stored, dirty: false, customer: customer))
+            entryCustomers.append(customer)
             j = entries.count - 1
             local[customer] = Int32(j)
         }
@@ -173,7 +181,7 @@ final class FoldGroup {
     func flush(_ members: [Member], txn: Transaction) throws {
         try flushIdentity(members, txn: txn)
         guard !dirty.isEmpty else { return }
-        dirty.sort { customers.precedes(entries[$0].customer, entries[$1].customer) }
+        dirty.sort { customers.precedes(entryCustomers[$0], entryCustomers[$1]) }
         let journey = members.first { $0.kind == .journeyHistory }.map { dbs.view(.journeyHistory, "view", slot: $0.slot) }
         let stageIndex = members.first { $0.kind == .customerStage }.map { dbs.view(.customerStage, "index", slot: $0.slot) }
         let levelIndex = members.first { $0.kind == .advocacy }.map { dbs.view(.advocacy, "index", slot: $0.slot) }
@@ -187,38 +195,47 @@ final class FoldGroup {
         }
         var w = ByteWriter(capacity: 512)
         for j in dirty {
-            let key = customers.keys[entries[j].customer].bytes
-            let new: CustomerJourney? = entries[j].removed ? nil : entries[j].state
-            let old = entries[j].persisted
-            if let journey {
-                if let new {
-                    w.bytes.removeAll(keepingCapacity: true)
-                    JourneyViews.encode(new, &w)
-                    try txn.put(journey, key: key, value: w.bytes)
-                } else if old != nil {
-                    try txn.delete(journey, key: key)
-                }
-            }
-            let oldStage = old.map(\.stage.current) ?? -1, newStage = new.map(\.stage.current) ?? -1
-            if let stageIndex, old == nil || new == nil || oldStage != newStage {
-                if oldStage >= 0 { try txn.delete(stageIndex, key: [UInt8(oldStage)] + key) }
-                if newStage >= 0 { try txn.put(stageIndex, key: [UInt8(newStage)] + key, value: []) }
-            }
-            let oldLevel = old?.advocacy.level ?? 0, newLevel = new?.advocacy.level ?? 0
-            if let levelIndex, oldLevel != newLevel {
-                if oldLevel > 0 { try txn.delete(levelIndex, key: [UInt8(oldLevel)] + key) }
-                if newLevel > 0 { try txn.put(levelIndex, key: [UInt8(newLevel)] + key, value: []) }
-            }
-            if old != nil || new != nil {
-                try aggregates?.change(from: old?.stage, to: new?.stage, key: key, txn: txn)
-                try map?.change(from: old, to: new, key: key, txn: txn)
-            }
-            entries[j].persisted = new
-            entries[j].dirty = false
+            // In place: copies of the states would retain and release every array they hold.
+            try write(&entries[j], journey: journey, stageIndex: stageIndex, levelIndex: levelIndex,
+                      funnel: aggregates, map: map, buffer: &w, txn: txn)
         }
         try aggregates?.save(txn)
         try map?.save(txn)
         dirty.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes one changed journey to the members' databases.
+    private func write(
+        _ e: inout Entry, journey: Database?, stageIndex: Database?, levelIndex: Database?,
+        funnel: FunnelAggregates?, map: MapAggregates?, buffer w: inout ByteWriter, txn: Transaction
+    ) throws {
+        let key = customers.keys[e.customer].bytes
+        let exists = !e.removed, existed = e.persisted != nil
+        if let journey {
+            if exists {
+                w.bytes.removeAll(keepingCapacity: true)
+                JourneyViews.encode(e.state, &w)
+                try txn.put(journey, key: key, value: w.bytes)
+            } else if existed {
+                try txn.delete(journey, key: key)
+            }
+        }
+        let oldStage = e.persisted?.stage.current ?? -1, newStage = exists ? e.state.stage.current : -1
+        if let stageIndex, !existed || !exists || oldStage != newStage {
+            if oldStage >= 0 { try txn.delete(stageIndex, key: [UInt8(oldStage)] + key) }
+            if newStage >= 0 { try txn.put(stageIndex, key: [UInt8(newStage)] + key, value: []) }
+        }
+        let oldLevel = e.persisted?.advocacy.level ?? 0, newLevel = exists ? e.state.advocacy.level : 0
+        if let levelIndex, oldLevel != newLevel {
+            if oldLevel > 0 { try txn.delete(levelIndex, key: [UInt8(oldLevel)] + key) }
+            if newLevel > 0 { try txn.put(levelIndex, key: [UInt8(newLevel)] + key, value: []) }
+        }
+        if existed || exists {
+            try funnel?.change(from: e.persisted?.stage, to: exists ? e.state.stage : nil, key: key, txn: txn)
+            try map?.change(from: e.persisted, to: exists ? e.state : nil, key: key, txn: txn)
+        }
+        e.persisted = exists ? e.state : nil
+        e.dirty = false
     }
 
     /// Empties the members' databases (the start of a rebuild).

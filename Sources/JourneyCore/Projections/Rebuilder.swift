@@ -119,33 +119,92 @@ public final class Rebuilder: Sendable {
                 }
             }
         }
+        try views.read { txn, _ in
+            for i in fold.members.indices {
+                fold.members[i].checkpoint = try views.dbs.checkpoint(fold.members[i].kind, slot: fold.members[i].slot, in: txn)
+            }
+        }
         var reports: [RebuildProgress] = []
         var switched = false
         var attempt = 0
-        while !switched {
-            if cancelled.load(ordering: .relaxed) {
-                throw StoreError(.closed, "the rebuild was interrupted by shutdown; run it again to resume")
-            }
+        // Chunks folded but not yet written (see `saveInterval`) and the faults they met.
+        var unsaved = 0
+        var unsavedFaults: [ProjectionFault] = []
+        var lastSave = ContinuousClock.now
+        /// Writes the chunks folded since the last save, and switches when caught up. After a
+        /// retried transaction the group starts again from what is stored.
+        func save(switchIfCaughtUp: Bool) throws -> (UInt64, [UInt64]) {
             attempt = 0
-            let (head, checkpoints) = try views.write { txn, log -> (UInt64, [UInt64]) in
+            let result = try views.write { txn, log -> (UInt64, [UInt64]) in
                 attempt += 1
                 if attempt > 1 {
-                    // A retry after the map grew: start from what is stored.
                     fold = makeGroup()
+                    for i in fold.members.indices {
+                        fold.members[i].checkpoint = try views.dbs.checkpoint(fold.members[i].kind, slot: fold.members[i].slot, in: txn)
+                    }
+                    return (try log.headPosition(), fold.members.map(\.checkpoint))
                 }
-                for i in fold.members.indices {
-                    fold.members[i].checkpoint = try views.dbs.checkpoint(fold.members[i].kind, slot: fold.members[i].slot, in: txn)
-                }
-                if fold.stateSource != nil && fold.cachedCustomers > configuration.cachedCustomers { fold.dropCache() }
+                try ChunkProcessor.commit(fold, group, faults: unsavedFaults, views: views, txn: txn)
                 let head = try log.headPosition()
-                _ = try ChunkProcessor.process(
-                    fold, head: head, maxEvents: configuration.rebuildChunkEvents, timeLimit: configuration.rebuildChunkTime,
-                    views: views, txn: txn, log: log)
-                if fold.members.allSatisfy({ $0.checkpoint >= head }) {
+                if switchIfCaughtUp && fold.members.allSatisfy({ $0.checkpoint >= head }) {
                     try switchGenerations(group, records: records, model: model, in: txn)
                     switched = true
                 }
                 return (head, fold.members.map(\.checkpoint))
+            }
+            unsaved = 0
+            unsavedFaults = []
+            lastSave = ContinuousClock.now
+            return result
+        }
+        while !switched {
+            if cancelled.load(ordering: .relaxed) {
+                if unsaved > 0 { _ = try save(switchIfCaughtUp: false) }
+                throw StoreError(.closed, "the rebuild was interrupted by shutdown; run it again to resume")
+            }
+            let together = Set(fold.members.map(\.checkpoint)).count == 1
+            let head: UInt64, checkpoints: [UInt64]
+            if together && configuration.rebuildSaveInterval > .zero {
+                // The members move together: fold in a read transaction (the live projections
+                // keep writing meanwhile) and write every customer once per save, not per chunk.
+                if unsaved == 0 && fold.stateSource != nil && fold.cachedCustomers > configuration.cachedCustomers { fold.dropCache() }
+                let (h, (n, faults)) = try views.read { txn, log in
+                    let h = try log.headPosition()
+                    return (h, try ChunkProcessor.fold(
+                        fold, head: h, maxEvents: configuration.rebuildChunkEvents, timeLimit: configuration.rebuildChunkTime,
+                        txn: txn, log: log))
+                }
+                unsaved += n
+                unsavedFaults += faults
+                let caughtUp = fold.members.allSatisfy { $0.checkpoint >= h }
+                if caughtUp || ContinuousClock.now - lastSave >= configuration.rebuildSaveInterval
+                    || fold.cachedCustomers > configuration.cachedCustomers {
+                    (head, checkpoints) = try save(switchIfCaughtUp: caughtUp)
+                } else {
+                    (head, checkpoints) = (h, fold.members.map(\.checkpoint))
+                }
+            } else {
+                attempt = 0
+                (head, checkpoints) = try views.write { txn, log -> (UInt64, [UInt64]) in
+                    attempt += 1
+                    if attempt > 1 {
+                        // A retry after the map grew: start from what is stored.
+                        fold = makeGroup()
+                    }
+                    for i in fold.members.indices {
+                        fold.members[i].checkpoint = try views.dbs.checkpoint(fold.members[i].kind, slot: fold.members[i].slot, in: txn)
+                    }
+                    if fold.stateSource != nil && fold.cachedCustomers > configuration.cachedCustomers { fold.dropCache() }
+                    let head = try log.headPosition()
+                    _ = try ChunkProcessor.process(
+                        fold, head: head, maxEvents: configuration.rebuildChunkEvents, timeLimit: configuration.rebuildChunkTime,
+                        views: views, txn: txn, log: log)
+                    if fold.members.allSatisfy({ $0.checkpoint >= head }) {
+                        try switchGenerations(group, records: records, model: model, in: txn)
+                        switched = true
+                    }
+                    return (head, fold.members.map(\.checkpoint))
+                }
             }
             let seconds = (ContinuousClock.now - started).seconds
             reports = zip(group, checkpoints).map { kind, checkpoint in

@@ -30,13 +30,24 @@ struct TableKey: Hashable {
 
 /// Customer keys interned to small numbers, shared by the projections a worker processes
 /// together, so each event costs one hash lookup whatever the number of projections. An
-/// open-addressing table over the key bytes: looking up needs no allocation.
+/// open-addressing table over the key bytes: looking up needs no allocation, and touches two
+/// places in memory (the bucket, which holds the hash and where the key's bytes are, and those
+/// bytes in one arena), because with a hundred thousand customers every one is a cache miss.
 final class CustomerTable {
     private(set) var keys: [TableKey] = []
     /// Sort keys: the first 16 bytes of each key, big-endian, for fast ordering.
     private(set) var prefixes: [(UInt64, UInt64)] = []
-    private var hashes: [UInt64] = []
-    private var slots: [Int32] = Array(repeating: -1, count: 1024)
+
+    private struct Bucket {
+        var hash: UInt64 = 0
+        /// The customer's number, −1: empty.
+        var slot: Int32 = -1
+        /// Where the key is in `arena`: a 2-byte length (little-endian), then the bytes.
+        var offset: UInt32 = 0
+    }
+
+    private var buckets = [Bucket](repeating: Bucket(), count: 1024)
+    private var arena: [UInt8] = []
 
     var count: Int { keys.count }
 
@@ -63,17 +74,31 @@ final class CustomerTable {
     /// The number of the customer whose key is `bytes`, interning it when new.
     func slot(_ bytes: UnsafeRawBufferPointer) -> Int {
         let h = Self.hash(bytes)
-        let mask = slots.count - 1
-        var i = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let s = slots[i]
-            if s < 0 { break }
-            if hashes[Int(s)] == h && keys[Int(s)].bytes.elementsEqual(bytes) { return Int(s) }
-            i = (i + 1) & mask
+        let found: Int? = buckets.withUnsafeBufferPointer { table in
+            arena.withUnsafeBytes { keyBytes in
+                let mask = table.count - 1
+                var i = Int(truncatingIfNeeded: h) & mask
+                while true {
+                    let b = table[i]
+                    if b.slot < 0 { return -1 - i }
+                    if b.hash == h {
+                        let o = Int(b.offset)
+                        let n = Int(keyBytes[o]) | Int(keyBytes[o + 1]) << 8
+                        if n == bytes.count && (n == 0 || memcmp(keyBytes.baseAddress! + o + 2, bytes.baseAddress!, n) == 0) {
+                            return Int(b.slot)
+                        }
+                    }
+                    i = (i + 1) & mask
+                }
+            }
         }
+        if let found, found >= 0 { return found }
+        let bucket = -1 - found!
         let n = keys.count
-        slots[i] = Int32(n)
-        hashes.append(h)
+        buckets[bucket] = Bucket(hash: h, slot: Int32(n), offset: UInt32(arena.count))
+        arena.append(UInt8(truncatingIfNeeded: bytes.count))
+        arena.append(UInt8(truncatingIfNeeded: bytes.count >> 8))
+        arena.append(contentsOf: bytes)
         let key = TableKey(Array(bytes))
         keys.append(key)
         var p: (UInt64, UInt64) = (0, 0)
@@ -81,17 +106,18 @@ final class CustomerTable {
             out.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<min(16, bytes.count)]))
         }
         prefixes.append((UInt64(bigEndian: p.0), UInt64(bigEndian: p.1)))
-        if keys.count * 2 > slots.count { grow() }
+        if keys.count * 2 > buckets.count { grow() }
         return n
     }
 
     private func grow() {
-        slots = Array(repeating: -1, count: slots.count * 2)
-        let mask = slots.count - 1
-        for (n, h) in hashes.enumerated() {
-            var i = Int(truncatingIfNeeded: h) & mask
-            while slots[i] >= 0 { i = (i + 1) & mask }
-            slots[i] = Int32(n)
+        let old = buckets
+        buckets = [Bucket](repeating: Bucket(), count: old.count * 2)
+        let mask = buckets.count - 1
+        for b in old where b.slot >= 0 {
+            var i = Int(truncatingIfNeeded: b.hash) & mask
+            while buckets[i].slot >= 0 { i = (i + 1) & mask }
+            buckets[i] = b
         }
     }
 
@@ -107,8 +133,8 @@ final class CustomerTable {
     func removeAll() {
         keys.removeAll()
         prefixes.removeAll()
-        hashes.removeAll()
-        slots = Array(repeating: -1, count: 1024)
+        arena.removeAll()
+        buckets = [Bucket](repeating: Bucket(), count: 1024)
     }
 }
 
