@@ -37,6 +37,48 @@ import Testing
         #expect(try f.engine.queries.customer("late29").stage == "decision")
     }
 
+    /// A rebuild folds in memory and saves from time to time: stopped part way, it keeps its
+    /// last save, resumes from there (not from 1) and ends with the views a whole rebuild gives;
+    /// with saving every chunk (interval 0) the views are the same.
+    @Test func aStoppedRebuildResumesFromItsLastSave() async throws {
+        var c = EngineConfiguration()
+        c.rebuildChunkEvents = 30
+        c.rebuildSaveInterval = .nanoseconds(1)  // a save after every chunk
+        let f = try JourneyFixture(configuration: c)
+        let types = ["ad_click", "product_view", "pricing_view", "purchase", "first_login", "repeat_purchase", "referral_sent"]
+        try await f.append((0..<600).map { i in ev("s\(i % 40)", types[(i / 40 + i % 3) % types.count], day: Double(i) / 20) })
+        func snapshot(_ e: JourneyEngine) throws -> String {
+            let q = e.queries
+            let customers = try (0..<40).map { try q.customer("s\($0)") }.map { "\($0.stage ?? "-") \($0.eventCount)" }
+            var m = MapQuery()
+            m.at = Timestamp(rfc3339: "2026-03-01T00:00:00Z")
+            return "\(try q.funnel()) \(try q.map(m)) \(customers)"
+        }
+        let before = try snapshot(f.engine)
+        var chunks = 0
+        #expect(throws: StoreError.self) {
+            try f.engine.rebuilder.rebuild { _ in
+                chunks += 1
+                if chunks == 6 { f.engine.rebuilder.cancel() }
+            }
+        }
+        let stopped = try f.engine.queries.status()
+        let saved = try #require(stopped.first { $0.name == "journey-history" }?.rebuild)
+        #expect(saved.checkpoint >= 150 && saved.checkpoint < 600, "saved at \(saved.checkpoint)")
+        let again = try JourneyEngine(store: f.store, configuration: c)
+        var first: UInt64?
+        let final = try again.rebuilder.rebuild { reports in first = first ?? reports.first?.checkpoint }
+        #expect(final.allSatisfy { $0.switched })
+        let resumedAt = try #require(first)
+        #expect(resumedAt <= saved.checkpoint + 30 + 1)  // went on from the save
+        #expect(try snapshot(again) == before)
+        var everyChunk = c
+        everyChunk.rebuildSaveInterval = .zero
+        let third = try JourneyEngine(store: f.store, configuration: everyChunk)
+        try third.rebuilder.rebuild()
+        #expect(try snapshot(third) == before)
+    }
+
     @Test func activatingAModelRebuildsUnderItAndRefusesVersionReuse() async throws {
         let f = try JourneyFixture()
         try await f.append([ev("m", "ad_click", day: 1), ev("m", "webinar_attended", day: 2)])
