@@ -63,7 +63,7 @@ public struct APIError: HTTPResponseError, Sendable {
         case .notFound: .notFound
         case .customerErased: .gone
         case .notEncrypted, .identityLimit, .notLinked: .conflict
-        case .closed: .serviceUnavailable
+        case .closed, .notBuilt: .serviceUnavailable
         default: .internalServerError
         }
         self.init(status, e.code.rawValue, e.description)

@@ -108,6 +108,7 @@ public final class JourneyServer: Sendable {
             services: [.init(service: app)], gracefulShutdownSignals: signals, logger: state.logger))
         group.withLock { $0 = serviceGroup }
         defer { group.withLock { $0 = nil } }
+        startRebuildIfNeeded()
         do {
             try await serviceGroup.run()
         } catch {
@@ -124,6 +125,16 @@ public final class JourneyServer: Sendable {
     public func shutdown() async {
         let g = group.withLock { $0 }
         await g?.triggerGracefulShutdown()
+    }
+
+    /// A store made before one of the projections existed (the journey map) gets it built by a
+    /// rebuild of all projections beside the live views, started here; the others answer meanwhile.
+    private func startRebuildIfNeeded() {
+        guard let status = try? state.engine.queries.status() else { return }
+        let unbuilt = status.filter { $0.state == "needs-rebuild" }.map(\.name)
+        guard !unbuilt.isEmpty, !status.contains(where: { $0.rebuild != nil }) else { return }
+        state.logger.notice("\(unbuilt.joined(separator: ", ")) not built yet on this store: rebuilding all projections beside the live views")
+        ProjectionRoutes.startRebuild(ProjectionKind.allCases, model: nil, state: state)
     }
 
     private func stopBackground() async {

@@ -92,10 +92,11 @@ public final class LiveProjections: @unchecked Sendable {
         for kind in ProjectionKind.allCases { records[kind] = try views.projectionRecord(kind, in: txn) }
         let checkpoints = try ProjectionKind.allCases.map { try views.dbs.checkpoint($0, slot: records[$0]!.slot, in: txn) }
         if let live, live.records == records {
-            if live.group.members.map(\.checkpoint) != checkpoints {
+            let stored = live.group.members.map { checkpoints[ProjectionKind.allCases.firstIndex(of: $0.kind)!] }
+            if live.group.members.map(\.checkpoint) != stored {
                 // Another process applied events: what this one cached is out of date.
                 live.group.dropCache()
-                for i in live.group.members.indices { live.group.members[i].checkpoint = checkpoints[i] }
+                for i in live.group.members.indices { live.group.members[i].checkpoint = stored[i] }
             }
             return live.group
         }
@@ -103,8 +104,12 @@ public final class LiveProjections: @unchecked Sendable {
         guard versions.count == 1 else {
             throw StoreError(.corrupt, "the projections were built with different models (\(versions.sorted().joined(separator: ", "))); rebuild all projections")
         }
-        let members = ProjectionKind.allCases.enumerated().map { i, kind in
-            FoldGroup.Member(kind: kind, slot: records[kind]!.slot, checkpoint: checkpoints[i])
+        // A projection behind journey-history (new in this version of the store, e.g. the
+        // journey map on a store made before it) cannot be brought up from the stored states:
+        // it waits for a rebuild, and the others go on.
+        let members = ProjectionKind.allCases.enumerated().compactMap { i, kind -> FoldGroup.Member? in
+            guard !ViewStore.needsRebuild(kind, checkpoints: Dictionary(uniqueKeysWithValues: zip(ProjectionKind.allCases, checkpoints))) else { return nil }
+            return FoldGroup.Member(kind: kind, slot: records[kind]!.slot, checkpoint: checkpoints[i])
         }
         let group = FoldGroup(
             model: try views.compiledModel(versions.first!, in: txn), members: members, dbs: views.dbs,

@@ -30,6 +30,7 @@ extension JourneyQueries {
     /// window, the journeys first seen in it are read and summed here.
     public func map(_ q: MapQuery) throws(StoreError) -> MapOutput {
         try viewStore.withLiveViews { txn, _, views in
+            try viewStore.requireBuilt(.journeyMap, in: txn)
             let (record, model) = try views(.journeyMap)
             let (history, _) = try views(.journeyHistory)
             let (g, name) = try Self.segment(q.segment, model: model)

@@ -8,6 +8,7 @@ extension JourneyQueries {
     /// (longer than its p90 time to next at `at`), and of those who went on from it.
     public func mapPaths(stage: String, segment: String? = nil, at: Timestamp? = nil, limit: Int = 10) throws(StoreError) -> MapPathsOutput {
         try viewStore.withLiveViews { txn, _, views in
+            try viewStore.requireBuilt(.journeyMap, in: txn)
             let (record, model) = try views(.journeyMap)
             let (history, _) = try views(.journeyHistory)
             guard let s = model.model.stages.firstIndex(of: stage) else {
@@ -72,6 +73,7 @@ extension JourneyQueries {
             start = key
         }
         return try viewStore.withLiveViews { txn, _, views in
+            try viewStore.requireBuilt(.journeyMap, in: txn)
             let (record, model) = try views(.journeyMap)
             let (history, _) = try views(.journeyHistory)
             let stages = model.model.stages

@@ -17,6 +17,7 @@ extension JourneyQueries {
             return try viewStore.read { txn, log in
                 let head = try log.headPosition()
                 let faults = try txn.statistics(viewStore.dbs.faults).entries
+                let unbuilt = try viewStore.projectionsNeedingRebuild(in: txn)
                 return try ProjectionKind.allCases.map { kind in
                     let record = try viewStore.projectionRecord(kind, in: txn)
                     let checkpoint = try viewStore.dbs.checkpoint(kind, slot: record.slot, in: txn)
@@ -31,9 +32,12 @@ extension JourneyQueries {
                             etaSeconds: rate > 0 ? Double(head - min(head, cp)) / rate : nil, switched: false)
                     }
                     return ProjectionStatus(
-                        name: kind.rawValue, state: rebuild == nil ? "live" : "rebuilding", checkpoint: checkpoint, head: head,
+                        name: kind.rawValue, state: rebuild != nil ? "rebuilding" : unbuilt.contains(kind) ? "needs-rebuild" : "live",
+                        checkpoint: checkpoint, head: head,
                         lag: head - min(head, checkpoint), generation: record.generation, modelVersion: record.modelVersion,
-                        eventsPerSecond: local[kind]?.eventsPerSecond ?? 0, lastError: local[kind]?.lastError, rebuild: rebuild,
+                        eventsPerSecond: local[kind]?.eventsPerSecond ?? 0,
+                        lastError: unbuilt.contains(kind) ? "not built yet (a store made before this projection existed): rebuild all projections" : local[kind]?.lastError,
+                        rebuild: rebuild,
                         faults: faults)
                 }
             }

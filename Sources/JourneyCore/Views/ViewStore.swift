@@ -45,6 +45,25 @@ package final class ViewStore: Sendable {
         }
     }
 
+    /// Whether `kind`'s live view is behind journey-history's, given each live checkpoint: it
+    /// was added after the store was made (its views start empty) and only a rebuild can fill it.
+    static func needsRebuild(_ kind: ProjectionKind, checkpoints: [ProjectionKind: UInt64]) -> Bool {
+        kind != .journeyHistory && (checkpoints[kind] ?? 0) < (checkpoints[.journeyHistory] ?? 0)
+    }
+
+    /// The live projections that need a rebuild before they answer (see ``needsRebuild``).
+    func projectionsNeedingRebuild(in txn: Transaction) throws -> [ProjectionKind] {
+        var checkpoints: [ProjectionKind: UInt64] = [:]
+        for kind in ProjectionKind.allCases { checkpoints[kind] = try dbs.checkpoint(kind, slot: try projectionRecord(kind, in: txn).slot, in: txn) }
+        return ProjectionKind.allCases.filter { Self.needsRebuild($0, checkpoints: checkpoints) }
+    }
+
+    /// Throws `not_built` when `kind` needs a rebuild before it answers.
+    func requireBuilt(_ kind: ProjectionKind, in txn: Transaction) throws {
+        guard try projectionsNeedingRebuild(in: txn).contains(kind) else { return }
+        throw StoreError(.notBuilt, "the \(kind.rawValue) view is not built yet: this store was made before it existed; it is built by a rebuild of all projections (journeyctl rebuild; a server starts one itself), and answers once the rebuild switches")
+    }
+
     enum MetaKey {
         static let activeModel = "model:active"
         static func modelDocument(_ version: String) -> String { "model:doc:\(version)" }

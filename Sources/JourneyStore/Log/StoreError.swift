@@ -45,6 +45,9 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let notEncrypted = Code(rawValue: "not_encrypted")
         /// The store's files are in an older format; migrate them (journeyctl migrate).
         public static let formatOutdated = Code(rawValue: "format_outdated")
+        /// A view is not built yet (a store from before it existed): it is built by a rebuild
+        /// (`journeyctl rebuild`; the server starts one itself).
+        public static let notBuilt = Code(rawValue: "not_built")
     }
 
     public var code: Code
