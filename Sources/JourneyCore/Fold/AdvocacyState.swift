@@ -28,6 +28,9 @@ public struct AdvocacyState: Sendable, Equatable {
         public var position: UInt64
     }
 
+    /// One read from each array (see `CustomerJourney.touchAll`).
+    func touchAll() -> Int { counts.count &+ metrics.count &+ recent.count }
+
     public init(actions: Int, metrics: Int) {
         counts = Array(repeating: 0, count: actions)
         self.metrics = Array(repeating: nil, count: metrics)

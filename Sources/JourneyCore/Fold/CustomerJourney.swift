@@ -23,6 +23,13 @@ public struct CustomerJourney: Sendable, Equatable {
         if mapped { map.apply(e, stage: stage.current) }
     }
 
+    /// A number made of one read from each of the state's separately allocated parts (see
+    /// `FoldGroup.warm`).
+    func touchAll() -> Int {
+        stage.entered.count &+ transitions.count &+ advocacyChanges.count &+ advocacy.touchAll()
+            &+ map.touches.count &+ map.recentSlots.count &+ Int(truncatingIfNeeded: stage.lastPosition)
+    }
+
     /// The fold of `events` (any order) from nothing.
     static func fold(customerId: String, _ events: [ClassifiedEvent], model: CompiledModel) -> CustomerJourney {
         var j = CustomerJourney(customerId: customerId, model: model)

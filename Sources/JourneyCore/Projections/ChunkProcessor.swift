@@ -9,6 +9,9 @@ import LMDBKit
 /// A rebuild may fold several chunks in read transactions (``fold``) and write them in one
 /// (``commit``): every customer it touched is then written once, not once per chunk.
 enum ChunkProcessor {
+    /// Records looked up and folded together (see `fold`).
+    static let batch = 32
+
     /// Returns the events read (0 when the members were all at `head`).
     static func process(
         _ group: FoldGroup, head: UInt64, maxEvents: Int, timeLimit: Duration,
@@ -52,19 +55,14 @@ enum ChunkProcessor {
         let context = ChunkContext(log: log)
         try group.refreshErasures(log: log)
         let anyErased = !group.erasures.byCustomer.isEmpty
-        try log.forEachRecord(from: lowest + 1) { position, record in
-            guard position <= bound else { return false }
+        /// One record, in log order, of a stream already interned as `stream`.
+        func step(_ position: UInt64, _ record: RecordView, _ stream: Int) throws {
             if record.kind == .event { group.noteTouchpoint(record) }
             if anyErased && group.skips(record, position: position, key: record.streamKey) {
                 // The erasure's kept state replaces what this record gave; the graph still
                 // needs its links, so that the identities stay what they were.
                 _ = try group.applyIdentity(record, position: position, context: context, txn: txn, foldAgain: false)
-                last = position
-                count += 1
-                return count < maxEvents
-            }
-            let stream = group.streamSlot(record)
-            if record.isErasure {
+            } else if record.isErasure {
                 try group.applyErasure(record, customer: try group.journeySlot(ofStream: stream, txn: txn), txn: txn)
             } else if record.kind != .event || (!record.anonymousIdBytes.isEmpty && !record.customerIdBytes.isEmpty),
                       try group.applyIdentity(record, position: position, context: context, txn: txn) {
@@ -75,9 +73,28 @@ enum ChunkProcessor {
                                 customer: journey, context: context, txn: txn)
             }
             last = position
+        }
+        // Records are taken a batch at a time: their streams are looked up first, then their
+        // states' memory is touched, then they are folded in order. With many customers each
+        // look-up and each state is a cache miss; one after the other they overlap.
+        var batch: [(UInt64, RecordView)] = []
+        batch.reserveCapacity(Self.batch)
+        var streams = [Int](repeating: 0, count: Self.batch)
+        func drain() throws {
+            for (_, record) in batch { group.warmStream(record) }
+            for (k, (_, record)) in batch.enumerated() { streams[k] = group.streamSlot(record) }
+            for k in batch.indices { group.warm(streams[k]) }
+            for (k, (position, record)) in batch.enumerated() { try step(position, record, streams[k]) }
+            batch.removeAll(keepingCapacity: true)
+        }
+        try log.forEachRecord(from: lowest + 1) { position, record in
+            guard position <= bound else { return false }
+            batch.append((position, record))
+            if batch.count == Self.batch { try drain() }
             count += 1
             return count < maxEvents && (count & 1023 != 0 || clock.now < deadline)
         }
+        try drain()
         guard count > 0 else { return (0, []) }
         for i in group.members.indices where group.members[i].checkpoint == lowest {
             group.members[i].checkpoint = last

@@ -24,6 +24,13 @@ extension FoldGroup {
         return r.streamKey.withUnsafeBytes { customers.slot($0) }
     }
 
+    /// Touches where ``streamSlot(_:)`` will look for a record naming a customer (see
+    /// `CustomerTable.warm`).
+    func warmStream(_ r: RecordView) {
+        let c = r.customerIdBytes
+        if !c.isEmpty && c.count <= CustomerKey.maxInlineBytes { warmth &+= customers.warm(c) }
+    }
+
     /// The slot of the journey a stream belongs to.
     func journeySlot(ofStream slot: Int, txn: Transaction) throws -> Int {
         let graph = try loadIdentity(txn)

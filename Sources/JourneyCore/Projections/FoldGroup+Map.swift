@@ -5,7 +5,7 @@ import LMDBKit
 extension FoldGroup {
     /// Remembers the names behind an event's touchpoint the first time the group meets it.
     func noteTouchpoint(_ r: RecordView) {
-        guard members.contains(where: { $0.kind == .journeyMap }),
+        guard mapsTouchpoints,
               !CompiledModel.identityTypes.contains(where: { $0.elementsEqual(r.typeBytes) }) else { return }
         let key = TouchpointKey.of(type: r.typeBytes, touchpoint: r.touchpointBytes, channel: r.channelBytes)
         guard !knownNames.contains(key), pendingNames[key] == nil else { return }

@@ -25,6 +25,8 @@ final class FoldGroup {
     /// Whether the states fold the journey map's part (journey-history keeps it, journey-map
     /// derives from it); the others skip it, which is most of a fold's cost beyond the stage.
     let mapped: Bool
+    /// Whether the journey map is a member (it keeps the touchpoints' names).
+    let mapsTouchpoints: Bool
 
     private struct Entry {
         var state: CustomerJourney
@@ -38,6 +40,8 @@ final class FoldGroup {
 
     private var local: [Int32] = []
     private var entries: [Entry] = []
+    /// What ``warm(_:)`` read, kept so that the reads are not optimised away.
+    var warmth = 0
     /// `entries[j].customer`, apart: sorting by it must not copy the entries.
     private var entryCustomers: [Int] = []
     private var dirty: [Int] = []
@@ -64,6 +68,7 @@ final class FoldGroup {
         self.dbs = dbs
         self.stateSource = stateSource
         mapped = members.contains { $0.kind == .journeyHistory || $0.kind == .journeyMap }
+        mapsTouchpoints = members.contains { $0.kind == .journeyMap }
         identityViews = members.first { $0.kind == .journeyHistory }.map { IdentityViews(dbs, slot: $0.slot) }
     }
 
@@ -83,6 +88,15 @@ final class FoldGroup {
     }
 
     var cachedCustomers: Int { entries.count }
+
+    /// Reads a little of each part of the cached state of `customer` (its entry and the first
+    /// bytes of each of its arrays), so that folding it soon after finds them in the cache.
+    func warm(_ customer: Int) {
+        guard customer < local.count else { return }
+        let j = Int(local[customer])
+        guard j >= 0 else { return }
+        warmth &+= entries[j].state.touchAll()
+    }
 
     /// Applies one event (in log order) to the customer's state.
     func apply(_ e: ClassifiedEvent, record: RecordView, customer: Int, context: ChunkContext, txn: Transaction) throws {
