@@ -30,6 +30,7 @@ public final class JourneyServer: Sendable {
         do {
             var engineConfiguration = EngineConfiguration()
             engineConfiguration.liveChunkEvents = configuration.projectionChunkEvents
+            engineConfiguration.rebuildSaveInterval = .seconds(configuration.rebuildSaveSeconds)
             let engine = try JourneyEngine(store: store, configuration: engineConfiguration)
             state = ServerState(store: store, engine: engine, configuration: configuration, logger: logger)
         } catch {

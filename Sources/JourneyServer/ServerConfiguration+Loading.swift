@@ -20,6 +20,7 @@ extension ServerConfiguration {
         var readyLagThreshold: UInt64?
         var pollIntervalMilliseconds: Int?
         var projectionChunkEvents: Int?
+        var rebuildSaveSeconds: Int?
         var coalesceMilliseconds: Int?
         var logLevel: String?
         var masterKeyFile: String?
@@ -31,7 +32,7 @@ extension ServerConfiguration {
     public static let fileKeys: [String] = [
         "host", "port", "dataDirectory", "tokens", "tokensFile", "insecurePublic", "maxBodyBytes", "maxEventBytes",
         "maxHeaderBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "maxConnections",
-        "readyLagThreshold", "pollIntervalMilliseconds", "projectionChunkEvents", "coalesceMilliseconds", "logLevel",
+        "readyLagThreshold", "pollIntervalMilliseconds", "projectionChunkEvents", "rebuildSaveSeconds", "coalesceMilliseconds", "logLevel",
         "masterKeyFile", "unencrypted", "mappingFile",
     ]
 
@@ -71,6 +72,7 @@ extension ServerConfiguration {
         if let v = f.readyLagThreshold { readyLagThreshold = v }
         if let v = f.pollIntervalMilliseconds { pollIntervalMilliseconds = v }
         if let v = f.projectionChunkEvents { projectionChunkEvents = v }
+        if let v = f.rebuildSaveSeconds { rebuildSaveSeconds = v }
         if let v = f.coalesceMilliseconds { coalesceMilliseconds = v }
         if let v = f.logLevel { logLevel = v }
         if let v = f.masterKeyFile { masterKeyFile = v }
@@ -93,7 +95,7 @@ extension ServerConfiguration {
     /// such lines, which wins over `JOURNEY_TOKENS`), `JOURNEY_INSECURE_PUBLIC`,
     /// `JOURNEY_MAX_BODY_BYTES`, `JOURNEY_MAX_EVENT_BYTES`, `JOURNEY_MAX_HEADER_BYTES`,
     /// `JOURNEY_REQUEST_TIMEOUT`, `JOURNEY_IDLE_TIMEOUT`, `JOURNEY_MAX_CONNECTIONS`,
-    /// `JOURNEY_READY_LAG`, `JOURNEY_POLL_MS`, `JOURNEY_PROJECTION_CHUNK_EVENTS`, `JOURNEY_COALESCE_MS`,
+    /// `JOURNEY_READY_LAG`, `JOURNEY_POLL_MS`, `JOURNEY_PROJECTION_CHUNK_EVENTS`, `JOURNEY_REBUILD_SAVE_SECONDS`, `JOURNEY_COALESCE_MS`,
     /// `JOURNEY_LOG_LEVEL`, `JOURNEY_MASTER_KEY_FILE`, `JOURNEY_MASTER_KEY`, `JOURNEY_UNENCRYPTED`,
     /// `JOURNEY_MAPPING_FILE`.
     public mutating func apply(environment env: [String: String]) throws(ConfigurationError) {
@@ -126,6 +128,7 @@ extension ServerConfiguration {
         if let v = try int("JOURNEY_READY_LAG") { readyLagThreshold = UInt64(max(0, v)) }
         if let v = try int("JOURNEY_POLL_MS") { pollIntervalMilliseconds = v }
         if let v = try int("JOURNEY_PROJECTION_CHUNK_EVENTS") { projectionChunkEvents = v }
+        if let v = try int("JOURNEY_REBUILD_SAVE_SECONDS") { rebuildSaveSeconds = v }
         if let v = try int("JOURNEY_COALESCE_MS") { coalesceMilliseconds = v }
         if let v = env["JOURNEY_LOG_LEVEL"] { logLevel = v }
         if let v = env["JOURNEY_MASTER_KEY_FILE"], !v.isEmpty { masterKeyFile = v; masterKeyText = nil }

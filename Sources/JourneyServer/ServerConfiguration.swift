@@ -36,6 +36,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var coalesceMilliseconds: Int = 10
     /// Most events one projection chunk applies (default 20,000).
     public var projectionChunkEvents: Int = 20_000
+    /// How often a rebuild writes what it folded, in seconds (default 10; 0: every chunk).
+    public var rebuildSaveSeconds: Int = 10
     /// Log level: trace, debug, info, notice, warning, error, critical (default `info`).
     public var logLevel: String = "info"
     /// The master key file (default none): 64 hex digits or base64 of 32 bytes, mode 0600,
@@ -75,6 +77,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         guard maxConnections >= 1 else { throw ConfigurationError("maxConnections must be at least 1") }
         guard pollIntervalMilliseconds >= 1 else { throw ConfigurationError("pollIntervalMilliseconds must be at least 1") }
         guard projectionChunkEvents >= 1 else { throw ConfigurationError("projectionChunkEvents must be at least 1") }
+        guard (0...86_400).contains(rebuildSaveSeconds) else { throw ConfigurationError("rebuildSaveSeconds must be between 0 and 86400, got \(rebuildSaveSeconds)") }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigurationError("logLevel must be one of trace, debug, info, notice, warning, error, critical, got \(logLevel)")
         }

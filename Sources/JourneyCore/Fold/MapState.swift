@@ -127,18 +127,16 @@ public struct MapState: Sendable, Equatable {
 }
 
 /// A touchpoint of the map: the stable 64-bit key of (type, touchpoint, channel), the same in
-/// every process and every rebuild: each field hashed eight bytes at a time with its length
-/// (an absent field has its own marker), the three mixed in order.
+/// every process and every rebuild (FNV-1a over the three, with markers for absent fields).
 public enum TouchpointKey {
     public static func of(type: UnsafeRawBufferPointer, touchpoint: UnsafeRawBufferPointer?, channel: UnsafeRawBufferPointer?) -> UInt64 {
-        @inline(__always) func mix(_ h: UInt64, _ x: UInt64) -> UInt64 {
-            let m = (h ^ x) &* 0x9FB2_1C65_1E98_DF25
-            return m ^ (m >> 28)
-        }
-        let absent: UInt64 = 0xA5A5_5A5A_C3C3_3C3C
-        var h = mix(0x6A09_E667_F3BC_C908, CustomerTable.hash(type))
-        h = mix(h, touchpoint.map(CustomerTable.hash) ?? absent)
-        h = mix(h, channel.map(CustomerTable.hash) ?? absent)
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        @inline(__always) func mix(_ b: UInt8) { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        for b in type { mix(b) }
+        mix(0xFF)
+        if let touchpoint { for b in touchpoint { mix(b) } } else { mix(0xFE) }
+        mix(0xFF)
+        if let channel { for b in channel { mix(b) } } else { mix(0xFE) }
         return h == 0 ? 1 : h
     }
 }
