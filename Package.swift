@@ -78,8 +78,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            // A link to Schemas/openapi.yaml, embedded at build time: no copy to go stale.
-            resources: [.embedInCode("Resources/openapi.yaml")],
+            // A link to Schemas/openapi.yaml, and the journey-map page's files, embedded at build
+            // time: no copy to go stale.
+            resources: [
+                .embedInCode("Resources/openapi.yaml"),
+                .embedInCode("Resources/page/index.html"),
+                .embedInCode("Resources/page/page.css"),
+                .embedInCode("Resources/page/page.js"),
+            ],
             swiftSettings: strict
         ),
         // One client of a journey store for every command: the local libraries, or a server over HTTP.

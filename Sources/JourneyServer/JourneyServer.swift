@@ -55,6 +55,7 @@ public final class JourneyServer: Sendable {
         MapRoutes.add(to: router, state: state)
         ProjectionRoutes.add(to: router, state: state)
         OperationsRoutes.add(to: router, state: state)
+        PageRoutes.add(to: router)
         return router
     }
 

@@ -12,6 +12,7 @@ enum KnownRoutes {
         ("GET", "/v1/projections"), ("GET", "/v1/projections/faults"), ("POST", "/v1/projections/:name/rebuild"), ("POST", "/v1/simulations"),
         ("GET", "/v1/model"), ("PUT", "/v1/model"), ("GET", "/v1/stats"), ("GET", "/v1/limits"), ("POST", "/v1/verify"),
         ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.yaml"),
+        ("GET", "/"), ("GET", "/page/page.css"), ("GET", "/page/page.js"),
     ]
 
     /// The methods allowed on `path` (empty: no such route). A route without parameters that

@@ -102,11 +102,14 @@ import Testing
         "ready": ("/readyz", nil, nil),
         "metrics": ("/metrics", nil, nil),
         "openapi": ("/openapi.yaml", nil, nil),
+        "page": ("/", nil, nil),
+        "pageStyle": ("/page/page.css", nil, nil),
+        "pageScript": ("/page/page.js", nil, nil),
     ]
 
     @Test func everyOperationAnswersAsDocumented() async throws {
         let ops = try Self.operations()
-        #expect(ops.count == 33, "\(ops.map(\.id))")
+        #expect(ops.count == 36, "\(ops.map(\.id))")
         let f = try await ServerFixture()
         for op in ops {
             let sample = try #require(Self.samples[op.id], "no sample request for operation \(op.id): add one")

@@ -108,7 +108,7 @@ extension JourneyQueries {
                 e.rule = -1
                 timeline.append((e, .init(
                     position: p, eventId: r.id, type: r.type, occurredAt: r.occurredAt.rfc3339, recordedAt: r.recordedAt.rfc3339,
-                    stage: nil, rule: nil, moved: false, action: nil)))
+                    stage: nil, rule: nil, moved: false, action: nil, touchpoint: nil, channel: nil, sentiment: nil)))
                 return
             }
             let e = try model.classify(r, position: p, opener: opener)
@@ -116,7 +116,8 @@ extension JourneyQueries {
             timeline.append((e, .init(
                 position: p, eventId: r.id, type: r.type, occurredAt: r.occurredAt.rfc3339, recordedAt: r.recordedAt.rfc3339,
                 stage: rule.map { m.stages[$0.stage] }, rule: rule?.id, moved: moved.contains(p),
-                action: e.action >= 0 ? m.advocacy.actionIds[Int(e.action)] : nil)))
+                action: e.action >= 0 ? m.advocacy.actionIds[Int(e.action)] : nil,
+                touchpoint: r.touchpoint, channel: r.channel, sentiment: r.sentiment)))
         } }
         timeline.sort { ClassifiedEvent.businessOrder($0.0, $1.0) }
         return JourneyOutput(customerId: j.customerId, modelVersion: m.version, transitions: transitions, advocacy: changes, events: timeline.map(\.1))

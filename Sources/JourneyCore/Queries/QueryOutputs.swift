@@ -116,6 +116,10 @@ public struct JourneyOutput: Sendable, Equatable, Codable {
         public var moved: Bool
         /// The advocacy action it counts as, if any.
         public var action: String?
+        /// Where it happened and how the customer felt, as recorded.
+        public var touchpoint: String?
+        public var channel: String?
+        public var sentiment: Double?
     }
 }
 
