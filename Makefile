@@ -1,6 +1,6 @@
 # The journey store: the two quick-start commands and a few helpers.
 #   make run    install what is missing, build, load the sample dataset, start the server
-#   make test   install what is missing, lint deploy/, run the whole test suite, the API fuzz run and the real pipeline clients (what CI runs)
+#   make test   install what is missing, lint deploy/, run the whole test suite, the API fuzz run, the real pipeline clients and the page's browser test (what CI runs)
 SHELL := /bin/bash
 DATA ?= ./data
 SAMPLE := Schemas/examples/sample-events.ndjson
@@ -29,6 +29,14 @@ deps: deps-run
 		echo "installing the pipeline clients (segment-analytics-python, rudder-sdk-python, cloudevents)"; \
 		pip install -q segment-analytics-python rudder-sdk-python cloudevents; \
 	fi
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		echo "installing chromium and chromium-driver (the page's browser test)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+	@if ! python3 -c "import selenium" 2>/dev/null; then \
+		echo "installing selenium"; \
+		pip install -q selenium; \
+	fi
 
 build: deps-run
 	swift build -c release --product journeyctl
@@ -50,6 +58,7 @@ test: deps
 	swift test --skip-build
 	.ci/fuzz-api
 	.ci/pipeline-clients
+	.ci/browser-test
 
 # Offline checks of deploy/: hadolint, systemd-analyze verify, kubernetes-validate, nginx -t.
 lint-deploy:

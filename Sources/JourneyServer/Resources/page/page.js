@@ -92,7 +92,7 @@ function drawMap(map) {
   const stages = map.stages;
   const cw = 200, left = 10, width = left * 2 + cw * stages.length;
   const fg = colour('--fg'), muted = colour('--muted'), line = colour('--line');
-  const y = { head: 22, bars: 40, barH: 90, curve: 200, curveH: 46, touch: 280, pain: 420, moments: 500, kpis: 590, end: 660 };
+  const y = { head: 22, bars: 40, barH: 90, curve: 238, curveH: 40, touch: 322, pain: 474, moments: 560, kpis: 652, end: 724 };
   const svg = node('svg', {
     xmlns: SVG, viewBox: `0 0 ${width} ${y.end}`, role: 'img', 'font-family': 'system-ui, sans-serif', 'font-size': 12,
     'aria-label': `Journey map of ${map.segmentName}, ${map.customers} customers`,
@@ -234,6 +234,7 @@ function mapQuery(segment) {
   if (segment && segment !== 'all') p.set('segment', segment);
   if ($('from').value) p.set('from', `${$('from').value}T00:00:00Z`);
   if ($('to').value) p.set('to', `${$('to').value}T00:00:00Z`);
+  if ($('at').value) p.set('at', `${$('at').value}T00:00:00Z`);
   const q = p.toString();
   return '/v1/map' + (q ? '?' + q : '');
 }
@@ -273,6 +274,7 @@ async function loadRisk(more) {
   const p = new URLSearchParams({ limit: '50' });
   if ($('risk-stage').value) p.set('stage', $('risk-stage').value);
   if ($('risk-reason').value) p.set('reason', $('risk-reason').value);
+  if ($('at').value) p.set('at', `${$('at').value}T00:00:00Z`);
   if (more && state.riskNext) p.set('after', state.riskNext);
   const page = await api('/v1/customers/at-risk?' + p);
   const body = $('risk-table').tBodies[0];
@@ -478,6 +480,7 @@ function wire() {
     start();
   });
   for (const id of ['segment', 'compare', 'from', 'to']) $(id).addEventListener('change', () => loadMaps().catch(handle));
+  $('at').addEventListener('change', () => Promise.all([loadMaps(), loadRisk(false)]).catch(handle));
   for (const id of ['risk-stage', 'risk-reason']) $(id).addEventListener('change', () => loadRisk(false).catch(handle));
   $('risk-more').addEventListener('click', () => loadRisk(true).catch(handle));
   $('customer-form').addEventListener('submit', (event) => {
