@@ -67,7 +67,12 @@ const touchName = (t) => [t.type, t.touchpoint, t.channel].filter((x) => x).join
 const day = (iso) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') : '–');
 function clip(text, n) { return text.length > n ? text.slice(0, n - 1) + '…' : text; }
 
-function colour(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888'; }
+// The theme's colours, read once per drawing (reading computed styles is slow).
+let palette = new Map();
+function colour(name) {
+  if (!palette.has(name)) palette.set(name, getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888');
+  return palette.get(name);
+}
 // Sentiment as a colour and a symbol: blue ▲ for positive, orange ▼ for negative, grey ● near zero.
 function mood(v) {
   if (v === null || v === undefined) return { fill: colour('--neutral'), mark: '○', word: 'no sentiment' };
@@ -89,6 +94,7 @@ function node(tag, attrs, text) {
 // time to next between the columns; the emotion curve across them; touchpoints, pain points,
 // moments of truth and KPIs below.
 function drawMap(map) {
+  palette = new Map();
   const stages = map.stages;
   const cw = 200, left = 10, width = left * 2 + cw * stages.length;
   const fg = colour('--fg'), muted = colour('--muted'), line = colour('--line');
@@ -436,9 +442,12 @@ function handle(e) {
 // MARK: Start
 
 async function start() {
+  // The map of everyone does not need the model: both are asked for at once.
+  const first = loadMaps();
   try {
     state.model = await api('/v1/model');
   } catch (e) {
+    first.catch(() => {});
     handle(e);
     return;
   }
@@ -457,7 +466,7 @@ async function start() {
   stage.replaceChildren(new Option('any', ''));
   for (const s of state.model.stages) stage.appendChild(new Option(s, s));
   try {
-    await loadMaps();
+    await first;
     await loadRisk(false);
     const status = await api('/v1/projections');
     const map = status.find((p) => p.name === 'journey-map');
