@@ -444,10 +444,10 @@ function handle(e) {
 async function start() {
   // The map of everyone does not need the model: both are asked for at once.
   const first = loadMaps();
+  first.catch(() => {});  // handled below, once the model is in; not an unhandled rejection meanwhile
   try {
     state.model = await api('/v1/model');
   } catch (e) {
-    first.catch(() => {});
     handle(e);
     return;
   }
