@@ -28,6 +28,19 @@ final class JourneyFixture: @unchecked Sendable {
         if catchUp { try engine.live.catchUp() }
         return r
     }
+
+    /// Appends `events` in order, in batches of 1…`maxBatch` events, bringing the views up to
+    /// date after a random half of the batches (so that some are applied late, together), then
+    /// after all of them.
+    func appendInRandomBatches(_ events: [NewEvent], maxBatch: Int, using rng: inout PropertyTests.SplitMix) async throws {
+        var i = 0
+        while i < events.count {
+            let n = Int.random(in: 1...maxBatch, using: &rng)
+            try await append(Array(events[i..<min(events.count, i + n)]), catchUp: Bool.random(using: &rng))
+            i += n
+        }
+        try engine.live.catchUp()
+    }
 }
 
 /// An event at a day offset (2026-01-01 + `day` days + `minute` minutes).

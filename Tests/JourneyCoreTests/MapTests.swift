@@ -232,13 +232,7 @@ import Testing
         let parser = EventParser()
         var events = try lines.map { try parser.parse(String($0)) }
         events.shuffle(using: &rng)  // arrival order unrelated to business order: many late events
-        var i = 0
-        while i < events.count {
-            let n = Int.random(in: 1...60, using: &rng)
-            try await f.append(Array(events[i..<min(events.count, i + n)]), catchUp: Bool.random(using: &rng))
-            i += n
-        }
-        try f.engine.live.catchUp()
+        try await f.appendInRandomBatches(events, maxBatch: 60, using: &rng)
         let customers = Set(events.compactMap(\.customerId)).sorted()
         for k in stride(from: 0, to: min(customers.count - 1, 30), by: 2) {
             _ = try f.engine.merge(.customer(customers[k]), into: .customer(customers[k + 1]), by: "test", reason: nil)

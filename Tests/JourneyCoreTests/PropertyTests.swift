@@ -40,13 +40,7 @@ import Testing
         var rng = SplitMix(state: seed &* 7919)
         let events = randomEvents(seed: seed, customers: 12, count: 300).shuffled(using: &rng)
         // Live: random batches, views applied after each (some batches applied late, together).
-        var i = 0
-        while i < events.count {
-            let n = Int.random(in: 1...25, using: &rng)
-            try await f.append(Array(events[i..<min(events.count, i + n)]), catchUp: Bool.random(using: &rng))
-            i += n
-        }
-        try f.engine.live.catchUp()
+        try await f.appendInRandomBatches(events, maxBatch: 25, using: &rng)
         let customers = Set(events.compactMap(\.customerId)).sorted()
         let live = try customers.map { try f.engine.queries.customer($0) }
         let liveJourneys = try customers.map { try f.engine.queries.journey($0) }
