@@ -105,6 +105,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "journeyctl", dependencies: ["JourneyCLI"], swiftSettings: strict),
+        // The HTTP baseline: a bare Hummingbird app answering a fixed string, run beside the server
+        // by .ci/http-bench/run so that every HTTP figure has its ratio to the framework's ceiling.
+        .executableTarget(
+            name: "http-baseline",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strict),
         .executableTarget(
             name: "journey-bench",
             dependencies: ["JourneyCore", "JourneyStore", "JourneyJSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -42,7 +42,8 @@ final class BackgroundTasks: Sendable {
             t.next += 1
             let id = t.next
             t.running[id] = Task { [weak self] in
-                await work()
+                // Background work outlives the request that started it: no request deadline.
+                await RequestDeadline.$current.withValue(nil) { await work() }
                 self?.finished(id)
             }
         }

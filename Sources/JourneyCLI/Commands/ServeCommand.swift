@@ -70,11 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
         case .failure(let e): throw CLIError(e.message, exitCode: 2)
         }
         let level = Logger.Level(rawValue: c.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in ServerLogHandler(label: label, level: level) }
         var logger = Logger(label: "journey-store")
         logger.logLevel = level
         let server: JourneyServer
