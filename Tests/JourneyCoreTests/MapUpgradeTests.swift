@@ -32,6 +32,9 @@ import Testing
         let status = Dictionary(uniqueKeysWithValues: try engine.queries.status().map { ($0.name, $0) })
         #expect(status["journey-map"]?.state == "needs-rebuild" && status["journey-map"]?.checkpoint == 0)
         #expect(status["funnel"]?.state == "live" && status["funnel"]?.lag == 0)
+        // doctor (and /readyz) say what to do about it.
+        let check = StoreDoctor.projectionChecks(try engine.queries.status(), lagThreshold: 100_000).first { $0.name == "projection journey-map" }
+        #expect(check?.status == .warn && check?.detail.contains("not built yet") == true && check?.advice?.contains("journeyctl rebuild") == true, "\(String(describing: check))")
         try engine.rebuilder.rebuild()
         let rebuilt = try engine.queries.map(q)
         #expect(rebuilt.customers == expected.customers + 1)

@@ -45,7 +45,10 @@ public enum StoreDoctor {
                                       "list them with journeyctl projections --faults and journeyctl verify; restore the latest backup that verifies, or accept that those properties are lost (the views keep every other fact of those events)"))
         }
         for p in statuses {
-            if let r = p.rebuild {
+            if p.state == "needs-rebuild" && p.rebuild == nil {
+                checks.append(HealthCheck("projection \(p.name)", .warn, "not built yet: this store was made before the \(p.name) projection existed",
+                                          "run journeyctl rebuild (journeyctl serve starts it itself); the other views answer meanwhile"))
+            } else if let r = p.rebuild {
                 checks.append(HealthCheck("projection \(p.name)", .warn, "a rebuild into generation \(r.generation) is recorded at \(Format.count(r.checkpoint)) of \(Format.count(r.head))",
                                           "if no server or command is rebuilding it, run journeyctl rebuild \(p.name) to resume it"))
             } else if p.lag > lagThreshold {

@@ -24,7 +24,7 @@ enum OperationsRoutes {
                 let lag = statuses.map(\.lag).max() ?? 0
                 let behind = StoreDoctor.projectionChecks(statuses, lagThreshold: threshold).filter { $0.status != .ok && $0.name != "projection faults" }
                 let ready = lag <= threshold
-                let detail = ready ? "store open; projections within the lag threshold" : behind.map(\.detail).joined(separator: "; ")
+                let detail = ready ? "store open; projections within the lag threshold" : behind.map { "\($0.name): \($0.detail)" }.joined(separator: "; ")
                 return JSONResponse.make(Readiness(ready: ready, lag: lag, threshold: threshold, detail: detail),
                                          status: ready ? .ok : .serviceUnavailable)
             } catch {
