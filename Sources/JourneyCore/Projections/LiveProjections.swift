@@ -107,8 +107,9 @@ public final class LiveProjections: @unchecked Sendable {
         // A projection behind journey-history (new in this version of the store, e.g. the
         // journey map on a store made before it) cannot be brought up from the stored states:
         // it waits for a rebuild, and the others go on.
+        let byKind = Dictionary(uniqueKeysWithValues: zip(ProjectionKind.allCases, checkpoints))
         let members = ProjectionKind.allCases.enumerated().compactMap { i, kind -> FoldGroup.Member? in
-            guard !ViewStore.needsRebuild(kind, checkpoints: Dictionary(uniqueKeysWithValues: zip(ProjectionKind.allCases, checkpoints))) else { return nil }
+            guard !ViewStore.needsRebuild(kind, checkpoints: byKind) else { return nil }
             return FoldGroup.Member(kind: kind, slot: records[kind]!.slot, checkpoint: checkpoints[i])
         }
         let group = FoldGroup(

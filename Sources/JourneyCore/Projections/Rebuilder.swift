@@ -127,9 +127,11 @@ public final class Rebuilder: Sendable {
         var reports: [RebuildProgress] = []
         var switched = false
         var attempt = 0
-        // Chunks folded but not yet written (see `saveInterval`) and the faults they met.
+        // Chunks folded but not yet written (see `rebuildSaveInterval`), the faults they met and
+        // the projections that took part.
         var unsaved = 0
         var unsavedFaults: [ProjectionFault] = []
+        var moved: [ProjectionKind] = []
         var lastSave = ContinuousClock.now
         /// Writes the chunks folded since the last save, and switches when caught up. After a
         /// retried transaction the group starts again from what is stored.
@@ -144,7 +146,7 @@ public final class Rebuilder: Sendable {
                     }
                     return (try log.headPosition(), fold.members.map(\.checkpoint))
                 }
-                try ChunkProcessor.commit(fold, group, faults: unsavedFaults, views: views, txn: txn)
+                try ChunkProcessor.commit(fold, moved, faults: unsavedFaults, views: views, txn: txn)
                 let head = try log.headPosition()
                 if switchIfCaughtUp && fold.members.allSatisfy({ $0.checkpoint >= head }) {
                     try switchGenerations(group, records: records, model: model, in: txn)
@@ -154,6 +156,7 @@ public final class Rebuilder: Sendable {
             }
             unsaved = 0
             unsavedFaults = []
+            moved = []
             lastSave = ContinuousClock.now
             return result
         }
@@ -162,49 +165,30 @@ public final class Rebuilder: Sendable {
                 if unsaved > 0 { _ = try save(switchIfCaughtUp: false) }
                 throw StoreError(.closed, "the rebuild was interrupted by shutdown; run it again to resume")
             }
-            let together = Set(fold.members.map(\.checkpoint)).count == 1
+            // Fold in a read transaction (the live projections keep writing meanwhile); write
+            // every customer once per save, not per chunk. Members at different checkpoints (the
+            // lower ones catching up) are saved after every chunk, so that a save writes each
+            // state to exactly the members that folded it.
+            if unsaved == 0 && fold.stateSource != nil && fold.cachedCustomers > configuration.cachedCustomers { fold.dropCache() }
+            let lowest = fold.members.map(\.checkpoint).min() ?? 0
+            let together = fold.members.allSatisfy { $0.checkpoint == lowest }
+            let taking = fold.members.filter { $0.checkpoint == lowest }.map(\.kind)
+            let (h, (n, faults)) = try views.read { txn, log in
+                let h = try log.headPosition()
+                return (h, try ChunkProcessor.fold(
+                    fold, head: h, maxEvents: configuration.rebuildChunkEvents, timeLimit: configuration.rebuildChunkTime,
+                    txn: txn, log: log))
+            }
+            if n > 0 { moved += taking.filter { !moved.contains($0) } }
+            unsaved += n
+            unsavedFaults += faults
+            let caughtUp = fold.members.allSatisfy { $0.checkpoint >= h }
             let head: UInt64, checkpoints: [UInt64]
-            if together && configuration.rebuildSaveInterval > .zero {
-                // The members move together: fold in a read transaction (the live projections
-                // keep writing meanwhile) and write every customer once per save, not per chunk.
-                if unsaved == 0 && fold.stateSource != nil && fold.cachedCustomers > configuration.cachedCustomers { fold.dropCache() }
-                let (h, (n, faults)) = try views.read { txn, log in
-                    let h = try log.headPosition()
-                    return (h, try ChunkProcessor.fold(
-                        fold, head: h, maxEvents: configuration.rebuildChunkEvents, timeLimit: configuration.rebuildChunkTime,
-                        txn: txn, log: log))
-                }
-                unsaved += n
-                unsavedFaults += faults
-                let caughtUp = fold.members.allSatisfy { $0.checkpoint >= h }
-                if caughtUp || ContinuousClock.now - lastSave >= configuration.rebuildSaveInterval
-                    || fold.cachedCustomers > configuration.cachedCustomers {
-                    (head, checkpoints) = try save(switchIfCaughtUp: caughtUp)
-                } else {
-                    (head, checkpoints) = (h, fold.members.map(\.checkpoint))
-                }
+            if caughtUp || !together || ContinuousClock.now - lastSave >= configuration.rebuildSaveInterval
+                || fold.cachedCustomers > configuration.cachedCustomers {
+                (head, checkpoints) = try save(switchIfCaughtUp: caughtUp)
             } else {
-                attempt = 0
-                (head, checkpoints) = try views.write { txn, log -> (UInt64, [UInt64]) in
-                    attempt += 1
-                    if attempt > 1 {
-                        // A retry after the map grew: start from what is stored.
-                        fold = makeGroup()
-                    }
-                    for i in fold.members.indices {
-                        fold.members[i].checkpoint = try views.dbs.checkpoint(fold.members[i].kind, slot: fold.members[i].slot, in: txn)
-                    }
-                    if fold.stateSource != nil && fold.cachedCustomers > configuration.cachedCustomers { fold.dropCache() }
-                    let head = try log.headPosition()
-                    _ = try ChunkProcessor.process(
-                        fold, head: head, maxEvents: configuration.rebuildChunkEvents, timeLimit: configuration.rebuildChunkTime,
-                        views: views, txn: txn, log: log)
-                    if fold.members.allSatisfy({ $0.checkpoint >= head }) {
-                        try switchGenerations(group, records: records, model: model, in: txn)
-                        switched = true
-                    }
-                    return (head, fold.members.map(\.checkpoint))
-                }
+                (head, checkpoints) = (h, fold.members.map(\.checkpoint))
             }
             let seconds = (ContinuousClock.now - started).seconds
             reports = zip(group, checkpoints).map { kind, checkpoint in
