@@ -38,6 +38,7 @@ public final class LocalClient: JourneyClient {
         durable = options.durable
         do {
             engine = try JourneyEngine(store: store, configuration: options.engine)
+            if let notice = engine.openingNotice { FileHandle.standardError.write(Data("note: \(notice)\n".utf8)) }
             if intent == .readViews {
                 let head = try store.headPosition()
                 try engine.live.catchUp { options.catchUpProgress?($0, head) }

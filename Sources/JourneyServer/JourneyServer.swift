@@ -32,6 +32,7 @@ public final class JourneyServer: Sendable {
             engineConfiguration.liveChunkEvents = configuration.projectionChunkEvents
             engineConfiguration.rebuildSaveInterval = .seconds(configuration.rebuildSaveSeconds)
             let engine = try JourneyEngine(store: store, configuration: engineConfiguration)
+            if let notice = engine.openingNotice { logger.warning("\(notice)") }
             state = ServerState(store: store, engine: engine, configuration: configuration, logger: logger)
         } catch {
             store.close()

@@ -61,7 +61,8 @@ public final class ServerMetrics: Sendable {
         increase("journey_synced_commits_total", to: c.synced, help: "Commits flushed to disk (each is an fsync of the data file and of the meta page)")
         gauge("journey_commit_seconds_total", c.commitSeconds, help: "Time spent committing (writing pages and fsync), all write transactions")
         if let s = try? store.statistics() {
-            gauge("journey_store_file_bytes", Double(s.fileBytes), help: "Size of data.mdb")
+            gauge("journey_store_file_bytes", Double(s.fileBytes), help: "Size of the log's data.mdb")
+            gauge("journey_views_file_bytes", Double(s.viewsFileBytes), help: "Size of the views' views/data.mdb")
             gauge("journey_map_used_bytes", Double(s.mapUsedBytes), help: "Bytes of the LMDB map in use")
             gauge("journey_map_size_bytes", Double(s.mapSizeBytes), help: "Current LMDB map size (grows by itself)")
             gauge("journey_events", Double(s.events), help: "Events in the log")

@@ -26,7 +26,7 @@ struct StatsCommand: AsyncParsableCommand {
         Output.line("head position   \(Format.count(s.headPosition))")
         Output.line("format          \(s.format), \(s.encrypted ? "encrypted (properties sealed per customer)" : "not encrypted (customers cannot be erased)")")
         Output.line("erasures        \(Format.count(s.erasures))")
-        Output.line("size on disk    \(Format.bytes(s.fileBytes))")
+        Output.line("size on disk    \(Format.bytes(s.fileBytes)) log, \(Format.bytes(s.viewsFileBytes)) views")
         Output.line("map             \(Format.bytes(s.mapUsedBytes)) used of \(Format.bytes(s.mapSizeBytes)) (grows by itself)")
         for (name, bytes) in s.databaseBytes.sorted(by: { $0.key < $1.key }) {
             Output.line("  \(name.padding(toLength: 14, withPad: " ", startingAt: 0))\(Format.bytes(bytes))")

@@ -1,5 +1,6 @@
 import Foundation
 public import JourneyStore
+import LMDBKit
 
 /// Rewrites a store of an earlier format (format 1, from before per-customer encryption) or an
 /// unencrypted one into a new, encrypted store: the same ids, positions, versions, times and
@@ -49,13 +50,34 @@ public enum StoreMigration {
         }
         try compare(old, target, head: head)
         // The journey model, then the views.
-        let model = try JourneyEngine(store: old).queries.activeModel()
+        let model = try activeModel(of: old)
         let engine = try JourneyEngine(store: target)
         if model.version != (try engine.queries.activeModel()).version {
             _ = try engine.rebuilder.activate(model)
         }
         _ = try engine.live.catchUp()
         return Report(events: head, sourceFormat: old.format, targetFormat: target.format, encrypted: target.isEncrypted, headHash: report.headHash.hex)
+    }
+
+    /// The source's active model, read without writing to the source: from its views' file, or
+    /// from its log's file when its views are still kept there (a store made by an earlier
+    /// version); the default model when it has none.
+    static func activeModel(of store: EventStore) throws(StoreError) -> JourneyModel {
+        let viewsFile = EventStore.viewsDirectory(store.configuration.directory) + "/data.mdb"
+        let env = FileManager.default.fileExists(atPath: viewsFile) ? try store.viewsEnvironment() : store.environment
+        do {
+            let doc = try env.read { txn -> String? in
+                guard let meta = try? txn.openDatabase("journey-meta"),
+                      let version = try txn.get(meta, key: Array(ViewStore.MetaKey.activeModel.utf8)),
+                      let doc = try txn.get(meta, key: Array(ViewStore.MetaKey.modelDocument(String(decoding: version, as: UTF8.self)).utf8))
+                else { return nil }
+                return String(decoding: doc, as: UTF8.self)
+            }
+            guard let doc else { return JourneyModel.defaultModel }
+            return try JourneyModel.parse(doc)
+        } catch {
+            throw StoreError(.corrupt, "the active journey model of \(store.configuration.directory) does not read: \(error)")
+        }
     }
 
     private static func copy(_ old: EventStore, into target: EventStore, head: UInt64, batchSize: Int,

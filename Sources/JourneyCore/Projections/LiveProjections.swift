@@ -42,6 +42,10 @@ public final class LiveProjections: @unchecked Sendable {
                 let n = try ChunkProcessor.process(
                     group, head: head, maxEvents: configuration.liveChunkEvents, timeLimit: configuration.liveChunkTime,
                     views: views, txn: txn, log: log)
+                // Where these views met this log, so that a log swapped under them is noticed.
+                if n > 0, let top = group.members.map(\.checkpoint).max(), top > 0, let r = try log.record(at: top) {
+                    try views.setAnchor(top, r.chainHash, in: txn)
+                }
                 return (n, group.members.map(\.checkpoint).min() ?? 0, head)
             }
             let seconds = (ContinuousClock.now - started).seconds

@@ -15,17 +15,19 @@ struct JourneyDatabases: Sendable {
     let faults: Database
     private let views: [String: Database]
 
+    /// The names of every database of the journey layer (none is sorted-duplicates).
+    static let names: [String] = ["journey-meta", "checkpoints", "projection-faults"] + viewNames
+    /// Both slots' databases of every projection.
+    static var viewNames: [String] {
+        ProjectionKind.allCases.flatMap { kind in
+            (0..<2).flatMap { slot in kind.databaseSuffixes.map { kind.databaseName($0, slot: slot) } }
+        }
+    }
+
     static func open(_ env: Environment) throws -> JourneyDatabases {
         try env.write { txn in
             var views: [String: Database] = [:]
-            for kind in ProjectionKind.allCases {
-                for slot in 0..<2 {
-                    for suffix in kind.databaseSuffixes {
-                        let name = kind.databaseName(suffix, slot: slot)
-                        views[name] = try txn.openDatabase(name, flags: .create)
-                    }
-                }
-            }
+            for name in viewNames { views[name] = try txn.openDatabase(name, flags: .create) }
             return JourneyDatabases(
                 meta: try txn.openDatabase("journey-meta", flags: .create),
                 checkpoints: try txn.openDatabase("checkpoints", flags: .create),
@@ -33,6 +35,9 @@ struct JourneyDatabases: Sendable {
                 views: views)
         }
     }
+
+    /// Every view database of both slots.
+    var allViews: [Database] { Array(views.values) }
 
     /// One of a projection's databases in a slot.
     func view(_ kind: ProjectionKind, _ suffix: String, slot: Int) -> Database {

@@ -3,31 +3,40 @@ package import JourneyStore
 package import LMDBKit
 import Synchronization
 
-/// Where the views live: an LMDB environment (today the log's own file, when the log is the
-/// embedded store), its databases, and the decoded models and projection records, cached.
+/// Where the views live: an LMDB environment of their own (for the embedded store,
+/// `views/data.mdb` beside the log's file), its databases, and the decoded models and
+/// projection records, cached.
 ///
 /// Every read and write of views runs in a closure that gets the view transaction and a
-/// snapshot of the log taken after it began, so a view never sees the log behind its own
-/// checkpoint. When the log is the embedded store in the same environment, that snapshot is
-/// the view transaction itself (one transaction per thread: see LMDBKit's map lock); otherwise
-/// it is the log's own (``EventLog/snapshot(_:)``).
+/// snapshot of the log (``EventLog/snapshot(_:)``) taken after it began, so a view never sees
+/// the log behind its own checkpoint, and a view's changes never commit past the log's head.
+/// The views' transaction always begins first (never the other way round), so the two
+/// environments' locks are always taken in the same order.
 package final class ViewStore: Sendable {
     package let log: any EventLog
     let env: Environment
-    /// The log, when it lives in `env` itself.
-    private let sameEnvironment: EventStore?
     let dbs: JourneyDatabases
     private let models = Mutex<[String: CompiledModel]>([:])
     /// Decoded projection records, reused while their stored bytes are unchanged.
     private let recordCache = Mutex<[ProjectionKind: (raw: [UInt8], record: ProjectionRecord)]>([:])
 
+    /// Whether opening moved the views out of the log's file (once, for a store made by an
+    /// earlier version).
+    let movedOutOfLog: Bool
+
     /// Opens the views in `environment`, creating their databases and, on first use, storing the
-    /// default model as the active one.
+    /// default model as the active one. Views still kept in the log's own file (a store made by
+    /// an earlier version) are moved into `environment` first (see ``ViewsRelocation``); views
+    /// that cannot belong to the log are emptied and rebuilt (see ``resetIfAheadOfLog()``).
     package init(log: any EventLog, environment: Environment) throws(StoreError) {
         self.log = log
         env = environment
-        sameEnvironment = (log as? EventStore).flatMap { $0.environment === environment ? $0 : nil }
         do {
+            if let store = log as? EventStore, store.environment !== environment {
+                movedOutOfLog = try ViewsRelocation.moveIfNeeded(log: store.environment, views: environment)
+            } else {
+                movedOutOfLog = false
+            }
             dbs = try JourneyDatabases.open(environment)
             try environment.write { txn in
                 if try dbs.string(MetaKey.activeModel, in: txn) == nil {
@@ -90,8 +99,7 @@ package final class ViewStore: Sendable {
     }
 
     private func withLog<R>(_ txn: Transaction, _ body: (any LogSnapshot) throws -> R) throws -> R {
-        if let store = sameEnvironment { return try body(store.snapshot(in: txn)) }
-        return try log.snapshot(body)
+        try log.snapshot(body)
     }
 
     /// Runs `body` in a read transaction with the live projections' records and models at hand.

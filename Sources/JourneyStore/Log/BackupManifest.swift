@@ -1,4 +1,5 @@
-/// What a backup folder holds (`backup.json` beside `data.mdb`).
+/// What a backup folder holds (`backup.json` beside the log's `data.mdb` and the views'
+/// `views/data.mdb`).
 public struct BackupManifest: Sendable, Equatable, Codable {
     /// When the backup was taken.
     public var createdAt: String
@@ -9,6 +10,9 @@ public struct BackupManifest: Sendable, Equatable, Codable {
     public var chainHead: String
     /// Bytes of the backup's `data.mdb` (compacted: no free pages).
     public var bytes: Int
+    /// Bytes of the backup's `views/data.mdb` (compacted); absent in backups made before the
+    /// views had a file of their own.
+    public var viewsBytes: Int?
     /// Whether the backup's chain was verified after copying.
     public var verified: Bool
     /// The store format.

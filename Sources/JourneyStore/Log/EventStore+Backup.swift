@@ -18,17 +18,22 @@ extension EventStore {
         } else {
             try PrivateFolder.create(destination)
         }
-        let expected = env.info().usedBytes
+        // The views first, then the log: the copy's views are never ahead of its log (a view
+        // never commits past the log's head), so the restored store needs no rebuild.
+        let views = try viewsEnvironment()
+        let viewsCopy = Self.viewsDirectory(destination)
+        try PrivateFolder.create(viewsCopy)
+        let expected = env.info().usedBytes + views.info().usedBytes
         let done = DispatchSemaphore(value: 0)
         if let progress {
             Thread.detachNewThread {
                 while done.wait(timeout: .now() + 0.25) == .timedOut {
-                    let size = (try? fm.attributesOfItem(atPath: destination + "/data.mdb")[.size] as? NSNumber)?.intValue ?? 0
-                    progress(size, expected)
+                    progress(Self.fileBytes(destination) + Self.fileBytes(viewsCopy), expected)
                 }
             }
         }
         do {
+            try views.copy(to: viewsCopy, compact: true)
             try env.copy(to: destination, compact: true)
         } catch {
             done.signal()
@@ -53,18 +58,45 @@ extension EventStore {
         } else if head > 0 {
             chainHead = try copy.readLog(from: head, limit: 1).first?.withView { $0.chainHash.hex } ?? ""
         }
-        let bytes = (try? fm.attributesOfItem(atPath: destination + "/data.mdb")[.size] as? NSNumber)?.intValue ?? 0
         let manifest = BackupManifest(
             createdAt: Timestamp.now().rfc3339, source: configuration.directory, headPosition: head, chainHead: chainHead,
-            bytes: bytes, verified: verified, format: Int(StoreLayout.formatVersion))
+            bytes: Self.fileBytes(destination), viewsBytes: Self.fileBytes(viewsCopy), verified: verified,
+            format: Int(StoreLayout.formatVersion))
         do {
             try JSONOutput.data(manifest).write(to: URL(fileURLWithPath: destination + "/backup.json"))
         } catch {
             throw StoreError(.storage, "cannot write \(destination)/backup.json: \(error.localizedDescription)")
         }
         try? fm.removeItem(atPath: destination + "/lock.mdb")
+        try? fm.removeItem(atPath: viewsCopy + "/lock.mdb")
         try? fm.removeItem(atPath: destination + "/journey.lock")
         return manifest
+    }
+
+    /// Bytes of `data.mdb` in `folder` (0 when absent).
+    static func fileBytes(_ folder: String) -> Int {
+        (try? FileManager.default.attributesOfItem(atPath: folder + "/data.mdb")[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    /// Copies `source` to `target` through a temporary name beside it, flushed before the rename.
+    private static func copyDurably(_ source: String, to target: String) throws {
+        let fm = FileManager.default
+        let temporary = target + ".restoring"
+        try? fm.removeItem(atPath: temporary)
+        do {
+            try fm.copyItem(atPath: source, toPath: temporary)
+            let fd = open(temporary, O_RDONLY)
+            if fd >= 0 { fsync(fd); Glibc.close(fd) }
+            try fm.moveItem(atPath: temporary, toPath: target)
+        } catch {
+            try? fm.removeItem(atPath: temporary)
+            throw error
+        }
+    }
+
+    private static func syncFolder(_ path: String) {
+        let dfd = open(path, O_RDONLY)
+        if dfd >= 0 { fsync(dfd); Glibc.close(dfd) }
     }
 
     /// Restores a backup folder into `directory`, which must not hold a store (it is never
@@ -81,17 +113,22 @@ extension EventStore {
         try PrivateFolder.create(directory)
         // Hold the folder exclusively while the file goes in, so no server opens it half-copied.
         var lock: FolderLock? = try FolderLock(directory: directory, exclusive: true)
-        let temporary = directory + "/data.mdb.restoring"
-        try? fm.removeItem(atPath: temporary)
         do {
-            try fm.copyItem(atPath: source + "/data.mdb", toPath: temporary)
-            let fd = open(temporary, O_RDONLY)
-            if fd >= 0 { fsync(fd); Glibc.close(fd) }
-            try fm.moveItem(atPath: temporary, toPath: directory + "/data.mdb")
-            let dfd = open(directory, O_RDONLY)
-            if dfd >= 0 { fsync(dfd); Glibc.close(dfd) }
+            // The views first, the log last: a folder with `data.mdb` holds a whole store. A
+            // backup made before the views had their own file has none: its `data.mdb` holds
+            // them, and they move out when the store is first opened.
+            let viewsSource = Self.viewsDirectory(source) + "/data.mdb"
+            if fm.fileExists(atPath: viewsSource) {
+                let viewsTarget = Self.viewsDirectory(directory)
+                if !fm.fileExists(atPath: viewsTarget) { try PrivateFolder.create(viewsTarget) }
+                try? fm.removeItem(atPath: viewsTarget + "/data.mdb")
+                try? fm.removeItem(atPath: viewsTarget + "/lock.mdb")
+                try copyDurably(viewsSource, to: viewsTarget + "/data.mdb")
+                syncFolder(viewsTarget)
+            }
+            try copyDurably(source + "/data.mdb", to: directory + "/data.mdb")
+            syncFolder(directory)
         } catch {
-            try? fm.removeItem(atPath: temporary)
             throw StoreError(.storage, "cannot copy the backup into \(directory): \(error.localizedDescription)")
         }
         lock = nil
@@ -104,42 +141,55 @@ extension EventStore {
         return try store.verify()
     }
 
-    /// Rewrites the store compacted (free pages dropped, pages renumbered), in place: the copy is
-    /// made beside it and renamed over it. Needs the store to be closed everywhere else (it
-    /// fails while a server or another command has it open). Returns (bytes before, after).
+    /// Rewrites the store compacted (free pages dropped, pages renumbered), in place: the views'
+    /// file, then the log's, each copied beside itself and renamed over it. Needs the store to be
+    /// closed everywhere else (it fails while a server or another command has it open). Returns
+    /// the bytes of both files (before, after).
     public static func compact(directory: String, masterKey: MasterKey? = nil) throws(StoreError) -> (Int, Int) {
-        let fm = FileManager.default
         var config = StoreConfiguration(directory: directory)
         config.createIfMissing = false
         config.masterKey = masterKey
         config.exclusive = true
         let store = try EventStore(config)
-        let before = (try? fm.attributesOfItem(atPath: directory + "/data.mdb")[.size] as? NSNumber)?.intValue ?? 0
-        let work = directory + "/.compacting"
+        defer { store.close() }
+        let viewsDir = viewsDirectory(directory)
+        let before = fileBytes(directory) + fileBytes(viewsDir)
+        if FileManager.default.fileExists(atPath: viewsDir + "/data.mdb") {
+            let views = try store.viewsEnvironment()
+            try compactFile(views, in: viewsDir) { store.closeViewsEnvironment() }
+        }
+        try compactFile(store.env, in: directory) {
+            store.writer.stop()
+            store.env.close()
+        }
+        return (before, fileBytes(directory) + fileBytes(viewsDir))
+    }
+
+    /// Copies `env` compacted into `folder/.compacting`, then (after `close` closed it, while the
+    /// caller still holds the folder exclusively) renames the copy over `folder/data.mdb`.
+    private static func compactFile(_ env: Environment, in folder: String, close: () -> Void) throws(StoreError) {
+        let fm = FileManager.default
+        let work = folder + "/.compacting"
         try? fm.removeItem(atPath: work)
         do {
             try fm.createDirectory(atPath: work, withIntermediateDirectories: true)
-            try store.env.copy(to: work, compact: true)
+            try env.copy(to: work, compact: true)
         } catch {
-            store.close()
             try? fm.removeItem(atPath: work)
             throw StoreError.wrap(error)
         }
         do {
             let fd = open(work + "/data.mdb", O_RDONLY)
             if fd >= 0 { fsync(fd); Glibc.close(fd) }
-            // Replace while still holding the exclusive lock; LMDB reopens the new file below.
-            store.env.close()
-            try fm.removeItem(atPath: directory + "/data.mdb")
-            try fm.moveItem(atPath: work + "/data.mdb", toPath: directory + "/data.mdb")
-            try? fm.removeItem(atPath: directory + "/lock.mdb")
+            close()
+            try fm.removeItem(atPath: folder + "/data.mdb")
+            try fm.moveItem(atPath: work + "/data.mdb", toPath: folder + "/data.mdb")
+            try? fm.removeItem(atPath: folder + "/lock.mdb")
             try? fm.removeItem(atPath: work)
+            syncFolder(folder)
         } catch {
-            throw StoreError(.storage, "compacting \(directory) failed while replacing the file: \(error.localizedDescription); the compacted copy is in \(work)")
+            throw StoreError(.storage, "compacting \(folder) failed while replacing the file: \(error.localizedDescription); the compacted copy is in \(work)")
         }
-        store.writer.stop()
-        let after = (try? fm.attributesOfItem(atPath: directory + "/data.mdb")[.size] as? NSNumber)?.intValue ?? 0
-        return (before, after)
     }
 }
 

@@ -19,10 +19,9 @@ extension EventStore {
             return (head, try txn.statistics(layout.customers).entries, sizes, try erasureCount(in: txn))
         }
         let info = env.info()
-        let attributes = try? FileManager.default.attributesOfItem(atPath: configuration.directory + "/data.mdb")
-        let fileBytes = (attributes?[.size] as? NSNumber)?.intValue ?? 0
         return StoreStatistics(
-            events: head, customers: customers, headPosition: head, fileBytes: fileBytes,
+            events: head, customers: customers, headPosition: head, fileBytes: Self.fileBytes(configuration.directory),
+            viewsFileBytes: Self.fileBytes(Self.viewsDirectory(configuration.directory)),
             mapUsedBytes: info.usedBytes, mapSizeBytes: info.mapSize, databaseBytes: sizes,
             format: format, encrypted: isEncrypted, erasures: erased)
     }

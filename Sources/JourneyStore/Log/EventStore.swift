@@ -1,7 +1,11 @@
 import Foundation
 package import LMDBKit
+import Synchronization
 
-/// The append-only log of customer interaction events, in one LMDB environment.
+/// The append-only log of customer interaction events, in one LMDB environment (`data.mdb` in
+/// the data folder); the views derived from it have an environment of their own beside it
+/// (`views/data.mdb`, see ``viewsEnvironment()``), so the log's writer and the views' writer
+/// never wait for each other's lock.
 ///
 /// Open one per process and share it: reads run on the caller's thread in short snapshots
 /// (many at once); appends go to a single writer thread that group-commits them. Other
@@ -19,6 +23,11 @@ public final class EventStore: EventLog {
     /// Head-position notifications for in-process listeners.
     public let commits: CommitNotifier
     private let folderLock: FolderLock
+    /// The views' environment, opened on first use (a store only read, e.g. a migration's
+    /// source, never gets one).
+    private let views = Mutex<Environment?>(nil)
+    /// How the views' environment is opened (the log's map sizes and durability).
+    private let viewsOptions: EnvironmentOptions
 
     /// Opens the store in `configuration.directory`, creating folder and files on first use
     /// unless ``StoreConfiguration/createIfMissing`` is `false`.
@@ -70,6 +79,7 @@ public final class EventStore: EventLog {
         self.env = env
         self.layout = layout
         self.keys = keys
+        self.viewsOptions = options
         self.commits = CommitNotifier()
         self.writer = AppendWriter(env: env, layout: layout, keys: keys, identities: configuration.identities, maxEventsPerCommit: configuration.maxEventsPerCommit, notifier: commits)
         writer.start()
@@ -84,6 +94,7 @@ public final class EventStore: EventLog {
     public func close() {
         writer.stop()
         commits.finish()
+        views.withLock { $0?.close() }
         env.close()
         folderLock.release()
     }
@@ -94,8 +105,38 @@ public final class EventStore: EventLog {
     /// The store's format (2; 1 for a format-1 store opened as a migration's source).
     public var format: Int { Int(layout.legacyFormat ?? StoreLayout.formatVersion) }
 
-    /// The LMDB environment, for the journey layer, which keeps its views in the same file.
+    /// The log's LMDB environment (`data.mdb`).
     package var environment: Environment { env }
+
+    /// The folder of the views' environment: `views` in the data folder.
+    public static func viewsDirectory(_ directory: String) -> String { directory + "/views" }
+
+    /// The views' LMDB environment (`views/data.mdb`), created on first use with the log's map
+    /// sizes and durability. Its contents belong to the journey layer; the store only copies,
+    /// compacts and restores it together with the log.
+    package func viewsEnvironment() throws(StoreError) -> Environment {
+        do {
+            return try views.withLock { v in
+                if let v { return v }
+                let dir = Self.viewsDirectory(configuration.directory)
+                if !FileManager.default.fileExists(atPath: dir) { try PrivateFolder.create(dir) }
+                let e = try Environment(path: dir, options: viewsOptions)
+                v = e
+                return e
+            }
+        } catch let e as LMDBError {
+            var err = StoreError.storage(e)
+            err.message = "cannot open the views in \(Self.viewsDirectory(configuration.directory)): \(e.description)"
+            throw err
+        } catch {
+            throw StoreError.wrap(error)
+        }
+    }
+
+    /// Closes the views' environment if it is open (before its file is replaced).
+    func closeViewsEnvironment() {
+        views.withLock { v in v?.close(); v = nil }
+    }
 
     /// Runs `body` in a read snapshot, mapping LMDB failures to `storage_error`.
     func read<R>(_ body: (Transaction) throws -> R) throws(StoreError) -> R {
