@@ -1,6 +1,7 @@
 import Foundation
 import JourneyStore
 import JourneyTestSupport
+import Synchronization
 import Testing
 
 /// Several processes on one store: the CLI next to a store open in this process, and a writer
@@ -95,5 +96,75 @@ import Testing
         let log = try store.readLog(limit: Int(head) + 1)
         #expect(log.map(\.id) == (1...Int(head)).map { "line-\($0)" })
         #expect(try store.verify().isValid)
+    }
+
+    /// A server killed with SIGKILL while its projection worker commits views and appends commit
+    /// to the log at the same time (two environments, two writers): every acknowledged batch is
+    /// in the log, the log verifies, and after a restart the views equal a rebuild.
+    @Test func killedWhileTheLogAndTheViewsCommitTogether() async throws {
+        let dir = TemporaryDirectory("crash-both")
+        let data = dir.appending("data")
+        let (server, url) = try RemoteCLITests.serve(data: data)
+        let port = Int(url.split(separator: ":").last!)!
+        let client = HTTPTestClient(port: port)
+        let batch = 400, customers = 300
+        let types = ["ad_click", "product_view", "pricing_view", "purchase", "first_login", "feature_used", "survey_response", "referral_sent"]
+        func body(_ b: Int) -> Data {
+            var s = ""
+            for k in 0..<batch {
+                let i = b * batch + k, c = (i * 7919) % customers
+                let t = Timestamp(milliseconds: 1_767_225_600_000 + Int64(i / customers) * 3_600_000 + Int64(c)).rfc3339
+                let props = types[(i / customers + c) % types.count] == "survey_response" ? #","properties":{"nps":\#(i % 11)}"# : ""
+                s += #"{"id":"b\#(i)","customerId":"c\#(c)","type":"\#(types[(i / customers + c) % types.count])","occurredAt":"\#(t)"\#(props)}"# + "\n"
+            }
+            return Data(s.utf8)
+        }
+        // Appends from one task; the test watches the worker's checkpoint move while they go on.
+        let acknowledged = Mutex<[Int]>([])
+        let appender = Task.detached {
+            for b in 0..<10_000 {
+                guard let r = try? await client.request("POST", "/v1/events", headers: ["Content-Type": "application/x-ndjson"], body: body(b)),
+                      r.status == 200 || r.status == 201 else { return }
+                acknowledged.withLock { $0.append(b) }
+            }
+        }
+        var checkpoints: [Int] = []
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            try await Task.sleep(for: .milliseconds(30))
+            let r = try await client.request("GET", "/v1/projections")
+            let c = (r.json as? [[String: Any]])?.compactMap { $0["checkpoint"] as? Int }.min() ?? 0
+            checkpoints.append(c)
+            // The worker has committed views at least twice, is behind, and appends go on.
+            let moving = Set(checkpoints.filter { $0 > 0 }).count >= 3
+            if moving && acknowledged.withLock({ $0.count }) >= 15 && c < acknowledged.withLock({ $0.count }) * batch { break }
+        }
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
+        _ = await appender.result
+        let acked = acknowledged.withLock { $0 }
+        #expect(server.terminationReason == .uncaughtSignal)
+        #expect(acked.count >= 15 && Set(checkpoints.filter { $0 > 0 }).count >= 3, "acknowledged \(acked.count), checkpoints \(checkpoints)")
+
+        do {
+            let store = try EventStore(testKeyed: data)
+            defer { store.close() }
+            for b in acked { #expect(try store.event(id: "b\(b * batch + batch - 1)") != nil, "acknowledged batch \(b) is missing") }
+            #expect(try store.headPosition() % UInt64(batch) == 0, "a batch is half there")
+            #expect(try store.verify().isValid)
+        }
+        func ctl(_ args: [String]) throws -> String {
+            let r = try ProcessRunner.journeyctl(args + ["--data", data])
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            return r.stdout
+        }
+        func snapshot() throws -> [String] {
+            try [ctl(["funnel", "--json"]), ctl(["map", "--json", "--at", "2026-06-01T00:00:00Z"])] + ["c0", "c1", "c77", "c299"].flatMap { c in
+                [try ctl(["customer", c, "--json"]), try ctl(["journey", c, "--json"])]
+            }
+        }
+        let resumed = try snapshot()
+        _ = try ctl(["rebuild"])
+        #expect(try snapshot() == resumed)
     }
 }

@@ -27,6 +27,12 @@ public enum StoreDoctor {
         do {
             checks += try storeChecks(store, quick: quick)
             let engine = try JourneyEngine(store: store)
+            let views = EventStore.viewsDirectory(dir)
+            if let notice = engine.openingNotice {
+                checks.append(HealthCheck("views", .warn, notice, "nothing to do: the live worker (a server, or any journeyctl read command) builds them from the log"))
+            } else {
+                checks.append(HealthCheck("views", .ok, "\(views)/data.mdb (\(Format.bytes(try store.statistics().viewsFileBytes))) matches the log"))
+            }
             let model = try engine.queries.activeModel()
             checks.append(HealthCheck("model", .ok, "active model \(model.name) version \(model.version)"))
             checks += projectionChecks(try engine.queries.status(), lagThreshold: lagThreshold)
@@ -84,7 +90,9 @@ public enum StoreDoctor {
             }
         }
         var fs = statvfs()
-        let storeBytes = (try? fm.attributesOfItem(atPath: dir + "/data.mdb")[.size] as? NSNumber)?.intValue ?? 0
+        let storeBytes = [dir, EventStore.viewsDirectory(dir)].reduce(0) { sum, folder in
+            sum + ((try? fm.attributesOfItem(atPath: folder + "/data.mdb")[.size] as? NSNumber)?.intValue ?? 0)
+        }
         if statvfs(dir, &fs) == 0 {
             let free = Int(fs.f_bavail) * Int(fs.f_frsize)
             let total = Int(fs.f_blocks) * Int(fs.f_frsize)
@@ -108,6 +116,7 @@ public enum StoreDoctor {
         checks.append(HealthCheck("map", share > 0.8 ? .warn : .ok,
                                   "\(Format.bytes(s.mapUsedBytes)) used; the map is \(Format.bytes(s.mapSizeBytes)) and grows by itself up to \(Format.bytes(maximum))",
                                   share > 0.8 ? "the store nears its maximum size: archive or split it" : nil))
+        // The log's file (the views' share of free pages is reclaimed by compact too).
         let free = s.fileBytes - s.mapUsedBytes
         if s.fileBytes > 0 && Double(max(0, free)) > Double(s.fileBytes) * 0.5 && s.fileBytes > 256 << 20 {
             checks.append(HealthCheck("free pages", .warn, "about half of data.mdb is free pages", "reclaim it with journeyctl compact (server stopped)"))
