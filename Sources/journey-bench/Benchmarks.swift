@@ -16,13 +16,16 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "Only these benchmarks, comma-separated: \(BenchOptions.names.joined(separator: ","))",
             transform: { Set($0.split(separator: ",").map(String.init)) })
     var only: Set<String> = []
-    @Flag(help: "Benchmark an encrypted store (properties sealed per customer) instead of an unencrypted one.") var encrypted = false
+    @Flag(help: "Benchmark an unencrypted store instead of an encrypted one (the default, as users run it: properties sealed per customer).") var unencrypted = false
+    /// Kept so that scripts written for the older default still run: encrypted is the default now.
+    @Flag(help: .hidden) var encrypted = false
 
     func validate() throws {
         let unknown = only.subtracting(Self.names)
         guard unknown.isEmpty else {
             throw ValidationError("--only: unknown benchmark(s) \(unknown.sorted().joined(separator: ", ")) (expected \(Self.names.joined(separator: ", ")))")
         }
+        guard !(encrypted && unencrypted) else { throw ValidationError("--encrypted and --unencrypted: give one (encrypted is the default)") }
         guard seconds > 0 else { throw ValidationError("--seconds: expected a positive number, got \(seconds)") }
     }
 }
@@ -33,12 +36,14 @@ struct Benchmarks {
     /// One key per run (the encrypted store is rebuilt when it was made by another run).
     static let key = MasterKey.generate()
 
-    /// The configuration of a benchmark store in `dir` (encrypted with `--encrypted`).
+    /// The configuration of a benchmark store in `dir` (encrypted unless `--unencrypted`).
     func configuration(_ dir: String) -> StoreConfiguration {
         var c = StoreConfiguration(directory: dir)
-        if options.encrypted { c.masterKey = Self.key }
+        if encrypted { c.masterKey = Self.key }
         return c
     }
+
+    var encrypted: Bool { !options.unencrypted }
 
     func runAll() async throws {
         try FileManager.default.createDirectory(atPath: options.work, withIntermediateDirectories: true)
@@ -46,11 +51,11 @@ struct Benchmarks {
         let lines = try Data(contentsOf: URL(fileURLWithPath: dataset))
         print("dataset: \(dataset) (\(lines.count / 1_048_576) MiB)")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; LMDB \(EventStore.lmdbVersion)")
-        print("store: \(options.encrypted ? "encrypted (AES-GCM per customer)" : "unencrypted")")
+        print("store: \(encrypted ? "encrypted (AES-GCM per customer; --unencrypted for the other)" : "unencrypted")")
         print("")
-        let storeDir = options.work + (options.encrypted ? "/store-encrypted" : "/store")
+        let storeDir = options.work + (encrypted ? "/store-encrypted" : "/store")
         // An encrypted store is only readable with its key: made again by every run.
-        if options.encrypted { try? FileManager.default.removeItem(atPath: storeDir) }
+        if encrypted { try? FileManager.default.removeItem(atPath: storeDir) }
         if want("parse") { parse(lines) }
         if want("ingest") || !FileManager.default.fileExists(atPath: storeDir + "/data.mdb") {
             try await ingest(dataset, into: storeDir)
