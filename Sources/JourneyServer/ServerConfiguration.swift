@@ -34,8 +34,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// How long the projection worker lets new commits gather before applying them (default
     /// 10 ms; 0 applies each commit at once). Views then trail appends by about this much.
     public var coalesceMilliseconds: Int = 10
-    /// Most events one projection chunk applies (default 20,000).
-    public var projectionChunkEvents: Int = 20_000
+    /// Most events one projection chunk applies (default 100,000; see ``EngineConfiguration/liveChunkEvents``).
+    public var projectionChunkEvents: Int = 100_000
     /// How often a rebuild writes what it folded, in seconds (default 10; 0: every chunk).
     public var rebuildSaveSeconds: Int = 10
     /// Log level: trace, debug, info, notice, warning, error, critical (default `info`).

@@ -36,6 +36,15 @@ struct Benchmarks {
     /// One key per run (the encrypted store is rebuilt when it was made by another run).
     static let key = MasterKey.generate()
 
+    /// The engine's settings, with `JOURNEY_PROJECTION_CHUNK_EVENTS`, `JOURNEY_REBUILD_CHUNK_EVENTS`
+    /// and `JOURNEY_REBUILD_SAVE_SECONDS` applied as the CLI applies them.
+    static let engineConfiguration: EngineConfiguration = {
+        do { return try EngineConfiguration(environment: ProcessInfo.processInfo.environment) } catch {
+            FileHandle.standardError.write(Data("journey-bench: \(error)\n".utf8))
+            exit(2)
+        }
+    }()
+
     /// The configuration of a benchmark store in `dir` (encrypted unless `--unencrypted`).
     func configuration(_ dir: String) -> StoreConfiguration {
         var c = StoreConfiguration(directory: dir)
@@ -178,7 +187,7 @@ struct Benchmarks {
 
     /// Full rebuild of all projections (the journey map included) into a new generation.
     func rebuild(_ store: EventStore) throws {
-        let engine = try JourneyEngine(store: store)
+        let engine = try JourneyEngine(store: store, configuration: Benchmarks.engineConfiguration)
         try engine.live.catchUp()
         let start = Date()
         let reports = try engine.rebuilder.rebuild()
@@ -191,7 +200,7 @@ struct Benchmarks {
 
     /// In-process stage look-ups of random customers.
     func lookups(_ store: EventStore) async throws {
-        let engine = try JourneyEngine(store: store)
+        let engine = try JourneyEngine(store: store, configuration: Benchmarks.engineConfiguration)
         try engine.live.catchUp()
         var rng = SystemRandomNumberGenerator()
         let n = 1_000_000
@@ -224,7 +233,7 @@ struct Benchmarks {
         try? FileManager.default.removeItem(atPath: dir)
         let store = try EventStore(configuration(dir))
         defer { store.close() }
-        let engine = try JourneyEngine(store: store)
+        let engine = try JourneyEngine(store: store, configuration: Benchmarks.engineConfiguration)
         let done = ManagedFlag()
         let worker = Thread {
             while !done.isSet {

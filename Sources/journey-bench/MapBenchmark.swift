@@ -6,7 +6,7 @@ extension Benchmarks {
     /// The journey map's queries over the dataset, in process: the whole map, the map of a
     /// segment over a cohort window (read from the journeys), paths, customers at risk.
     func map(_ store: EventStore) throws {
-        let engine = try JourneyEngine(store: store)
+        let engine = try JourneyEngine(store: store, configuration: Benchmarks.engineConfiguration)
         var doc = try JSONSerialization.jsonObject(with: Data(try engine.queries.activeModel().document.utf8)) as! [String: Any]
         if (doc["segments"] as? [Any])?.isEmpty ?? true {
             // The dataset has no identify events: a segment of everyone without a plan trait.
