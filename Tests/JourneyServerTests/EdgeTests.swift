@@ -69,6 +69,9 @@ import Testing
         // Shorter than its Content-Length, then the client stops sending: 400, not 500.
         let short = try await c.raw(Data("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"customerId\":\"s\"".utf8), shutdownWrite: true, readTimeout: 30)
         #expect(short.status == 400 && short.text.contains("incomplete"), "\(short.text)")
+        // The same for NDJSON, which is parsed as it arrives (a whole first line included).
+        let shortLines = try await c.raw(Data("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\nContent-Length: 200\r\n\r\n{\"customerId\":\"s\",\"type\":\"t\"}\n{\"customerId\"".utf8), shutdownWrite: true, readTimeout: 30)
+        #expect(shortLines.status == 400 && shortLines.text.contains("incomplete"), "\(shortLines.text)")
 
         // Announced too large: answered at once and closed, without waiting for the body.
         let started = ContinuousClock.now

@@ -124,4 +124,38 @@ import Testing
         let e = try parser.parse(#"{"position":5,"version":2,"recordedAt":"2026-01-01T00:00:00.000Z","customerId":"c","type":"t"}"#)
         #expect(e == NewEvent(customerId: "c", type: "t"))
     }
+
+    /// NDJSON fed in pieces cut anywhere (inside a line, a `\r\n`, the byte-order mark) parses as
+    /// the whole body does, and an error names the same line and index.
+    @Test func ndjsonInPiecesParsesAsAWhole() throws {
+        let body = Array("\u{FEFF}{\"customerId\":\"a\",\"type\":\"t\"}\r\n\n   \n{\"customerId\":\"b\",\"type\":\"u\",\"properties\":{\"k\":\"\u{e9}\"}}\n{\"customerId\":\"c\",\"type\":\"v\"}".utf8)
+        let parser = EventParser()
+        let whole = try body.withUnsafeBytes { try parser.parseNDJSON($0) }
+        #expect(whole.map(\.customerId) == ["a", "b", "c"])
+        for cut in 0...body.count {
+            for second in [cut, min(body.count, cut + 1), min(body.count, cut + 7)] {
+                var stream = NDJSONStreamParser(parser: parser)
+                try body[0..<cut].withUnsafeBytes { try stream.feed($0) }
+                try body[cut..<second].withUnsafeBytes { try stream.feed($0) }
+                try body[second...].withUnsafeBytes { try stream.feed($0) }
+                let events = try stream.finish()
+                #expect(events.map(\.customerId) == whole.map(\.customerId) && events.map(\.type) == whole.map(\.type), "cut at \(cut), \(second)")
+                #expect(events.map { $0.properties?.description } == whole.map { $0.properties?.description })
+            }
+        }
+        let bad = Array("{\"customerId\":\"a\",\"type\":\"t\"}\n\n{\"customerId\":\"a\",\"type\":\"t\",\"sentiment\":2}\n".utf8)
+        for cut in 0...bad.count {
+            var stream = NDJSONStreamParser(parser: parser)
+            do {
+                try bad[0..<cut].withUnsafeBytes { try stream.feed($0) }
+                try bad[cut...].withUnsafeBytes { try stream.feed($0) }
+                _ = try stream.finish()
+                Issue.record("cut at \(cut): no error")
+            } catch let error as StoreError {
+                #expect(error.line == 3 && error.index == 1 && error.field == "sentiment", "cut at \(cut): \(error)")
+            } catch {
+                Issue.record("cut at \(cut): \(error)")
+            }
+        }
+    }
 }

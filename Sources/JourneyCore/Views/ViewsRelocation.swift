@@ -16,9 +16,9 @@ enum ViewsRelocation {
 
     /// Moves the views when the log's file still holds them. Returns whether it did.
     static func moveIfNeeded(log: Environment, views: Environment) throws -> Bool {
-        // A cheap look first: most opens find nothing to move.
-        let present = try log.read { txn in (try? txn.openDatabase("journey-meta")) != nil }
-        guard present else { return false }
+        // In a write transaction even to look: LMDB allows no database handle to be opened
+        // while another transaction of the process opens one. One that finds nothing changes
+        // nothing, so its commit writes (and syncs) nothing.
         return try log.write { ltxn -> Bool in
             var old: [(String, Database)] = []
             for name in JourneyDatabases.names {

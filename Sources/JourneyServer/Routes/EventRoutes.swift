@@ -12,10 +12,17 @@ enum EventRoutes {
         router.scoped(.write).post("/v1/events") { request, _ -> Response in
             let type = mediaType(request)
             let ndjson = ["application/x-ndjson", "application/ndjson", "application/jsonl"]
+            let encoding = request.headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased()
+            let binaryCloudEvent = request.headers[HTTPField.Name("ce-specversion")!] != nil
+            if !binaryCloudEvent, type.map(ndjson.contains) == true, encoding == nil || encoding == "" || encoding == "identity" {
+                // NDJSON is parsed as it arrives (bulk loads: no whole-body buffer).
+                let parsed = try await state.streamedNDJSON(of: request, limit: state.configuration.maxBodyBytes)
+                return try await append(parsed, request: request, state: state)
+            }
             let body = try await state.decodedBody(of: request, limit: state.configuration.maxBodyBytes)
             let received = Timestamp.now()
             let events: [NewEvent]
-            if request.headers[HTTPField.Name("ce-specversion")!] != nil {
+            if binaryCloudEvent {
                 // CloudEvents' binary mode: the attributes in ce- headers, the data in the body.
                 let headers = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
                 let contentType = request.headers[.contentType]
@@ -32,17 +39,10 @@ enum EventRoutes {
                         "application/json", "application/x-ndjson", "application/cloudevents+json", "application/cloudevents-batch+json",
                     ])
                 }
-                var parsed = try body.withUnsafeReadableBytes { raw throws(StoreError) in
+                let parsed = try body.withUnsafeReadableBytes { raw throws(StoreError) in
                     type.map(ndjson.contains) == true ? try state.parser.parseNDJSON(raw) : try state.parser.parseBatch(raw)
                 }.get()
-                // `duplicates=id`: a repeated id is a duplicate whatever its content (events mapped
-                // from Segment's or CloudEvents' messages, whose retries carry other times).
-                switch request.uri.queryParameters.get("duplicates") {
-                case nil, "content": break
-                case "id": for i in parsed.indices { parsed[i].idempotency = .idOnly }
-                case let other?: throw APIError.badRequest("duplicates: expected content or id, got \(other)")
-                }
-                events = parsed
+                return try await append(parsed, request: request, state: state)
             }
             guard !events.isEmpty else { throw APIError.badRequest("the body holds no events", type: "invalid_event") }
             let result = try await state.store.append(events)
@@ -77,6 +77,21 @@ enum EventRoutes {
                     try await stream(from: start, state: state, writer: &writer)
                 })
         }
+    }
+
+    /// Appends events of the store's own shape (JSON or NDJSON) as one batch. `duplicates=id`: a
+    /// repeated id is a duplicate whatever its content (events mapped from Segment's or
+    /// CloudEvents' messages, whose retries carry other times).
+    static func append(_ parsed: [NewEvent], request: Request, state: ServerState) async throws -> Response {
+        var events = parsed
+        switch request.uri.queryParameters.get("duplicates") {
+        case nil, "content": break
+        case "id": for i in events.indices { events[i].idempotency = .idOnly }
+        case let other?: throw APIError.badRequest("duplicates: expected content or id, got \(other)")
+        }
+        guard !events.isEmpty else { throw APIError.badRequest("the body holds no events", type: "invalid_event") }
+        let result = try await state.store.append(events)
+        return JSONResponse.raw(result.jsonBytes)
     }
 
     /// Sends events from `from` on, then new ones as they are committed (woken by this process's

@@ -103,32 +103,9 @@ public struct EventParser: Sendable {
     /// Parses NDJSON (one event a line; blank lines skipped, `\r\n` accepted) as one batch.
     /// An error names the 1-based line in ``StoreError/line``.
     public func parseNDJSON(_ bytes: UnsafeRawBufferPointer) throws(StoreError) -> [NewEvent] {
-        var events: [NewEvent] = []
-        var line = 0
-        var start = 0
-        let n = bytes.count
-        while start <= n {
-            var end = start
-            while end < n && bytes[end] != 0x0A { end += 1 }
-            line += 1
-            var hi = end
-            if hi > start && bytes[hi - 1] == 0x0D { hi -= 1 }
-            var lo = start
-            if line == 1 && hi - lo >= 3 && bytes[lo] == 0xEF && bytes[lo + 1] == 0xBB && bytes[lo + 2] == 0xBF { lo += 3 }
-            let text = UnsafeRawBufferPointer(rebasing: bytes[lo..<hi])
-            if !text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
-                do {
-                    events.append(try parse(text))
-                } catch {
-                    var e = error
-                    e.line = line
-                    e.index = events.count
-                    throw e
-                }
-            }
-            start = end + 1
-        }
-        return events
+        var stream = NDJSONStreamParser(parser: self)
+        try stream.feed(bytes)
+        return try stream.finish()
     }
 
     /// Parses a customer append body, `{"expectedVersion": …, "events": [ … ]}`. Events may
