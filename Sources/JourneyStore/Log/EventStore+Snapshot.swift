@@ -1,20 +1,16 @@
-package import LMDBKit
+import LMDBKit
 
 extension EventStore {
     public func snapshot<R>(_ body: (any LogSnapshot) throws -> R) throws -> R {
         try env.read { txn in try body(LMDBLogSnapshot(store: self, txn: txn)) }
     }
 
-    /// The log as seen by a transaction of its own environment: for the journey layer, whose
-    /// views share the file (a second transaction on the same thread could deadlock the map's
-    /// lock, so its view transaction reads the log too).
-    package func snapshot(in txn: Transaction) -> any LogSnapshot {
-        LMDBLogSnapshot(store: self, txn: txn)
-    }
-
+    /// Both files' commits: the log's (appends) and, once opened, the views' (projections).
     public var storageCounters: StorageCounters {
         let c = env.commitCounters
-        return StorageCounters(transactions: c.transactions, synced: c.synced, commitSeconds: c.commitSeconds)
+        let v = views.withLock { $0?.commitCounters } ?? (transactions: 0, synced: 0, commitSeconds: 0)
+        return StorageCounters(transactions: c.transactions + v.transactions, synced: c.synced + v.synced,
+                               commitSeconds: c.commitSeconds + v.commitSeconds)
     }
 
     public var limits: EventLimits { configuration.limits }

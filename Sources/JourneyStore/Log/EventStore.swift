@@ -25,7 +25,7 @@ public final class EventStore: EventLog {
     private let folderLock: FolderLock
     /// The views' environment, opened on first use (a store only read, e.g. a migration's
     /// source, never gets one).
-    private let views = Mutex<Environment?>(nil)
+    let views = Mutex<Environment?>(nil)
     /// How the views' environment is opened (the log's map sizes and durability).
     private let viewsOptions: EnvironmentOptions
 
