@@ -102,7 +102,7 @@ public final class EventStore: EventLog {
     /// Whether the store seals `properties` under per-customer keys (and so can erase customers).
     public var isEncrypted: Bool { keys != nil }
 
-    /// The store's format (2; 1 for a format-1 store opened as a migration's source).
+    /// The store's format (4; 1 for a format-1 store opened as a migration's source).
     public var format: Int { Int(layout.legacyFormat ?? StoreLayout.formatVersion) }
 
     /// The log's LMDB environment (`data.mdb`).

@@ -34,11 +34,15 @@ struct StoreLayout: Sendable {
     /// Whether the store was opened in an older format, for reading only (a migration's source).
     let legacyFormat: UInt32?
 
-    /// Format 3 (this build): records may name an anonymous visitor and be identity merges or
-    /// unmerges; `links` exists. Format 2 (sealed `properties`, erasures, `customer-keys`,
-    /// `erasures`) is upgraded in place when opened (it lacks only what format 3 adds). Format 1
-    /// (before encryption) is read only as the source of `journeyctl migrate`.
-    static let formatVersion: UInt32 = 3
+    /// Format 4 (this build): the views live in their own environment (`views/data.mdb`), not
+    /// in this file. Format 3 (views here; records may name an anonymous visitor and be identity
+    /// merges or unmerges; `links`) and format 2 (sealed `properties`, erasures,
+    /// `customer-keys`, `erasures`) are upgraded in place when opened: they lack only what later
+    /// formats add, and views still kept here move out when the journey layer opens them
+    /// (presence decides, not the number). The number tells builds before format 4 not to open
+    /// the store (they would not find its views). Format 1 (before encryption) is read only as
+    /// the source of `journeyctl migrate`.
+    static let formatVersion: UInt32 = 4
 
     enum MetaKey {
         static let format: [UInt8] = Array("format".utf8)
@@ -74,9 +78,9 @@ struct StoreLayout: Sendable {
             if format == 1 && !opening.allowLegacy {
                 throw StoreError(.formatOutdated, "this store is in format 1 (written before per-customer encryption); this build reads format \(formatVersion). Migrate it into a new folder: journeyctl migrate --from \(env.path) --data NEW_FOLDER")
             }
-            // Format 2 differs only by what it lacks (visitor ids, identity records, `links`):
-            // it is upgraded in place, below.
-            let upgrade = format == 2
+            // Formats 2 and 3 differ only by what they lack (visitor ids, identity records,
+            // `links`; the views' own file): they are upgraded in place, below.
+            let upgrade = format == 2 || format == 3
             guard format == formatVersion || upgrade || (format == 1 && opening.allowLegacy) else {
                 throw StoreError(.corrupt, "store format \(format) is not supported by this build (it reads format \(formatVersion))")
             }
