@@ -62,7 +62,7 @@ public final class LocalClient: JourneyClient {
     public func ingest(fileDescriptor fd: Int32, options: IngestOptions, report: @escaping @Sendable (IngestEvent) -> Void) async throws -> IngestSummary {
         let summary = try await NDJSONIngester(log: store, options: options).ingest(fileDescriptor: fd, report: report)
         if !durable {
-            do { try store.environment.sync() } catch { throw StoreError.wrap(error) }
+            do { try store.sync() } catch { throw StoreError.wrap(error) }
         }
         return summary
     }

@@ -236,7 +236,13 @@ public final class Environment: @unchecked Sendable {
     /// Writes a consistent copy of the environment to the (existing, empty) folder `path`
     /// while others keep reading and writing. With `compact`, free pages are left out and the
     /// copy is renumbered, so it holds no stale data from freed pages.
+    ///
+    /// The copy reads in a transaction of its own: the map lock is held shared for its length,
+    /// so a writer of this process that must grow the map waits until the copy has finished
+    /// (re-mapping under a running copy would pull its pages away).
     public func copy(to path: String, compact: Bool) throws {
+        remap.lockShared()
+        defer { remap.unlock() }
         try check(mdb_env_copy2(env, path, compact ? UInt32(MDB_CP_COMPACT) : 0), "mdb_env_copy2(\(path))")
     }
 

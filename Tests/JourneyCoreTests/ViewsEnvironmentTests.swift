@@ -34,6 +34,11 @@ import LMDBKit
         try env.read { txn in (try? txn.openDatabase("journey-meta")) != nil }
     }
 
+    /// Records format 3 (views in the log's file), as a store of the earlier build has.
+    static func markFormatThree(_ store: EventStore) throws {
+        try store.environment.write { txn in try store.layout.setFormat(3, in: txn) }
+    }
+
     static func openStore(_ dir: String, key: MasterKey) throws -> EventStore {
         var c = StoreConfiguration(directory: dir)
         c.masterKey = key
@@ -94,6 +99,7 @@ import LMDBKit
             try old.live.catchUp()
             before = try Self.answers(old, customers: 60)
             #expect(try Self.hasJourneyDatabases(store.environment))
+            try Self.markFormatThree(store)
         }
         #expect(!FileManager.default.fileExists(atPath: data + "/views/data.mdb"))
 
@@ -105,6 +111,31 @@ import LMDBKit
         #expect(try engine.live.appliedPosition() == 900, "the views moved with their checkpoints")
         #expect(try Self.answers(engine, customers: 60) == before)
         #expect(try JourneyEngine(store: store).openingNotice == nil, "moved once")
+        #expect(store.format == 4)
+    }
+
+    /// The move needs the store to itself: with another opener (an earlier build's server, say)
+    /// it is refused, saying so, and nothing is moved; once alone, it goes through.
+    @Test func theMoveWaitsForTheStoreToItself() async throws {
+        let dir = TemporaryDirectory("views-move-busy")
+        let data = dir.appending("data")
+        let key = MasterKey.generate()
+        let store = try Self.openStore(data, key: key)
+        defer { store.close() }
+        _ = try await store.append(Self.events(200, customers: 20))
+        try JourneyEngine(log: store, views: store.environment).live.catchUp()
+        try Self.markFormatThree(store)
+        let other = try Self.openStore(data, key: key)
+        #expect {
+            _ = try JourneyEngine(store: store)
+        } throws: { error in
+            (error as? StoreError)?.message.contains("needs it to itself") == true
+        }
+        #expect(try Self.hasJourneyDatabases(store.environment) && store.format == 3)
+        other.close()
+        let engine = try JourneyEngine(store: store)
+        #expect(engine.openingNotice?.contains("moved out") == true)
+        #expect(try engine.live.appliedPosition() == 200 && store.format == 4)
     }
 
     /// A crash after the copy committed but before the log's old databases were dropped: the
@@ -119,9 +150,11 @@ import LMDBKit
         let old = try JourneyEngine(log: store, views: store.environment)
         try old.live.catchUp()
         let before = try Self.answers(old, customers: 30)
-        #expect(try ViewsRelocation.moveIfNeeded(log: store.environment, views: store.viewsEnvironment()))
+        try Self.markFormatThree(store)
+        #expect(try ViewsRelocation.moveIfNeeded(store: store, views: store.viewsEnvironment()))
         // As if the drop had not committed: the log's file holds (other, empty) views again.
         _ = try JourneyDatabases.open(store.environment)
+        try Self.markFormatThree(store)
         #expect(try Self.hasJourneyDatabases(store.environment))
         let engine = try JourneyEngine(store: store)
         #expect(try !Self.hasJourneyDatabases(store.environment))

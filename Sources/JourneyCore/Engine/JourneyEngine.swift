@@ -39,7 +39,7 @@ public final class JourneyEngine: Sendable {
         views = try ViewStore(log: log, environment: environment)
         var notices: [String] = []
         if views.movedOutOfLog {
-            notices.append("the views were moved out of the log's data.mdb into views/data.mdb (once, for this version of the store)")
+            notices.append("the views were moved out of the log's data.mdb into views/data.mdb (once: the store is now format 4, which earlier builds refuse); the space they took in data.mdb is reclaimed by journeyctl compact (server stopped)")
         }
         do {
             if let reset = try views.resetIfAheadOfLog() { notices.append(reset) }

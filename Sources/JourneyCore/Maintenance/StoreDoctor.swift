@@ -74,10 +74,13 @@ public enum StoreDoctor {
             return [HealthCheck("data folder", .fail, "no journey store in \(dir)", "pass --data with the right folder, or restore a backup (journeyctl restore)")]
         }
         var checks: [HealthCheck] = []
-        if access(dir, R_OK | W_OK | X_OK) == 0 && access(dir + "/data.mdb", R_OK | W_OK) == 0 {
+        let views = EventStore.viewsDirectory(dir)
+        let viewsReadable = !fm.fileExists(atPath: views) || (access(views, R_OK | W_OK | X_OK) == 0
+            && (!fm.fileExists(atPath: views + "/data.mdb") || access(views + "/data.mdb", R_OK | W_OK) == 0))
+        if access(dir, R_OK | W_OK | X_OK) == 0 && access(dir + "/data.mdb", R_OK | W_OK) == 0 && viewsReadable {
             checks.append(HealthCheck("permissions", .ok, "\(dir) is readable and writable by this user"))
         } else {
-            checks.append(HealthCheck("permissions", .fail, "this user cannot read and write \(dir)/data.mdb", "run as the store's owner (e.g. sudo -u journey) or fix ownership: chown -R journey: \(dir)"))
+            checks.append(HealthCheck("permissions", .fail, "this user cannot read and write \(dir)/data.mdb and \(views)/data.mdb", "run as the store's owner (e.g. sudo -u journey) or fix ownership: chown -R journey: \(dir)"))
         }
         var folder = stat()
         if stat(dir, &folder) == 0 {

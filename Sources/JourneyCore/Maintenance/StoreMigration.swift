@@ -64,15 +64,20 @@ public enum StoreMigration {
     /// version); the default model when it has none.
     static func activeModel(of store: EventStore) throws(StoreError) -> JourneyModel {
         let viewsFile = EventStore.viewsDirectory(store.configuration.directory) + "/data.mdb"
-        let env = FileManager.default.fileExists(atPath: viewsFile) ? try store.viewsEnvironment() : store.environment
-        do {
-            let doc = try env.read { txn -> String? in
+        // Where the model is, not where a file is: a views' file may exist empty (made by a
+        // backup of a store whose views are still in its log's file).
+        func document(in env: Environment) throws -> String? {
+            try env.read { txn -> String? in
                 guard let meta = try? txn.openDatabase("journey-meta"),
                       let version = try txn.get(meta, key: Array(ViewStore.MetaKey.activeModel.utf8)),
                       let doc = try txn.get(meta, key: Array(ViewStore.MetaKey.modelDocument(String(decoding: version, as: UTF8.self)).utf8))
                 else { return nil }
                 return String(decoding: doc, as: UTF8.self)
             }
+        }
+        do {
+            var doc = FileManager.default.fileExists(atPath: viewsFile) ? try document(in: try store.viewsEnvironment()) : nil
+            if doc == nil { doc = try document(in: store.environment) }
             guard let doc else { return JourneyModel.defaultModel }
             return try JourneyModel.parse(doc)
         } catch {

@@ -11,7 +11,9 @@ import Synchronization
 /// snapshot of the log (``EventLog/snapshot(_:)``) taken after it began, so a view never sees
 /// the log behind its own checkpoint, and a view's changes never commit past the log's head.
 /// The views' transaction always begins first (never the other way round), so the two
-/// environments' locks are always taken in the same order.
+/// environments' locks are always taken in the same order; the one exception is the move of an
+/// earlier store's views out of the log's file (``ViewsRelocation``), made with the store to
+/// itself.
 package final class ViewStore: Sendable {
     package let log: any EventLog
     let env: Environment
@@ -33,7 +35,7 @@ package final class ViewStore: Sendable {
         env = environment
         do {
             if let store = log as? EventStore, store.environment !== environment {
-                movedOutOfLog = try ViewsRelocation.moveIfNeeded(log: store.environment, views: environment)
+                movedOutOfLog = try ViewsRelocation.moveIfNeeded(store: store, views: environment)
             } else {
                 movedOutOfLog = false
             }

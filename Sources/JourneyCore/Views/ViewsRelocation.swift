@@ -1,30 +1,31 @@
 import JourneyStore
 import LMDBKit
 
-/// Moves the views of a store made before they had an environment of their own out of the log's
-/// `data.mdb` into `views/data.mdb`: models, projection records, checkpoints, faults and both
-/// slots of every view, byte for byte, so nothing needs rebuilding.
+/// Moves the views of a store made before they had an environment of their own (store format 3)
+/// out of the log's `data.mdb` into `views/data.mdb`: models, projection records, checkpoints,
+/// faults and both slots of every view, byte for byte, so nothing needs rebuilding; then the
+/// store is format 4, which earlier builds refuse.
 ///
-/// Safe against a crash at any point and against several processes opening the store at once:
-/// it runs inside a write transaction of the log (one process at a time); the copy commits in
-/// one transaction of the views together with a marker; only then are the old databases
-/// dropped from the log. A crash before the copy commits leaves the views' file empty (copied
-/// again next time); a crash after it leaves the marker, so the next open only drops.
+/// Safe against a crash at any point and against other processes: it runs with the store to
+/// itself (``EventStore/upgradeToFormatFour(_:)``: refused while another process has it open)
+/// inside a write transaction of the log; the copy commits (and is flushed) in one transaction
+/// of the views together with a marker; only then are the old databases dropped from the log
+/// and format 4 recorded, in that log transaction. A crash before the copy commits leaves the
+/// views' file without the marker (copied again next time); a crash after it leaves the marker,
+/// so the next open only drops.
 enum ViewsRelocation {
     /// The `journey-meta` key of the marker: when the move committed.
     static let marker = "layout:moved-from-log"
 
-    /// Moves the views when the log's file still holds them. Returns whether it did.
-    static func moveIfNeeded(log: Environment, views: Environment) throws -> Bool {
-        // In a write transaction even to look: LMDB allows no database handle to be opened
-        // while another transaction of the process opens one. One that finds nothing changes
-        // nothing, so its commit writes (and syncs) nothing.
-        return try log.write { ltxn -> Bool in
+    /// Moves the views when the store is not format 4 yet. Returns whether views were moved.
+    static func moveIfNeeded(store: EventStore, views: Environment) throws -> Bool {
+        var moved = false
+        try store.upgradeToFormatFour { ltxn in
             var old: [(String, Database)] = []
             for name in JourneyDatabases.names {
                 if let db = try? ltxn.openDatabase(name) { old.append((name, db)) }
             }
-            guard !old.isEmpty else { return false }
+            guard !old.isEmpty else { return }
             try views.write { vtxn in
                 let meta = try vtxn.openDatabase("journey-meta", flags: .create)
                 guard try vtxn.get(meta, key: Array(marker.utf8)) == nil else { return }
@@ -41,8 +42,12 @@ enum ViewsRelocation {
                 }
                 try vtxn.put(meta, key: Array(marker.utf8), value: Array(Timestamp.now().rfc3339.utf8))
             }
+            // The copy must be on disk before its source is dropped (a store opened with
+            // durability off does not flush on commit).
+            if !views.options.syncOnCommit { try views.sync() }
             for (_, db) in old { try ltxn.drop(db, delete: true) }
-            return true
+            moved = true
         }
+        return moved
     }
 }

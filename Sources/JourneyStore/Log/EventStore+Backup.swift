@@ -117,12 +117,13 @@ extension EventStore {
             // The views first, the log last: a folder with `data.mdb` holds a whole store. A
             // backup made before the views had their own file has none: its `data.mdb` holds
             // them, and they move out when the store is first opened.
+            // Views left in the folder (it holds no log) belong to no store: never kept, so
+            // they cannot stand in for the backup's.
             let viewsSource = Self.viewsDirectory(source) + "/data.mdb"
+            let viewsTarget = Self.viewsDirectory(directory)
+            if fm.fileExists(atPath: viewsTarget) { try fm.removeItem(atPath: viewsTarget) }
             if fm.fileExists(atPath: viewsSource) {
-                let viewsTarget = Self.viewsDirectory(directory)
-                if !fm.fileExists(atPath: viewsTarget) { try PrivateFolder.create(viewsTarget) }
-                try? fm.removeItem(atPath: viewsTarget + "/data.mdb")
-                try? fm.removeItem(atPath: viewsTarget + "/lock.mdb")
+                try PrivateFolder.create(viewsTarget)
                 try copyDurably(viewsSource, to: viewsTarget + "/data.mdb")
                 syncFolder(viewsTarget)
             }
@@ -182,8 +183,11 @@ extension EventStore {
             let fd = open(work + "/data.mdb", O_RDONLY)
             if fd >= 0 { fsync(fd); Glibc.close(fd) }
             close()
-            try fm.removeItem(atPath: folder + "/data.mdb")
-            try fm.moveItem(atPath: work + "/data.mdb", toPath: folder + "/data.mdb")
+            // One rename over the old file: at every moment `data.mdb` is the old file or the
+            // compacted copy, never missing (a crash leaves the copy in `.compacting`).
+            guard rename(work + "/data.mdb", folder + "/data.mdb") == 0 else {
+                throw StoreError(.storage, String(cString: strerror(errno)))
+            }
             try? fm.removeItem(atPath: folder + "/lock.mdb")
             try? fm.removeItem(atPath: work)
             syncFolder(folder)

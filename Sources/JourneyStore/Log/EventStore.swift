@@ -102,8 +102,34 @@ public final class EventStore: EventLog {
     /// Whether the store seals `properties` under per-customer keys (and so can erase customers).
     public var isEncrypted: Bool { keys != nil }
 
-    /// The store's format (4; 1 for a format-1 store opened as a migration's source).
-    public var format: Int { Int(layout.legacyFormat ?? StoreLayout.formatVersion) }
+    /// The store's format as recorded now (4; 3 until the journey layer has moved its views out;
+    /// 1 for a format-1 store opened as a migration's source).
+    public var format: Int {
+        if let legacy = layout.legacyFormat { return Int(legacy) }
+        return Int((try? read { txn in try layout.storedFormat(in: txn) }) ?? StoreLayout.formatVersion)
+    }
+
+    /// Brings a format-3 store to format 4: runs `move` (which moves the views out of the log's
+    /// file) in a write transaction of the log and records format 4 in the same transaction.
+    /// Needs the store to itself: while another process has it open (an earlier build's server,
+    /// say, which would lose its views) it waits up to 2 s, then fails with a message saying
+    /// what to stop. Does nothing on a format-4 store, or on a migration's source.
+    package func upgradeToFormatFour(_ move: (Transaction) throws -> Void) throws(StoreError) {
+        guard layout.legacyFormat == nil, try read({ txn in try layout.storedFormat(in: txn) }) < 4 else { return }
+        try folderLock.exclusively(waiting: .seconds(2), busy: StoreError(
+            .invalidArgument,
+            "this store (\(configuration.directory)) is in format 3 and must become format 4, its views moving into views/data.mdb; that needs it to itself, and another process has it open (a server or command of an earlier build?). Stop it, then run any journeyctl command or start the server again")) { () throws(StoreError) in
+            do {
+                try env.write { txn in
+                    guard try layout.storedFormat(in: txn) < 4 else { return }
+                    try move(txn)
+                    try layout.setFormat(4, in: txn)
+                }
+            } catch {
+                throw StoreError.wrap(error)
+            }
+        }
+    }
 
     /// The log's LMDB environment (`data.mdb`).
     package var environment: Environment { env }
@@ -128,6 +154,16 @@ public final class EventStore: EventLog {
             var err = StoreError.storage(e)
             err.message = "cannot open the views in \(Self.viewsDirectory(configuration.directory)): \(e.description)"
             throw err
+        } catch {
+            throw StoreError.wrap(error)
+        }
+    }
+
+    /// Flushes both files to disk (after work done with ``StoreConfiguration/durable`` off).
+    package func sync() throws(StoreError) {
+        do {
+            try env.sync()
+            try views.withLock { try $0?.sync() }
         } catch {
             throw StoreError.wrap(error)
         }

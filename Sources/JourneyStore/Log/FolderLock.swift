@@ -31,6 +31,24 @@ final class FolderLock: Sendable {
         self.fd = fd
     }
 
+    /// Runs `body` with the lock held exclusively (converted from shared, waiting up to
+    /// `waiting` for other holders to let go; `busy` is thrown when they do not), then holds it
+    /// shared again.
+    func exclusively<R>(waiting: Duration, busy: StoreError, _ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+        let deadline = ContinuousClock.now + waiting
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                throw StoreError(.storage, "cannot lock the data folder: \(String(cString: strerror(errno)))")
+            }
+            // The conversion may have dropped the shared lock: take it back before waiting.
+            _ = flock(fd, LOCK_SH)
+            guard ContinuousClock.now < deadline else { throw busy }
+            usleep(UInt32.random(in: 10_000...40_000))
+        }
+        defer { _ = flock(fd, LOCK_SH) }
+        return try body()
+    }
+
     /// Releases the lock (also done when the object goes away).
     func release() {
         if !released.exchange(true, ordering: .acquiringAndReleasing) { close(fd) }

@@ -35,14 +35,27 @@ struct StoreLayout: Sendable {
     let legacyFormat: UInt32?
 
     /// Format 4 (this build): the views live in their own environment (`views/data.mdb`), not
-    /// in this file. Format 3 (views here; records may name an anonymous visitor and be identity
-    /// merges or unmerges; `links`) and format 2 (sealed `properties`, erasures,
-    /// `customer-keys`, `erasures`) are upgraded in place when opened: they lack only what later
-    /// formats add, and views still kept here move out when the journey layer opens them
-    /// (presence decides, not the number). The number tells builds before format 4 not to open
-    /// the store (they would not find its views). Format 1 (before encryption) is read only as
-    /// the source of `journeyctl migrate`.
+    /// in this file; builds before it refuse the store (they would not find its views). Format 3
+    /// (views here; records may name an anonymous visitor and be identity merges or unmerges;
+    /// `links`) becomes 4 when the journey layer first opens it and moves its views out, with
+    /// the store to itself. Format 2 (sealed `properties`, erasures, `customer-keys`,
+    /// `erasures`) becomes 3 in place when opened (it lacks only `links`). Format 1 (before
+    /// encryption) is read only as the source of `journeyctl migrate`.
     static let formatVersion: UInt32 = 4
+
+    /// The format recorded in `meta` (as seen by `txn`).
+    func storedFormat(in txn: Transaction) throws -> UInt32 {
+        guard let f = try txn.get(meta, key: MetaKey.format), f.count == 4 else { return Self.formatVersion }
+        return UInt32(littleEndian: f.loadUnaligned(as: UInt32.self))
+    }
+
+    /// Records `format` in `meta`.
+    func setFormat(_ format: UInt32, in txn: Transaction) throws {
+        var v = format.littleEndian
+        try withUnsafeBytes(of: &v) { vb in
+            try MetaKey.format.withUnsafeBytes { try txn.put(meta, key: $0, value: vb) }
+        }
+    }
 
     enum MetaKey {
         static let format: [UInt8] = Array("format".utf8)
@@ -78,10 +91,11 @@ struct StoreLayout: Sendable {
             if format == 1 && !opening.allowLegacy {
                 throw StoreError(.formatOutdated, "this store is in format 1 (written before per-customer encryption); this build reads format \(formatVersion). Migrate it into a new folder: journeyctl migrate --from \(env.path) --data NEW_FOLDER")
             }
-            // Formats 2 and 3 differ only by what they lack (visitor ids, identity records,
-            // `links`; the views' own file): they are upgraded in place, below.
-            let upgrade = format == 2 || format == 3
-            guard format == formatVersion || upgrade || (format == 1 && opening.allowLegacy) else {
+            // Format 2 differs only by what it lacks (visitor ids, identity records, `links`):
+            // it is upgraded to 3 in place, below. Format 3 becomes 4 when its views have left
+            // this file (``EventStore/upgradeToFormatFour(_:)``).
+            let upgrade = format == 2
+            guard format == formatVersion || format == 3 || upgrade || (format == 1 && opening.allowLegacy) else {
                 throw StoreError(.corrupt, "store format \(format) is not supported by this build (it reads format \(formatVersion))")
             }
             if isNew && opening.masterKey == nil && !opening.allowUnencrypted {
@@ -102,7 +116,7 @@ struct StoreLayout: Sendable {
                 legacyFormat: format == 1 ? 1 : nil)
             var keys: CustomerKeys?
             if isNew || upgrade {
-                var v = formatVersion.littleEndian
+                var v = (isNew ? formatVersion : 3).littleEndian
                 try withUnsafeBytes(of: &v) { vb in
                     try MetaKey.format.withUnsafeBytes { try txn.put(meta, key: $0, value: vb) }
                 }
