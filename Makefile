@@ -37,6 +37,10 @@ deps: deps-run
 		echo "installing selenium"; \
 		pip install -q selenium; \
 	fi
+	@if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then \
+		echo "installing postgresql-15 (the PostgreSQL log's tests start their own server)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; \
+	fi
 
 build: deps-run
 	swift build -c release --product journeyctl

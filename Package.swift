@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         // gzip request bodies (Segment's clients send them): zlib, already on the machine.
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        // The log on PostgreSQL (issue 17).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The C library, bare: module map + shim header, linked through pkg-config.
@@ -47,6 +49,12 @@ let package = Package(
         .target(
             name: "JourneyStore",
             dependencies: ["LMDBKit", "JourneyJSON", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        // The log on PostgreSQL (issue 17, first part): appends and reads with the LMDB log's guarantees.
+        .target(
+            name: "JourneyPostgres",
+            dependencies: ["JourneyStore", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // Journey model and rules, folds, projections and their workers, rebuild, time travel, what-if.
@@ -125,6 +133,7 @@ let package = Package(
             exclude: ["Support/check_event_schema.py"],
             swiftSettings: strict
         ),
+        .testTarget(name: "JourneyPostgresTests", dependencies: ["JourneyPostgres", "JourneyStore", "JourneyJSON", "JourneyTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "JourneyPipelinesTests",
             dependencies: ["JourneyPipelines", "JourneyStore", "JourneyJSON", "JourneyTestSupport"],

@@ -5,8 +5,8 @@ import JourneyJSON
 /// Compared: customerId, anonymousId, type, touchpoint, channel, sentiment, occurredAt *as sent* (absent
 /// matches only absent, so a retry without occurredAt matches an original without it), and
 /// properties as JSON values (key order and number spelling do not matter).
-enum EventContent {
-    static func same(_ r: RecordView, _ e: NewEvent) -> Bool {
+package enum EventContent {
+    package static func same(_ r: RecordView, _ e: NewEvent) -> Bool {
         guard r.customerIdBytes.elementsEqual((e.customerId ?? "").utf8),
               r.anonymousIdBytes.elementsEqual((e.anonymousId ?? "").utf8),
               r.typeBytes.elementsEqual(e.type.utf8),
@@ -26,7 +26,7 @@ enum EventContent {
         }
     }
 
-    static func same(_ a: NewEvent, _ b: NewEvent) -> Bool {
+    package static func same(_ a: NewEvent, _ b: NewEvent) -> Bool {
         guard a.customerId == b.customerId, a.anonymousId == b.anonymousId, a.type == b.type, a.touchpoint == b.touchpoint,
               a.channel == b.channel, a.sentiment == b.sentiment, a.occurredAt == b.occurredAt
         else { return false }

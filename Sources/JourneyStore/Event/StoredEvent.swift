@@ -15,7 +15,7 @@ public struct StoredEvent: Sendable, Equatable {
         self.record = Array(record)
     }
 
-    init(position: UInt64, bytes: [UInt8]) {
+    package init(position: UInt64, bytes: [UInt8]) {
         self.position = position
         self.record = bytes
     }

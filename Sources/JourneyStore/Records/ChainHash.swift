@@ -14,7 +14,7 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
     init(words: (UInt64, UInt64, UInt64, UInt64)) { self.words = words }
 
     /// Reads 32 bytes.
-    init(_ bytes: UnsafeRawBufferPointer) {
+    package init(_ bytes: UnsafeRawBufferPointer) {
         precondition(bytes.count >= 32)
         words = (bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
                  bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
@@ -23,12 +23,12 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Writes the 32 bytes at `to`.
-    func write(to: UnsafeMutableRawPointer) {
+    package func write(to: UnsafeMutableRawPointer) {
         withUnsafeBytes(of: words) { to.copyMemory(from: $0.baseAddress!, byteCount: 32) }
     }
 
     /// The next link: `SHA-256(self ‖ body)`.
-    func next(over body: UnsafeRawBufferPointer) -> ChainHash {
+    package func next(over body: UnsafeRawBufferPointer) -> ChainHash {
         var h = SHA256()
         withUnsafeBytes(of: words) { h.update(bufferPointer: $0) }
         h.update(bufferPointer: body)

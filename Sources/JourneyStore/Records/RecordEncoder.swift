@@ -2,7 +2,7 @@
 /// it knows (``encodeTemplate(_:id:into:)``), and the writer finishes the record with what only
 /// it knows (``finish(_:template:version:recordedAt:previous:)``): version, recordedAt, the
 /// defaulted occurredAt, and the chain hash.
-enum RecordEncoder {
+package enum RecordEncoder {
     /// The stored size of `event`'s record, chain hash included.
     /// `sealed` is the sealed form of `properties` when the store encrypts them.
     static func size(of event: NewEvent, id: String, sealed: [UInt8]? = nil) -> Int {
@@ -68,7 +68,7 @@ enum RecordEncoder {
     /// Copies `template` into `out`, fills in version and recordedAt (and occurredAt when it was
     /// not sent), and writes and returns the chain hash.
     @inline(__always)
-    static func finish(
+    package static func finish(
         _ out: UnsafeMutableRawBufferPointer, template: UnsafeRawBufferPointer, version: UInt64,
         recordedAt now: Timestamp, floor: inout Int64, previous: ChainHash
     ) -> ChainHash {

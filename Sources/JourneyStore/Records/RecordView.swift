@@ -37,7 +37,7 @@ public struct RecordView {
     /// The header of formats 1 and 2; format 3 adds ``extraHeaderSize``.
     static let headerSize = 48
     static let extraHeaderSize = 4
-    static let hashSize = 32
+    package static let hashSize = 32
     static let currentFormat: UInt8 = 3
 
     /// What a record is (format 3; older records are events, or erasures by their flag).

@@ -5,16 +5,16 @@ import Crypto
 /// grew writes the same ids), idempotency keys, the order to look them up in, and the encoded
 /// records minus version, recordedAt and chain hash; on an encrypted store, the sealed
 /// properties and the key each customer's events were sealed with.
-struct PreparedAppend: Sendable {
-    var events: [NewEvent]
-    var ids: [String]
+package struct PreparedAppend: Sendable {
+    package var events: [NewEvent]
+    package var ids: [String]
     var keys: [EventIDKey]
     /// Event indices sorted by idempotency key (equal keys by index).
     var lookupOrder: [Int]
     /// The records, back to back; record `i` spans `recordOffsets[i]..<recordOffsets[i + 1]`.
-    var records: [UInt8]
-    var recordOffsets: [Int]
-    var expectations: [String: ExpectedVersion]
+    package var records: [UInt8]
+    package var recordOffsets: [Int]
+    package var expectations: [String: ExpectedVersion]
     /// Encrypted stores: each event's customer key (see ``CustomerKey``).
     var customerKeys: [[UInt8]] = []
     /// Encrypted stores: the data key each customer's events were sealed with, by customer
@@ -23,8 +23,13 @@ struct PreparedAppend: Sendable {
 
     /// `sealing`: for encrypted stores, each event's customer key and, at the same index, the
     /// data key to seal it with (`nil` for an erased customer, whose events the writer refuses).
+    /// Unsealed records (an unencrypted log).
+    package init(events: [NewEvent], ids: [String], expectations: [String: ExpectedVersion]) {
+        self.init(events: events, ids: ids, expectations: expectations, sealing: nil)
+    }
+
     init(events: [NewEvent], ids: [String], expectations: [String: ExpectedVersion],
-         sealing: (customerKeys: [[UInt8]], keys: [SealingKey?])? = nil) {
+         sealing: (customerKeys: [[UInt8]], keys: [SealingKey?])?) {
         self.events = events
         self.ids = ids
         self.expectations = expectations

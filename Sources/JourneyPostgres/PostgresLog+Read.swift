@@ -1,0 +1,81 @@
+public import JourneyStore
+import NIOCore
+import PostgresNIO
+
+extension PostgresLog {
+    /// The position of the last event (0 when empty).
+    public func headPosition() async throws(StoreError) -> UInt64 {
+        do {
+            for try await position in try await client.query("SELECT position FROM journey_head WHERE id = 1", logger: logger).decode(Int64.self) {
+                return UInt64(position)
+            }
+            return 0
+        } catch {
+            throw Self.storeError(error, "cannot read the head")
+        }
+    }
+
+    /// Up to `limit` events from `position` on, in log order.
+    public func readLog(from position: UInt64 = 1, limit: Int = 100) async throws(StoreError) -> [StoredEvent] {
+        try await events("reading the log", """
+            SELECT position, record FROM journey_events WHERE position >= \(Int64(clamping: position)) ORDER BY position LIMIT \(limit)
+            """)
+    }
+
+    /// Up to `limit` events of a customer's stream, by version.
+    public func readStream(_ customerId: String, limit: Int = 100) async throws(StoreError) -> [StoredEvent] {
+        let key = ByteBuffer(bytes: StreamID.customer(customerId).key)
+        return try await events("reading a stream", """
+            SELECT position, record FROM journey_events WHERE stream = \(key) ORDER BY version LIMIT \(limit)
+            """)
+    }
+
+    private func events(_ doing: String, _ query: PostgresQuery) async throws(StoreError) -> [StoredEvent] {
+        do {
+            var out: [StoredEvent] = []
+            for try await (position, record) in try await client.query(query, logger: logger).decode((Int64, ByteBuffer).self) {
+                out.append(StoredEvent(position: UInt64(position), bytes: Array(record.readableBytesView)))
+            }
+            return out
+        } catch {
+            throw Self.storeError(error, doing)
+        }
+    }
+
+    /// Walks the whole log in position order: positions gapless from 1, every record decodes,
+    /// and each chain hash is the hash of its record over the previous one's, up to the head
+    /// row's. Returns the events checked and the first problem found (`nil`: the log verifies).
+    public func verify(chunk: Int = 10_000) async throws(StoreError) -> (checked: UInt64, problem: String?) {
+        var previous = ChainHash.genesis
+        var expected: UInt64 = 1
+        do {
+            while true {
+                var n = 0
+                for try await (position, record) in try await client.query("""
+                    SELECT position, record FROM journey_events WHERE position >= \(Int64(expected)) ORDER BY position LIMIT \(chunk)
+                    """, logger: logger).decode((Int64, ByteBuffer).self) {
+                    n += 1
+                    guard UInt64(position) == expected else { return (expected - 1, "position \(expected) is missing (next is \(position))") }
+                    let problem: String? = record.withUnsafeReadableBytes { raw in
+                        guard let r = RecordView(raw) else { return "the record at position \(position) does not decode" }
+                        let body = UnsafeRawBufferPointer(rebasing: raw[0..<(raw.count - RecordView.hashSize)])
+                        let hash = previous.next(over: body)
+                        guard hash == r.chainHash else { return "the chain hash at position \(position) does not match its record" }
+                        previous = hash
+                        return nil
+                    }
+                    if let problem { return (expected - 1, problem) }
+                    expected += 1
+                }
+                if n < chunk { break }
+            }
+            let head = try await headPosition()
+            guard head == expected - 1 else { return (expected - 1, "the head row says \(head), the last event is at \(expected - 1)") }
+            return (head, nil)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw Self.storeError(error, "verifying the log")
+        }
+    }
+}

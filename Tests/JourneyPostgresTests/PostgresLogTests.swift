@@ -1,0 +1,117 @@
+import Foundation
+import JourneyPostgres
+import JourneyJSON
+import JourneyStore
+import Testing
+
+/// The PostgreSQL log against a real PostgreSQL 15 started by the test: the LMDB log's
+/// guarantees for appends and reads.
+@Suite struct PostgresLogTests {
+    static func open(_ server: PostgresServer) async throws -> PostgresLog {
+        try await PostgresLog(.init(port: server.port, username: server.user, database: server.database))
+    }
+
+    static func event(_ customer: String, _ type: String, id: String? = nil, nps: Int? = nil) -> NewEvent {
+        NewEvent(id: id, customerId: customer, type: type, occurredAt: Timestamp(rfc3339: "2026-03-01T10:00:00Z"),
+                 properties: nps.flatMap { try? JSONObjectText(validating: #"{"nps":\#($0)}"#) })
+    }
+
+    @Test func appendsReadBackWithPositionsVersionsAndTheChain() async throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let log = try await Self.open(server)
+        let r = try await log.append([Self.event("a", "signup", id: "e1"), Self.event("b", "signup", id: "e2"), Self.event("a", "purchase", id: "e3", nps: 9)])
+        #expect(r.events.map(\.position) == [1, 2, 3] && r.events.map(\.version) == [1, 1, 2] && r.headPosition == 3)
+        let r2 = try await log.append([Self.event("b", "purchase", id: "e4")])
+        #expect(r2.events.first?.position == 4 && r2.events.first?.version == 2)
+        let all = try await log.readLog()
+        #expect(all.map(\.id) == ["e1", "e2", "e3", "e4"] && all.map(\.position) == [1, 2, 3, 4])
+        #expect(all[2].properties?.description == #"{"nps":9}"#)
+        #expect(try await log.readStream("a").map(\.id) == ["e1", "e3"])
+        #expect(try await log.headPosition() == 4)
+        let v = try await log.verify()
+        #expect(v.checked == 4 && v.problem == nil, "\(v.problem ?? "")")
+        await log.close()
+        // Reopened: the same log (the tables exist, the head row is kept).
+        let again = try await Self.open(server)
+        #expect(try await again.append([Self.event("c", "signup", id: "e5")]).events.first?.position == 5)
+        #expect(try await again.verify().problem == nil)
+        await again.close()
+    }
+
+    @Test func idempotencyConflictsAndExpectedVersions() async throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let log = try await Self.open(server)
+        _ = try await log.append([Self.event("a", "signup", id: "x1"), Self.event("a", "purchase", id: "x2")])
+        // The same events again: duplicates, same positions, nothing written.
+        let again = try await log.append([Self.event("a", "signup", id: "x1"), Self.event("a", "purchase", id: "x2")])
+        #expect(again.events.allSatisfy(\.duplicate) && again.events.map(\.position) == [1, 2])
+        // The same id, other content: refused, the whole batch with it.
+        await #expect {
+            _ = try await log.append([Self.event("a", "login", id: "x3"), Self.event("a", "refund", id: "x1")])
+        } throws: { error in
+            let e = error as? StoreError
+            return e?.code == .eventIdConflict && e?.index == 1
+        }
+        #expect(try await log.headPosition() == 2, "nothing of the refused batch was written")
+        // Expected versions.
+        #expect(try await log.append([Self.event("a", "login", id: "x4")], expectations: ["a": .exact(2)]).events.first?.version == 3)
+        await #expect {
+            _ = try await log.append([Self.event("a", "login", id: "x5")], expectations: ["a": .exact(2)])
+        } throws: { error in
+            (error as? StoreError)?.code == .wrongExpectedVersion
+        }
+        #expect(try await log.append([Self.event("new", "signup", id: "x6")], expectations: ["new": .noStream]).events.first?.version == 1)
+        // A repeated id within one batch is one event.
+        let twice = try await log.append([Self.event("b", "signup", id: "x7"), Self.event("b", "signup", id: "x7")])
+        #expect(twice.events.map(\.position) == [5, 5] && twice.events.map(\.duplicate) == [false, true])
+        // Bad input: refused naming the event and the field, nothing written.
+        var bad = Self.event("b", "signup", id: "x8")
+        bad.sentiment = 2
+        await #expect {
+            _ = try await log.append([Self.event("b", "login", id: "x9"), bad])
+        } throws: { error in
+            let e = error as? StoreError
+            return e?.code == .invalidEvent && e?.field == "sentiment" && e?.index == 1
+        }
+        #expect(try await log.headPosition() == 5)
+        #expect(try await log.verify().problem == nil)
+        await log.close()
+    }
+
+    /// Two logs (two connection pools, as two processes would have), four writers each, on
+    /// shared customers: every acknowledged event is there once, positions are gapless in commit
+    /// order, each customer's versions are 1…n, and the chain verifies.
+    @Test func concurrentWritersFromTwoPools() async throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let logs = [try await Self.open(server), try await Self.open(server)]
+        let ids = try await withThrowingTaskGroup(of: [String].self) { group in
+            for (l, log) in logs.enumerated() {
+                for w in 0..<4 {
+                    group.addTask {
+                        var acknowledged: [String] = []
+                        for b in 0..<15 {
+                            let batch = (0..<10).map { k in Self.event("c\((w + b + k) % 7)", "page_view", id: "l\(l)-w\(w)-b\(b)-\(k)") }
+                            acknowledged += try await log.append(batch).events.map(\.id)
+                        }
+                        return acknowledged
+                    }
+                }
+            }
+            return try await group.reduce([], +)
+        }
+        #expect(ids.count == 2 * 4 * 15 * 10)
+        let all = try await logs[0].readLog(limit: 10_000)
+        #expect(all.map(\.position) == Array(1...UInt64(ids.count)))
+        #expect(Set(all.map(\.id)) == Set(ids))
+        for c in 0..<7 {
+            let stream = try await logs[1].readStream("c\(c)", limit: 10_000)
+            #expect(stream.map(\.version) == Array(1...UInt64(stream.count)))
+        }
+        let v = try await logs[1].verify()
+        #expect(v.checked == UInt64(ids.count) && v.problem == nil, "\(v.problem ?? "")")
+        for log in logs { await log.close() }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A private PostgreSQL 15 (Debian's `postgresql-15`) in a temporary folder on a free loopback
+/// port, for one test: `initdb` with trust authentication for the user `journey`, started with
+/// `pg_ctl`, stopped (immediately) and removed when the object goes away. As root, the server
+/// runs as the `postgres` user (PostgreSQL refuses root).
+final class PostgresServer: @unchecked Sendable {
+    // Safe to share: every property is set once in init, but `stopped`, behind its Mutex.
+    static let bin = "/usr/lib/postgresql/15/bin"
+    let folder: String
+    let port: Int
+    let user = "journey"
+    let database = "postgres"
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    init() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.bin + "/postgres") else {
+            throw Failure(description: "PostgreSQL 15 is not installed (\(Self.bin)): apt-get install -y postgresql-15 (make deps does)")
+        }
+        folder = "/tmp/journey-pg-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        port = try Self.freePort()
+        if getuid() == 0, let pw = getpwnam("postgres") {
+            chown(folder, pw.pointee.pw_uid, pw.pointee.pw_gid)
+        }
+        chmod(folder, 0o700)
+        try run(Self.bin + "/initdb", ["-D", folder + "/data", "-U", user, "--auth=trust", "-E", "UTF8", "--no-sync"])
+        try run(Self.bin + "/pg_ctl", [
+            "-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "30",
+            "-o", "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c max_connections=60", "start",
+        ])
+    }
+
+    private let stopped = Mutex(false)
+
+    /// Stops the server (immediately: nothing of a test's database is kept) and removes its
+    /// folder. Also done when the object goes away; call it at the end of a test to be sure.
+    func stop() {
+        guard !stopped.withLock({ let was = $0; $0 = true; return was }) else { return }
+        try? run(Self.bin + "/pg_ctl", ["-D", folder + "/data", "-m", "immediate", "-w", "stop"])
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    deinit { stop() }
+
+    /// Runs a PostgreSQL program (as `postgres` when this process is root) and waits for it;
+    /// throws with its output when it fails. `posix_spawn` and `waitpid`, not `Process`: the
+    /// server that `pg_ctl` leaves running must not keep anything of ours waiting.
+    private func run(_ program: String, _ arguments: [String]) throws {
+        let argv = getuid() == 0
+            ? ["/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", program] + arguments
+            : [program] + arguments
+        let outPath = folder + "/\((program as NSString).lastPathComponent).out"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_APPEND, 0o666)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for a in cArgs { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
+        guard rc == 0 else { throw Failure(description: "cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = status & 0x7f == 0, code = (status >> 8) & 0xff
+        guard exited && code == 0 else {
+            let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+            let log = (try? String(contentsOfFile: folder + "/server.log", encoding: .utf8)) ?? ""
+            throw Failure(description: "\(program) \(arguments.joined(separator: " ")) failed (status \(status)): \(text)\n\(log)")
+        }
+    }
+
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard bound else { throw Failure(description: "no free port on 127.0.0.1") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
