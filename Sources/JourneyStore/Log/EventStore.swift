@@ -116,9 +116,7 @@ public final class EventStore: EventLog {
     /// what to stop. Does nothing on a format-4 store, or on a migration's source.
     package func upgradeToFormatFour(_ move: (Transaction) throws -> Void) throws(StoreError) {
         guard layout.legacyFormat == nil, try read({ txn in try layout.storedFormat(in: txn) }) < 4 else { return }
-        try folderLock.exclusively(waiting: .seconds(2), busy: StoreError(
-            .invalidArgument,
-            "this store (\(configuration.directory)) is in format 3 and must become format 4, its views moving into views/data.mdb; that needs it to itself, and another process has it open (a server or command of an earlier build?). Stop it, then run any journeyctl command or start the server again")) { () throws(StoreError) in
+        func upgrade() throws(StoreError) {
             do {
                 try env.write { txn in
                     guard try layout.storedFormat(in: txn) < 4 else { return }
@@ -128,6 +126,13 @@ public final class EventStore: EventLog {
             } catch {
                 throw StoreError.wrap(error)
             }
+        }
+        // Opened exclusively already (compaction): converting would give the lock away after.
+        if configuration.exclusive { return try upgrade() }
+        try folderLock.exclusively(waiting: .seconds(2), busy: StoreError(
+            .invalidArgument,
+            "this store (\(configuration.directory)) is in format 3 and must become format 4, its views moving into views/data.mdb; that needs it to itself, and another process has it open (a server or command of an earlier build?). Stop it, then run any journeyctl command or start the server again")) { () throws(StoreError) in
+            try upgrade()
         }
     }
 
