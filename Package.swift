@@ -121,7 +121,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "journey-bench",
-            dependencies: ["JourneyCore", "JourneyStore", "JourneyJSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["JourneyCore", "JourneyStore", "JourneyJSON", "JourneyPostgres", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 
         // Fixtures shared by the test targets: temporary folders, repository paths, child processes.

@@ -7,7 +7,7 @@ import JourneyJSON
 /// What to run: every benchmark by default. A flag that is not one of these, or a value that
 /// does not parse, stops the run with usage (argument-parser), instead of running defaults.
 struct BenchOptions: ParsableArguments {
-    static let names = ["parse", "ingest", "replay", "replayprops", "reads", "rebuild", "map", "lookups", "append1", "append64", "lag"]
+    static let names = ["parse", "ingest", "replay", "replayprops", "reads", "rebuild", "map", "lookups", "append1", "append64", "lag", "pgingest"]
 
     @Option(help: "The NDJSON dataset (default: generated into --work).") var dataset: String?
     @Option(help: "The work folder.") var work = "/tmp/journey-bench"
@@ -16,6 +16,7 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "Only these benchmarks, comma-separated: \(BenchOptions.names.joined(separator: ","))",
             transform: { Set($0.split(separator: ",").map(String.init)) })
     var only: Set<String> = []
+    @Option(help: "A PostgreSQL server for pgingest, HOST:PORT (user journey, database postgres; .ci/pg-bench/run starts one).") var postgres: String?
     @Flag(help: "Benchmark an unencrypted store instead of an encrypted one (the default, as users run it: properties sealed per customer).") var unencrypted = false
     /// Kept so that scripts written for the older default still run: encrypted is the default now.
     @Flag(help: .hidden) var encrypted = false
@@ -62,6 +63,11 @@ struct Benchmarks {
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; LMDB \(EventStore.lmdbVersion)")
         print("store: \(encrypted ? "encrypted (AES-GCM per customer; --unencrypted for the other)" : "unencrypted")")
         print("")
+        if options.only == ["pgingest"] {
+            // The PostgreSQL log alone: no LMDB store to make first.
+            if let postgres = options.postgres { try await postgresIngest(dataset, server: postgres) }
+            return
+        }
         let storeDir = options.work + (encrypted ? "/store-encrypted" : "/store")
         // An encrypted store is only readable with its key: made again by every run.
         if encrypted { try? FileManager.default.removeItem(atPath: storeDir) }
@@ -80,6 +86,7 @@ struct Benchmarks {
         if want("append1") { try await appends(writers: 1) }
         if want("append64") { try await appends(writers: 64) }
         if want("lag") { try await lag(dataset) }
+        if let postgres = options.postgres, want("pgingest") { try await postgresIngest(dataset, server: postgres) }
     }
 
     func want(_ name: String) -> Bool { options.only.isEmpty || options.only.contains(name) }
