@@ -39,6 +39,17 @@ import LMDBKit
         try store.environment.write { txn in try store.layout.setFormat(3, in: txn) }
     }
 
+    /// A store of the earlier layout in `data`: `n` events, its views (caught up) in the log's
+    /// own file, format 3. Returns the open store and the engine over those views.
+    static func earlierLayoutStore(_ data: String, key: MasterKey, events n: Int, customers: Int) async throws -> (EventStore, JourneyEngine) {
+        let store = try openStore(data, key: key)
+        _ = try await store.append(events(n, customers: customers))
+        let old = try JourneyEngine(log: store, views: store.environment)
+        try old.live.catchUp()
+        try markFormatThree(store)
+        return (store, old)
+    }
+
     static func openStore(_ dir: String, key: MasterKey) throws -> EventStore {
         var c = StoreConfiguration(directory: dir)
         c.masterKey = key
@@ -91,15 +102,10 @@ import LMDBKit
         let key = MasterKey.generate()
         let before: String
         do {
-            let store = try Self.openStore(data, key: key)
+            let (store, old) = try await Self.earlierLayoutStore(data, key: key, events: 900, customers: 60)
             defer { store.close() }
-            _ = try await store.append(Self.events(900, customers: 60))
-            // The earlier layout: the engine's databases in the log's own environment.
-            let old = try JourneyEngine(log: store, views: store.environment)
-            try old.live.catchUp()
             before = try Self.answers(old, customers: 60)
             #expect(try Self.hasJourneyDatabases(store.environment))
-            try Self.markFormatThree(store)
         }
         #expect(!FileManager.default.fileExists(atPath: data + "/views/data.mdb"))
 
@@ -120,11 +126,8 @@ import LMDBKit
         let dir = TemporaryDirectory("views-move-busy")
         let data = dir.appending("data")
         let key = MasterKey.generate()
-        let store = try Self.openStore(data, key: key)
+        let (store, _) = try await Self.earlierLayoutStore(data, key: key, events: 200, customers: 20)
         defer { store.close() }
-        _ = try await store.append(Self.events(200, customers: 20))
-        try JourneyEngine(log: store, views: store.environment).live.catchUp()
-        try Self.markFormatThree(store)
         let other = try Self.openStore(data, key: key)
         #expect {
             _ = try JourneyEngine(store: store)
@@ -144,13 +147,9 @@ import LMDBKit
         let dir = TemporaryDirectory("views-move-crash")
         let data = dir.appending("data")
         let key = MasterKey.generate()
-        let store = try Self.openStore(data, key: key)
+        let (store, old) = try await Self.earlierLayoutStore(data, key: key, events: 500, customers: 30)
         defer { store.close() }
-        _ = try await store.append(Self.events(500, customers: 30))
-        let old = try JourneyEngine(log: store, views: store.environment)
-        try old.live.catchUp()
         let before = try Self.answers(old, customers: 30)
-        try Self.markFormatThree(store)
         #expect(try ViewsRelocation.moveIfNeeded(store: store, views: store.viewsEnvironment()))
         // As if the drop had not committed: the log's file holds (other, empty) views again.
         _ = try JourneyDatabases.open(store.environment)

@@ -79,7 +79,7 @@ public final class LiveProjections: @unchecked Sendable {
     /// The position every live projection has applied, as stored (0 when empty): includes what
     /// other processes applied.
     public func appliedPosition() throws(StoreError) -> UInt64 {
-        try views.read { txn, _ in
+        try views.readViews { txn in
             var lowest = UInt64.max
             for kind in ProjectionKind.allCases {
                 let r = try views.projectionRecord(kind, in: txn)

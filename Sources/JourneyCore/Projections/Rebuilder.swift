@@ -101,7 +101,7 @@ public final class Rebuilder: Sendable {
             }
             return (records, lowest)
         }
-        let compiled = try views.read { txn, _ in try views.compiledModel(records[group[0]]!.modelVersion, in: txn) }
+        let compiled = try views.readViews { txn in try views.compiledModel(records[group[0]]!.modelVersion, in: txn) }
         // With journey-history in the group, states are saved in its new view; without it (derived
         // projections alone) they are folded from scratch and kept in memory.
         func makeGroup() -> FoldGroup {
@@ -119,7 +119,7 @@ public final class Rebuilder: Sendable {
                 }
             }
         }
-        try views.read { txn, _ in
+        try views.readViews { txn in
             for i in fold.members.indices {
                 fold.members[i].checkpoint = try views.dbs.checkpoint(fold.members[i].kind, slot: fold.members[i].slot, in: txn)
             }
@@ -225,7 +225,7 @@ public final class Rebuilder: Sendable {
     /// when they switch. Activating the active model again does nothing.
     @discardableResult
     public func activate(_ model: JourneyModel, progress: (([RebuildProgress]) -> Void)? = nil) throws(StoreError) -> [RebuildProgress] {
-        let current = try views.read { txn, _ in try views.compiledModel(try views.activeModelVersion(in: txn), in: txn).model }
+        let current = try views.readViews { txn in try views.compiledModel(try views.activeModelVersion(in: txn), in: txn).model }
         if current.version == model.version {
             guard current.document == model.document else {
                 throw StoreError(.invalidArgument, "model version \(model.version) is active with different content; give the new document a new version")

@@ -29,7 +29,7 @@ extension JourneyQueries {
     /// The journey map from the journey-map projection (see ``MapOutput``). With a cohort
     /// window, the journeys first seen in it are read and summed here.
     public func map(_ q: MapQuery) throws(StoreError) -> MapOutput {
-        try viewStore.withLiveViews { txn, _, views in
+        try viewStore.withLiveViewsOnly { txn, views in
             try viewStore.requireBuilt(.journeyMap, in: txn)
             let (record, model) = try views(.journeyMap)
             let (history, _) = try views(.journeyHistory)

@@ -7,7 +7,7 @@ extension JourneyQueries {
     /// The most frequent last three touchpoints in `stage` of the customers now stalled in it
     /// (longer than its p90 time to next at `at`), and of those who went on from it.
     public func mapPaths(stage: String, segment: String? = nil, at: Timestamp? = nil, limit: Int = 10) throws(StoreError) -> MapPathsOutput {
-        try viewStore.withLiveViews { txn, _, views in
+        try viewStore.withLiveViewsOnly { txn, views in
             try viewStore.requireBuilt(.journeyMap, in: txn)
             let (record, model) = try views(.journeyMap)
             let (history, _) = try views(.journeyHistory)
@@ -72,7 +72,7 @@ extension JourneyQueries {
             }
             start = key
         }
-        return try viewStore.withLiveViews { txn, _, views in
+        return try viewStore.withLiveViewsOnly { txn, views in
             try viewStore.requireBuilt(.journeyMap, in: txn)
             let (record, model) = try views(.journeyMap)
             let (history, _) = try views(.journeyHistory)

@@ -6,7 +6,7 @@ import LMDBKit
 extension JourneyQueries {
     /// The active journey model.
     public func activeModel() throws(StoreError) -> JourneyModel {
-        try viewStore.read { txn, _ in try viewStore.compiledModel(try viewStore.activeModelVersion(in: txn), in: txn).model }
+        try viewStore.readViews { txn in try viewStore.compiledModel(try viewStore.activeModelVersion(in: txn), in: txn).model }
     }
 
     /// Status of every projection: checkpoint, head, lag, generation, model, rate, last error,
@@ -49,7 +49,7 @@ extension JourneyQueries {
     /// Recorded projection faults in log order, from `after` (exclusive), at most `limit`.
     public func faults(after: UInt64 = 0, limit: Int = 100) throws(StoreError) -> [ProjectionFault] {
         do {
-            return try viewStore.read { txn, _ in
+            return try viewStore.readViews { txn in
                 var out: [ProjectionFault] = []
                 try txn.withCursor(viewStore.dbs.faults) { c in
                     var entry = try c.seek(atLeast: after + 1)
@@ -68,7 +68,7 @@ extension JourneyQueries {
     /// Bytes of each live view's databases (for metrics), by projection.
     public func viewBytes() throws(StoreError) -> [String: Int] {
         do {
-            return try viewStore.read { txn, _ in
+            return try viewStore.readViews { txn in
                 var out: [String: Int] = [:]
                 for kind in ProjectionKind.allCases {
                     let record = try viewStore.projectionRecord(kind, in: txn)

@@ -12,7 +12,7 @@ public struct JourneyQueries: Sendable {
     /// `not_found` for a customer the view does not hold.
     public func stage(of customerId: String) throws(StoreError) -> String? {
         do {
-            return try viewStore.read { txn, _ -> String? in
+            return try viewStore.readViews { txn -> String? in
                 let record = try viewStore.projectionRecord(.journeyHistory, in: txn)
                 let model = try viewStore.compiledModel(record.modelVersion, in: txn)
                 let view = viewStore.dbs.view(.journeyHistory, "view", slot: record.slot)

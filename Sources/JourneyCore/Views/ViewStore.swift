@@ -87,7 +87,17 @@ package final class ViewStore: Sendable {
     /// Runs `body` with a read transaction of the views and a snapshot of the log.
     func read<R>(_ body: (Transaction, any LogSnapshot) throws -> R) throws(StoreError) -> R {
         do {
-            return try env.read { txn in try withLog(txn) { try body(txn, $0) } }
+            return try env.read { txn in try log.snapshot { try body(txn, $0) } }
+        } catch {
+            throw StoreError.wrap(error)
+        }
+    }
+
+    /// Runs `body` with a read transaction of the views alone, for reads that do not look at the
+    /// log (a stage look-up, a model, a checkpoint): no second transaction on their path.
+    func readViews<R>(_ body: (Transaction) throws -> R) throws(StoreError) -> R {
+        do {
+            return try env.read(body)
         } catch {
             throw StoreError.wrap(error)
         }
@@ -97,21 +107,22 @@ package final class ViewStore: Sendable {
     /// it); the view changes and checkpoints it makes commit together. `body` may run again
     /// when the map had to grow.
     func write<R>(_ body: (Transaction, any LogSnapshot) throws -> R) throws -> R {
-        try env.write { txn in try withLog(txn) { try body(txn, $0) } }
-    }
-
-    private func withLog<R>(_ txn: Transaction, _ body: (any LogSnapshot) throws -> R) throws -> R {
-        try log.snapshot(body)
+        try env.write { txn in try log.snapshot { try body(txn, $0) } }
     }
 
     /// Runs `body` in a read transaction with the live projections' records and models at hand.
     func withLiveViews<R>(_ body: (Transaction, any LogSnapshot, (ProjectionKind) throws -> (ProjectionRecord, CompiledModel)) throws -> R) throws(StoreError) -> R {
-        try read { txn, log in
-            try body(txn, log) { kind in
-                let r = try projectionRecord(kind, in: txn)
-                return (r, try compiledModel(r.modelVersion, in: txn))
-            }
-        }
+        try read { txn, log in try body(txn, log) { try liveView($0, in: txn) } }
+    }
+
+    /// ``withLiveViews(_:)`` for reads that do not look at the log (see ``readViews(_:)``).
+    func withLiveViewsOnly<R>(_ body: (Transaction, (ProjectionKind) throws -> (ProjectionRecord, CompiledModel)) throws -> R) throws(StoreError) -> R {
+        try readViews { txn in try body(txn) { try liveView($0, in: txn) } }
+    }
+
+    private func liveView(_ kind: ProjectionKind, in txn: Transaction) throws -> (ProjectionRecord, CompiledModel) {
+        let r = try projectionRecord(kind, in: txn)
+        return (r, try compiledModel(r.modelVersion, in: txn))
     }
 
     // MARK: Models and records

@@ -61,7 +61,7 @@ extension EventStore {
         let manifest = BackupManifest(
             createdAt: Timestamp.now().rfc3339, source: configuration.directory, headPosition: head, chainHead: chainHead,
             bytes: Self.fileBytes(destination), viewsBytes: Self.fileBytes(viewsCopy), verified: verified,
-            format: Int(StoreLayout.formatVersion))
+            format: copy.format)
         do {
             try JSONOutput.data(manifest).write(to: URL(fileURLWithPath: destination + "/backup.json"))
         } catch {

@@ -57,12 +57,8 @@ public final class EventStore: EventLog {
         let env: Environment
         do {
             env = try Environment(path: dir, options: options)
-        } catch let e as LMDBError {
-            var err = StoreError.storage(e)
-            err.message = "cannot open the store in \(dir): \(e.description)"
-            throw err
         } catch {
-            throw StoreError.wrap(error)
+            throw Self.cannotOpen("the store in \(dir)", error)
         }
         let layout: StoreLayout
         let keys: CustomerKeys?
@@ -155,13 +151,17 @@ public final class EventStore: EventLog {
                 v = e
                 return e
             }
-        } catch let e as LMDBError {
-            var err = StoreError.storage(e)
-            err.message = "cannot open the views in \(Self.viewsDirectory(configuration.directory)): \(e.description)"
-            throw err
         } catch {
-            throw StoreError.wrap(error)
+            throw Self.cannotOpen("the views in \(Self.viewsDirectory(configuration.directory))", error)
         }
+    }
+
+    /// An environment that did not open, as a `storage_error` naming what (LMDB's reason kept).
+    private static func cannotOpen(_ what: String, _ error: any Error) -> StoreError {
+        guard let e = error as? LMDBError else { return StoreError.wrap(error) }
+        var err = StoreError.storage(e)
+        err.message = "cannot open \(what): \(e.description)"
+        return err
     }
 
     /// Flushes both files to disk (after work done with ``StoreConfiguration/durable`` off).
