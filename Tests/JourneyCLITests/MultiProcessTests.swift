@@ -121,15 +121,21 @@ import Testing
         }
         // Appends from one task; the test watches the worker's checkpoint move while they go on.
         let acknowledged = Mutex<[Int]>([])
+        let stopped = Mutex<String?>(nil)
         let appender = Task.detached {
             for b in 0..<10_000 {
-                guard let r = try? await client.request("POST", "/v1/events", headers: ["Content-Type": "application/x-ndjson"], body: body(b)),
-                      r.status == 200 || r.status == 201 else { return }
+                do {
+                    let r = try await client.request("POST", "/v1/events", headers: ["Content-Type": "application/x-ndjson"], body: body(b))
+                    guard r.status == 200 || r.status == 201 else { stopped.withLock { $0 = "batch \(b): HTTP \(r.status)" }; return }
+                } catch {
+                    stopped.withLock { $0 = "batch \(b): \(error)" }
+                    return
+                }
                 acknowledged.withLock { $0.append(b) }
             }
         }
         var checkpoints: [Int] = []
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
             try await Task.sleep(for: .milliseconds(30))
             let r = try await client.request("GET", "/v1/projections")
@@ -144,7 +150,7 @@ import Testing
         _ = await appender.result
         let acked = acknowledged.withLock { $0 }
         #expect(server.terminationReason == .uncaughtSignal)
-        #expect(acked.count >= 15 && Set(checkpoints.filter { $0 > 0 }).count >= 3, "acknowledged \(acked.count), checkpoints \(checkpoints)")
+        #expect(acked.count >= 15 && Set(checkpoints.filter { $0 > 0 }).count >= 3, "acknowledged \(acked.count), checkpoints \(checkpoints), appender stopped: \(stopped.withLock { $0 } ?? "no")")
 
         do {
             let store = try EventStore(testKeyed: data)

@@ -23,6 +23,9 @@ import Testing
             log += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
             if let r = log.range(of: #"listening on (http://[0-9.]+:[0-9]+)"#, options: .regularExpression) {
                 let url = String(log[r].dropFirst("listening on ".count))
+                // Keep draining the server's log, so that a full pipe never blocks it.
+                let handle = err.fileHandleForReading
+                BlockingThread.start { while !handle.availableData.isEmpty {} }
                 return (p, url)
             }
         }

@@ -260,10 +260,8 @@ public struct EventStream: Sendable {
     public func close() { Glibc.close(reader.fd) }
 }
 
-/// Runs blocking work on a Dispatch thread, so waiting for a socket never ties up the Swift
-/// concurrency pool (which the server under test needs).
+/// Runs blocking work on a thread of its own (``BlockingThread``), so waiting for a socket never
+/// ties up the Swift concurrency pool (which the server under test needs) nor waits for one.
 func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-    }
+    try await BlockingThread.run(body)
 }
