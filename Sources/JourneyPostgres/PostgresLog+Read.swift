@@ -6,10 +6,12 @@ extension PostgresLog {
     /// The position of the last event (0 when empty).
     public func headPosition() async throws(StoreError) -> UInt64 {
         do {
-            for try await position in try await client.query("SELECT position FROM journey_head WHERE id = 1", logger: logger).decode(Int64.self) {
-                return UInt64(position)
+            return try await primary.withConnection { c in
+                for try await position in try await c.query("SELECT position FROM journey_head WHERE id = 1", logger: logger).decode(Int64.self) {
+                    return UInt64(position)
+                }
+                return 0
             }
-            return 0
         } catch {
             throw Self.storeError(error, "cannot read the head")
         }
@@ -32,11 +34,13 @@ extension PostgresLog {
 
     private func events(_ doing: String, _ query: PostgresQuery) async throws(StoreError) -> [StoredEvent] {
         do {
-            var out: [StoredEvent] = []
-            for try await (position, record) in try await client.query(query, logger: logger).decode((Int64, ByteBuffer).self) {
-                out.append(StoredEvent(position: UInt64(position), bytes: Array(record.readableBytesView)))
+            return try await primary.withConnection { c in
+                var out: [StoredEvent] = []
+                for try await (position, record) in try await c.query(query, logger: logger).decode((Int64, ByteBuffer).self) {
+                    out.append(StoredEvent(position: UInt64(position), bytes: Array(record.readableBytesView)))
+                }
+                return out
             }
-            return out
         } catch {
             throw Self.storeError(error, doing)
         }
@@ -51,9 +55,15 @@ extension PostgresLog {
         do {
             while true {
                 var n = 0
-                for try await (position, record) in try await client.query("""
-                    SELECT position, record FROM journey_events WHERE position >= \(Int64(expected)) ORDER BY position LIMIT \(chunk)
-                    """, logger: logger).decode((Int64, ByteBuffer).self) {
+                let from = Int64(expected)
+                let rows = try await primary.withConnection { c in
+                    var out: [(Int64, ByteBuffer)] = []
+                    for try await row in try await c.query("""
+                        SELECT position, record FROM journey_events WHERE position >= \(from) ORDER BY position LIMIT \(chunk)
+                        """, logger: logger).decode((Int64, ByteBuffer).self) { out.append(row) }
+                    return out
+                }
+                for (position, record) in rows {
                     n += 1
                     guard UInt64(position) == expected else { return (expected - 1, "position \(expected) is missing (next is \(position))") }
                     let problem: String? = record.withUnsafeReadableBytes { raw in

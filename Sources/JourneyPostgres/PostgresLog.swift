@@ -1,3 +1,4 @@
+import Foundation
 public import JourneyStore
 import Logging
 import PostgresNIO
@@ -14,59 +15,105 @@ import PostgresNIO
 /// (`INSERT … SELECT FROM unnest(…)` with arrays), not a statement per event.
 ///
 /// Not yet: encryption and erasure, identity links and visitors, the group-commit writer, the
-/// ``EventLog`` protocol (its reads are synchronous), `LISTEN/NOTIFY`, finding the primary
-/// after a failover. This type is async; callers await it.
+/// ``EventLog`` protocol (its reads are synchronous), `LISTEN/NOTIFY`. This type is async;
+/// callers await it.
 public final class PostgresLog: Sendable {
-    /// Where the database is.
+    /// Where the database is: one host, or several (a Patroni cluster's nodes) of which the
+    /// primary is found by itself (``PostgresPrimary``).
     public struct Configuration: Sendable {
-        public var host: String
-        public var port: Int
+        /// The hosts, in the order they are tried when looking for the primary.
+        public var hosts: [Endpoint]
         public var username: String
         public var password: String?
         public var database: String
+        /// How long a connection attempt to one host may take (default 3 s).
+        public var connectTimeout: Duration = .seconds(3)
+
+        /// A host and port.
+        public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+            public var host: String
+            public var port: Int
+            public init(host: String, port: Int) { self.host = host; self.port = port }
+            public var description: String { "\(host):\(port)" }
+        }
 
         public init(host: String = "127.0.0.1", port: Int = 5432, username: String, password: String? = nil, database: String) {
-            self.host = host
-            self.port = port
+            self.init(hosts: [Endpoint(host: host, port: port)], username: username, password: password, database: database)
+        }
+
+        public init(hosts: [Endpoint], username: String, password: String? = nil, database: String) {
+            self.hosts = hosts
             self.username = username
             self.password = password
             self.database = database
         }
+
+        /// Parses `postgres://USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]…]/DATABASE` (libpq's
+        /// multi-host form; port 5432 when left out; `postgresql://` also taken).
+        public init(url: String) throws(StoreError) {
+            func bad(_ why: String) -> StoreError {
+                StoreError(.invalidArgument, "log URL \(Self.redacted(url)): \(why) (expected postgres://USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]...]/DATABASE)")
+            }
+            var rest = Substring(url)
+            if rest.hasPrefix("postgres://") { rest = rest.dropFirst("postgres://".count) }
+            else if rest.hasPrefix("postgresql://") { rest = rest.dropFirst("postgresql://".count) }
+            else { throw bad("not a postgres:// URL") }
+            guard let at = rest.lastIndex(of: "@") else { throw bad("no user") }
+            let credentials = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+            guard let slash = rest.firstIndex(of: "/") else { throw bad("no database") }
+            let database = String(rest[rest.index(after: slash)...]).split(separator: "?").first.map(String.init) ?? ""
+            guard !database.isEmpty else { throw bad("no database") }
+            var hosts: [Endpoint] = []
+            for part in rest[..<slash].split(separator: ",", omittingEmptySubsequences: false) {
+                let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
+                guard !pieces[0].isEmpty, pieces.count <= 2 else { throw bad("host \"\(part)\" is not HOST or HOST:PORT") }
+                let port = pieces.count == 2 ? Int(pieces[1]) : 5432
+                guard let port, (1...65535).contains(port) else { throw bad("port \"\(pieces.count == 2 ? pieces[1] : "")\" is not 1-65535") }
+                hosts.append(Endpoint(host: String(pieces[0]), port: port))
+            }
+            let user = credentials.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            guard !user[0].isEmpty else { throw bad("no user") }
+            self.init(hosts: hosts, username: String(user[0]).removingPercentEncoding ?? String(user[0]),
+                      password: user.count == 2 ? String(user[1]).removingPercentEncoding ?? String(user[1]) : nil, database: database)
+        }
+
+        /// `url` with its password replaced by `***`, for messages and logs.
+        public static func redacted(_ url: String) -> String {
+            guard let scheme = url.range(of: "://"), let at = url.lastIndex(of: "@"), at > scheme.upperBound else { return url }
+            let credentials = url[scheme.upperBound..<at]
+            guard let colon = credentials.firstIndex(of: ":") else { return url }
+            return String(url[..<colon]) + ":***" + String(url[at...])
+        }
     }
 
-    let client: PostgresClient
+    let primary: PostgresPrimary
     let logger = Logger(label: "journey.postgres")
-    private let runner: Task<Void, Never>
     let limits: EventLimits
 
-    /// Connects (lazily, through a pool) and creates the tables when missing.
+    /// Finds the primary among the configured hosts and creates the tables when missing.
+    /// Fails with `log_unavailable` when no host is the primary.
     public init(_ configuration: Configuration, limits: EventLimits = EventLimits()) async throws(StoreError) {
-        var c = PostgresClient.Configuration(
-            host: configuration.host, port: configuration.port, username: configuration.username,
-            password: configuration.password, database: configuration.database, tls: .disable)
-        c.options.connectTimeout = .seconds(5)
-        let client = PostgresClient(configuration: c)
-        self.client = client
+        guard !configuration.hosts.isEmpty else { throw StoreError(.invalidArgument, "the PostgreSQL log needs at least one host") }
+        primary = PostgresPrimary(configuration, logger: logger)
         self.limits = limits
-        runner = Task { await client.run() }
         do {
             try await createSchema()
         } catch {
-            runner.cancel()
+            await primary.close()
             throw Self.storeError(error, "cannot prepare the log's tables")
         }
     }
 
-    /// Stops the connection pool.
+    /// Closes the connections.
     public func close() async {
-        runner.cancel()
-        _ = await runner.value
+        await primary.close()
     }
 
     /// The tables: the head row (position and chain hash of the last event), the events, and
     /// each stream's version.
     func createSchema() async throws {
-        try await client.withTransaction(logger: logger) { db in
+        try await primary.withConnection { c in try await c.withTransaction(logger: logger) { db in
             // Two first openers at once: the second waits here instead of failing on a race.
             try await db.query("SELECT pg_advisory_xact_lock(7100477)", logger: logger)
             try await db.query("""
@@ -85,13 +132,23 @@ public final class PostgresLog: Sendable {
             try await db.query("""
                 CREATE TABLE IF NOT EXISTS journey_streams (stream bytea PRIMARY KEY, version bigint NOT NULL)
                 """, logger: logger)
-        }
+        } }
     }
 
-    /// A PostgreSQL or connection failure as a `storage_error` naming what was being done.
+    /// A PostgreSQL or connection failure as a store error naming what was being done: the
+    /// store's own errors as they are; a lost primary as `log_unavailable` (retryable), saying
+    /// whether the outcome is unknown (the connection broke during `COMMIT`); anything else as
+    /// `storage_error`.
     static func storeError(_ error: any Error, _ doing: String) -> StoreError {
         if let e = error as? StoreError { return e }
         if let t = error as? PostgresTransactionError, let inner = t.closureError as? StoreError { return inner }
+        if PostgresPrimary.primaryLost(error) {
+            if let t = error as? PostgresTransactionError, let commit = t.commitError {
+                return StoreError(.unavailable, "\(doing): the connection to the PostgreSQL primary broke while committing (\(PostgresPrimary.describe(commit))), so the append may or may not be in the log; retry it with the same event ids: what is there already is answered as a duplicate")
+            }
+            let cause = (error as? PostgresTransactionError).flatMap { $0.beginError ?? $0.closureError } ?? error
+            return StoreError(.unavailable, "\(doing): the PostgreSQL primary was lost (\(PostgresPrimary.describe(cause))); nothing was written; retry shortly")
+        }
         return StoreError(.storage, "\(doing): \(String(reflecting: error))")
     }
 }

@@ -63,7 +63,7 @@ public struct APIError: HTTPResponseError, Sendable {
         case .notFound: .notFound
         case .customerErased: .gone
         case .notEncrypted, .identityLimit, .notLinked: .conflict
-        case .closed, .notBuilt: .serviceUnavailable
+        case .closed, .notBuilt, .unavailable: .serviceUnavailable
         default: .internalServerError
         }
         self.init(status, e.code.rawValue, e.description)
@@ -87,7 +87,7 @@ public struct APIError: HTTPResponseError, Sendable {
         "payload_too_large": "Payload too large", "unsupported_media_type": "Unsupported media type",
         "unauthorized": "Unauthorized", "forbidden": "Forbidden", "not_found": "Not found", "timeout": "Timeout",
         "conflict": "Conflict", "storage_error": "Storage error", "corrupt_store": "Corrupt store",
-        "store_closed": "Shutting down", "method_not_allowed": "Method not allowed", "internal_error": "Internal error",
+        "store_closed": "Shutting down", "log_unavailable": "Log unavailable", "method_not_allowed": "Method not allowed", "internal_error": "Internal error",
         "customer_erased": "Customer erased", "not_encrypted": "Store not encrypted",
         "identity_limit": "Too many linked ids", "not_linked": "Not linked",
     ]
@@ -105,7 +105,7 @@ public struct APIError: HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
-        if type == "timeout" { headers[.retryAfter] = "1" }
+        if type == "timeout" || type == "log_unavailable" { headers[.retryAfter] = "1" }
         if let allow { headers[.allow] = allow }
         if closeConnection { headers[.connection] = "close" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))

@@ -114,4 +114,65 @@ import Testing
         #expect(v.checked == UInt64(ids.count) && v.problem == nil, "\(v.problem ?? "")")
         for log in logs { await log.close() }
     }
+
+    @Test func logURLs() throws {
+        let c = try PostgresLog.Configuration(url: "postgres://journey:s%40cret@10.0.0.1:5433,db2,db3:6000/events")
+        #expect(c.hosts.map(\.description) == ["10.0.0.1:5433", "db2:5432", "db3:6000"])
+        #expect(c.username == "journey" && c.password == "s@cret" && c.database == "events")
+        #expect(PostgresLog.Configuration.redacted("postgres://journey:s%40cret@db/events") == "postgres://journey:***@db/events")
+        for (url, says) in [("mysql://u@h/d", "not a postgres:// URL"), ("postgres://h/d", "no user"), ("postgres://u@h", "no database"),
+                            ("postgres://u@h:0/d", "port \"0\""), ("postgres://u:pw@h:x/d", "port \"x\""), ("postgres://u@h,,g/d", "host \"\"")] {
+            #expect {
+                _ = try PostgresLog.Configuration(url: url)
+            } throws: { error in
+                let e = error as? StoreError
+                return e?.code == .invalidArgument && e?.message.contains(says) == true && e?.message.contains("pw") == false
+            }
+        }
+    }
+
+    /// A primary with a synchronous standby; the log is given both hosts, the standby first, and
+    /// finds the primary. The primary dies: an append fails at once with `log_unavailable`; the
+    /// standby is promoted, and the same log (no restart) finds it and takes the retried append.
+    /// Every acknowledged event is on the promoted standby once, positions gapless, the chain whole.
+    @Test func aPromotedStandbyHasEveryAcknowledgedAppend() async throws {
+        let primary = try PostgresServer(settings: ["synchronous_standby_names='*'"])
+        defer { primary.stop() }
+        let standby = try PostgresServer(standbyOf: primary)
+        defer { standby.stop() }
+        let log = try await PostgresLog(.init(hosts: [.init(host: "127.0.0.1", port: standby.port), .init(host: "127.0.0.1", port: primary.port)],
+                                              username: primary.user, database: primary.database))
+        func batch(_ b: Int) -> [NewEvent] { (0..<20).map { k in Self.event("c\((b + k) % 9)", "page_view", id: "f\(b)-\(k)") } }
+        var acknowledged: Set<String> = []
+        for b in 0..<10 { acknowledged.formUnion(try await log.append(batch(b)).events.map(\.id)) }
+
+        #expect(try primary.psql("SELECT sync_state FROM pg_stat_replication") == "sync", "the standby is synchronous")
+        try primary.kill()
+        let killed = ContinuousClock.now
+        await #expect {
+            _ = try await log.append(batch(10))
+        } throws: { error in
+            (error as? StoreError)?.code == .unavailable
+        }
+        #expect(ContinuousClock.now - killed < .seconds(10), "an append with no primary fails quickly")
+        try standby.promote()
+        var attempts = 0, retried: AppendResult?
+        while retried == nil {
+            do {
+                retried = try await log.append(batch(10))
+            } catch {
+                guard error.code == .unavailable, attempts < 100 else { throw error }
+                attempts += 1
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        acknowledged.formUnion(retried?.events.map(\.id) ?? [])
+        for b in 11..<13 { acknowledged.formUnion(try await log.append(batch(b)).events.map(\.id)) }
+        let all = try await log.readLog(limit: 10_000)
+        #expect(all.count == acknowledged.count && Set(all.map(\.id)) == acknowledged)
+        #expect(all.map(\.position) == Array(1...UInt64(all.count)))
+        let v = try await log.verify()
+        #expect(v.problem == nil, "\(v.problem ?? "")")
+        await log.close()
+    }
 }

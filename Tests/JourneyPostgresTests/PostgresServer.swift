@@ -9,7 +9,8 @@ import Glibc
 /// `pg_ctl`, stopped (immediately) and removed when the object goes away. As root, the server
 /// runs as the `postgres` user (PostgreSQL refuses root).
 final class PostgresServer: @unchecked Sendable {
-    // Safe to share: every property is set once in init, but `stopped`, behind its Mutex.
+    // Safe to share: every property is set once in init, but `stopped`, behind its Mutex; the
+    // methods only start programs.
     static let bin = "/usr/lib/postgresql/15/bin"
     let folder: String
     let port: Int
@@ -20,22 +21,62 @@ final class PostgresServer: @unchecked Sendable {
         var description: String
     }
 
-    init() throws {
+    /// A new server; `settings` are extra `-c` options (e.g. `synchronous_standby_names='*'`).
+    init(settings: [String] = []) throws {
+        (folder, port) = try Self.prepare()
+        self.settings = settings
+        try run(Self.bin + "/initdb", ["-D", folder + "/data", "-U", user, "--auth=trust", "-E", "UTF8", "--no-sync"])
+        try start()
+    }
+
+    /// A streaming standby of `primary` (`pg_basebackup -R`): read-only until ``promote()``.
+    init(standbyOf primary: PostgresServer) throws {
+        (folder, port) = try Self.prepare()
+        // Not the primary's settings: a promoted standby with `synchronous_standby_names` and no
+        // standby of its own would wait for ever on every commit.
+        settings = []
+        try run(Self.bin + "/pg_basebackup", ["-h", "127.0.0.1", "-p", "\(primary.port)", "-U", user, "-D", folder + "/data", "-R", "-X", "stream", "--no-sync"])
+        try start()
+    }
+
+    private let settings: [String]
+
+    private static func prepare() throws -> (String, Int) {
         guard FileManager.default.isExecutableFile(atPath: Self.bin + "/postgres") else {
             throw Failure(description: "PostgreSQL 15 is not installed (\(Self.bin)): apt-get install -y postgresql-15 (make deps does)")
         }
-        folder = "/tmp/journey-pg-\(UUID().uuidString.prefix(8))"
+        let folder = "/tmp/journey-pg-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        port = try Self.freePort()
         if getuid() == 0, let pw = getpwnam("postgres") {
             chown(folder, pw.pointee.pw_uid, pw.pointee.pw_gid)
         }
         chmod(folder, 0o700)
-        try run(Self.bin + "/initdb", ["-D", folder + "/data", "-U", user, "--auth=trust", "-E", "UTF8", "--no-sync"])
-        try run(Self.bin + "/pg_ctl", [
-            "-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "30",
-            "-o", "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c max_connections=60", "start",
-        ])
+        return (folder, try freePort())
+    }
+
+    /// Starts the server (again, after ``kill()``) on its port.
+    func start() throws {
+        let options = ["-p \(port)", "-k \(folder)", "-c listen_addresses=127.0.0.1", "-c max_connections=60", "-c wal_retrieve_retry_interval=200ms"]
+            + settings.map { "-c \($0)" }
+        try run(Self.bin + "/pg_ctl", ["-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "30", "-o", options.joined(separator: " "), "start"])
+    }
+
+    /// Stops the server at once, as a crash would (`-m immediate`), keeping its folder.
+    func kill() throws {
+        try run(Self.bin + "/pg_ctl", ["-D", folder + "/data", "-m", "immediate", "-w", "stop"])
+    }
+
+    /// The output of one SQL statement run by `psql` (unaligned, tuples only).
+    func psql(_ sql: String) throws -> String {
+        let out = folder + "/psql.out"
+        try? FileManager.default.removeItem(atPath: out)
+        try run(Self.bin + "/psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d", database, "-At", "-c", sql])
+        return ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Promotes a standby to primary and waits until it takes writes.
+    func promote() throws {
+        try run(Self.bin + "/pg_ctl", ["-D", folder + "/data", "-w", "-t", "30", "promote"])
     }
 
     private let stopped = Mutex(false)

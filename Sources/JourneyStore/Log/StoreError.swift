@@ -48,6 +48,10 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A view is not built yet (a store from before it existed): it is built by a rebuild
         /// (`journeyctl rebuild`; the server starts one itself).
         public static let notBuilt = Code(rawValue: "not_built")
+        /// The log's server cannot take the request now (the PostgreSQL log with no primary
+        /// reachable, e.g. during a failover). Retryable: the message says whether anything may
+        /// have been written; appends with event ids are safe to retry (duplicates are recognised).
+        public static let unavailable = Code(rawValue: "log_unavailable")
     }
 
     public var code: Code
