@@ -30,7 +30,7 @@ extension PostgresLog {
         }
         let prepared = PreparedAppend(events: events, ids: ids, expectations: expectations)
         do {
-            return try await primary.withConnection { c in try await c.withTransaction(logger: logger) { db in try await self.apply(prepared, db) } }
+            return try await primary.transaction { db in try await self.apply(prepared, db) }
         } catch {
             throw Self.storeError(error, "the append was not committed")
         }

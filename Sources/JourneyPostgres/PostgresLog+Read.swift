@@ -6,7 +6,7 @@ extension PostgresLog {
     /// The position of the last event (0 when empty).
     public func headPosition() async throws(StoreError) -> UInt64 {
         do {
-            return try await primary.withConnection { c in
+            return try await primary.withConnection { [logger] c in
                 for try await position in try await c.query("SELECT position FROM journey_head WHERE id = 1", logger: logger).decode(Int64.self) {
                     return UInt64(position)
                 }
@@ -34,7 +34,7 @@ extension PostgresLog {
 
     private func events(_ doing: String, _ query: PostgresQuery) async throws(StoreError) -> [StoredEvent] {
         do {
-            return try await primary.withConnection { c in
+            return try await primary.withConnection { [logger] c in
                 var out: [StoredEvent] = []
                 for try await (position, record) in try await c.query(query, logger: logger).decode((Int64, ByteBuffer).self) {
                     out.append(StoredEvent(position: UInt64(position), bytes: Array(record.readableBytesView)))
@@ -56,7 +56,7 @@ extension PostgresLog {
             while true {
                 var n = 0
                 let from = Int64(expected)
-                let rows = try await primary.withConnection { c in
+                let rows = try await primary.withConnection { [logger] c in
                     var out: [(Int64, ByteBuffer)] = []
                     for try await row in try await c.query("""
                         SELECT position, record FROM journey_events WHERE position >= \(from) ORDER BY position LIMIT \(chunk)

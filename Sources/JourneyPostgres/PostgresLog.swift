@@ -113,7 +113,7 @@ public final class PostgresLog: Sendable {
     /// The tables: the head row (position and chain hash of the last event), the events, and
     /// each stream's version.
     func createSchema() async throws {
-        try await primary.withConnection { c in try await c.withTransaction(logger: logger) { db in
+        try await primary.transaction { [logger] db in
             // Two first openers at once: the second waits here instead of failing on a race.
             try await db.query("SELECT pg_advisory_xact_lock(7100477)", logger: logger)
             try await db.query("""
@@ -132,7 +132,7 @@ public final class PostgresLog: Sendable {
             try await db.query("""
                 CREATE TABLE IF NOT EXISTS journey_streams (stream bytea PRIMARY KEY, version bigint NOT NULL)
                 """, logger: logger)
-        } }
+        }
     }
 
     /// A PostgreSQL or connection failure as a store error naming what was being done: the
@@ -141,13 +141,11 @@ public final class PostgresLog: Sendable {
     /// `storage_error`.
     static func storeError(_ error: any Error, _ doing: String) -> StoreError {
         if let e = error as? StoreError { return e }
-        if let t = error as? PostgresTransactionError, let inner = t.closureError as? StoreError { return inner }
+        if let commit = error as? PostgresPrimary.CommitFailed {
+            return StoreError(.unavailable, "\(doing): the connection to the PostgreSQL primary broke while committing (\(PostgresPrimary.describe(commit.underlying))), so the append may or may not be in the log; retry it with the same event ids: what is there already is answered as a duplicate")
+        }
         if PostgresPrimary.primaryLost(error) {
-            if let t = error as? PostgresTransactionError, let commit = t.commitError {
-                return StoreError(.unavailable, "\(doing): the connection to the PostgreSQL primary broke while committing (\(PostgresPrimary.describe(commit))), so the append may or may not be in the log; retry it with the same event ids: what is there already is answered as a duplicate")
-            }
-            let cause = (error as? PostgresTransactionError).flatMap { $0.beginError ?? $0.closureError } ?? error
-            return StoreError(.unavailable, "\(doing): the PostgreSQL primary was lost (\(PostgresPrimary.describe(cause))); nothing was written; retry shortly")
+            return StoreError(.unavailable, "\(doing): the PostgreSQL primary was lost (\(PostgresPrimary.describe(error))); nothing was written; retry shortly")
         }
         return StoreError(.storage, "\(doing): \(String(reflecting: error))")
     }

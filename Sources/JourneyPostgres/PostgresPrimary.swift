@@ -38,21 +38,102 @@ final class PostgresPrimary: Sendable {
 
     /// Runs `body` on a connection to the primary. A connection-level failure (or a primary that
     /// is one no more) is thrown as it came; the connection is dropped and the primary forgotten.
-    func withConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+    ///
+    /// `body` is raced against the connection's closing: a query in flight when the server goes
+    /// away is not always failed by the driver (seen with PostgreSQL shut down immediately), and
+    /// an append must not wait for ever. When the connection closes first, the call fails with
+    /// ``ConnectionClosed`` (``CommitFailed`` when `COMMIT` had been sent) and `body` is left to end
+    /// by itself.
+    func withConnection<R: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Progress) async throws -> R) async throws -> R {
         let (connection, generation) = try await lease()
+        let progress = Progress()
         do {
-            let result = try await body(connection)
+            let result = try await Self.raceAgainstClose(connection, progress) { try await body(connection, progress) }
             release(connection, generation)
             return result
         } catch {
             if connection.isClosed || Self.primaryLost(error) {
                 forget(generation)
-                try? await connection.close()
+                Self.drop(connection)
             } else {
                 release(connection, generation)
             }
             throw error
         }
+    }
+
+    /// ``withConnection(_:)`` for a body that does not commit.
+    func withConnection<R: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+        try await withConnection { c, _ in try await body(c) }
+    }
+
+    private static func raceAgainstClose<R: Sendable>(_ connection: PostgresConnection, _ progress: Progress,
+                                                      _ body: @escaping @Sendable () async throws -> R) async throws -> R {
+        let race = Race()
+        return try await withCheckedThrowingContinuation { continuation in
+            Task {
+                let result: Result<R, any Error>
+                do { result = .success(try await body()) } catch { result = .failure(error) }
+                if race.claim() { continuation.resume(with: result) }
+            }
+            connection.closeFuture.whenComplete { _ in
+                // The body's own failure, which usually comes with the close, goes first.
+                connection.eventLoop.scheduleTask(in: .milliseconds(200)) {
+                    guard race.claim() else { return }
+                    continuation.resume(throwing: progress.committing ? CommitFailed(underlying: ConnectionClosed()) : ConnectionClosed())
+                }
+            }
+        }
+    }
+
+    /// Runs `body` in a transaction on a connection to the primary: `BEGIN`, `body`, `COMMIT`.
+    /// An error from `body` rolls back (on a connection that still works; a broken one is
+    /// dropped, and the server rolls back by itself); a failed `COMMIT` is thrown as
+    /// ``CommitFailed``: whether it was applied is unknown.
+    func transaction<R: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+        try await withConnection { c, progress in
+            try await c.query("BEGIN", logger: self.logger)
+            let result: R
+            do {
+                result = try await body(c)
+            } catch {
+                if !c.isClosed && !Self.primaryLost(error) { _ = try? await c.query("ROLLBACK", logger: self.logger) }
+                throw error
+            }
+            progress.committing = true
+            do {
+                try await c.query("COMMIT", logger: self.logger)
+            } catch {
+                throw CommitFailed(underlying: error)
+            }
+            return result
+        }
+    }
+
+    /// How far a call got: whether `COMMIT` was sent.
+    final class Progress: Sendable {
+        private let flag = Atomic<Bool>(false)
+        var committing: Bool {
+            get { flag.load(ordering: .acquiring) }
+            set { flag.store(newValue, ordering: .releasing) }
+        }
+    }
+
+    /// The connection closed while a call was waiting for the server.
+    struct ConnectionClosed: Error, CustomStringConvertible {
+        var description: String { "the connection closed while waiting for the server" }
+    }
+
+    /// A `COMMIT` that failed: the transaction may or may not have been applied.
+    struct CommitFailed: Error {
+        var underlying: any Error
+    }
+
+    /// Closes `connection` without waiting: a connection to a server that died or stopped
+    /// answering must not hold up the caller.
+    static func drop(_ connection: PostgresConnection) {
+        // The closure keeps the connection alive until it is closed (it must not go away open).
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
     /// Closes every idle connection; later calls fail with `store_closed`.
@@ -62,7 +143,7 @@ final class PostgresPrimary: Sendable {
             defer { s.idle = [] }
             return s.idle.map(\.connection)
         }
-        for c in idle { try? await c.close() }
+        for c in idle { Self.drop(c) }
     }
 
     private func lease() async throws -> (PostgresConnection, Int) {
@@ -85,7 +166,7 @@ final class PostgresPrimary: Sendable {
                 return (c, g)
             case .connect(let host, let generation, let id):
                 do {
-                    return (try await connect(host, id: id), generation)
+                    return (try await connectToPrimary(host, id: id), generation)
                 } catch {
                     forget(generation)
                     throw error
@@ -101,7 +182,7 @@ final class PostgresPrimary: Sendable {
                     logger.notice("the PostgreSQL primary is \(configuration.hosts[host])")
                     return (connection, g)
                 }
-                try? await connection.close()
+                Self.drop(connection)
             }
         }
     }
@@ -112,7 +193,7 @@ final class PostgresPrimary: Sendable {
             s.idle.append((connection, generation))
             return true
         }
-        if !keep { connection.close().whenComplete { _ in } }
+        if !keep { Self.drop(connection) }
     }
 
     /// The primary is unknown from now on (unless another call already found a new one).
@@ -124,7 +205,7 @@ final class PostgresPrimary: Sendable {
             defer { s.idle = [] }
             return s.idle.map(\.connection)
         }
-        for c in stale { c.close().whenComplete { _ in } }
+        for c in stale { Self.drop(c) }
     }
 
     /// Asks every host in turn; the first that is not in recovery is the primary.
@@ -133,24 +214,71 @@ final class PostgresPrimary: Sendable {
         for (i, endpoint) in configuration.hosts.enumerated() {
             let id = state.withLock { s in defer { s.nextID += 1 }; return s.nextID }
             do {
-                let c = try await connect(i, id: id)
-                var standby = true
-                do {
-                    for try await inRecovery in try await c.query("SELECT pg_is_in_recovery()", logger: logger).decode(Bool.self) {
-                        standby = inRecovery
+                let (c, standby) = try await within(configuration.connectTimeout, "asking \(endpoint) whether it is the primary") {
+                    let c = try await self.connect(i, id: id)
+                    do {
+                        var standby = true
+                        for try await inRecovery in try await c.query("SELECT pg_is_in_recovery()", logger: self.logger).decode(Bool.self) {
+                            standby = inRecovery
+                        }
+                        return (c, standby)
+                    } catch {
+                        Self.drop(c)
+                        throw error
                     }
-                } catch {
-                    try? await c.close()
-                    throw error
                 }
                 if !standby { return (i, c) }
-                try? await c.close()
+                Self.drop(c)
                 seen.append("\(endpoint): a standby")
             } catch {
                 seen.append("\(endpoint): \(Self.describe(error))")
             }
         }
         throw StoreError(.unavailable, "no PostgreSQL primary among the configured hosts (\(seen.joined(separator: "; "))); a failover may be under way: retry shortly")
+    }
+
+    /// A new connection to the known primary, its handshake bounded by the connect timeout.
+    private func connectToPrimary(_ host: Int, id: Int) async throws -> PostgresConnection {
+        try await within(configuration.connectTimeout, "connecting to the PostgreSQL primary \(configuration.hosts[host])") {
+            try await self.connect(host, id: id)
+        }
+    }
+
+    /// `connectTimeout` bounds the TCP connect only: a server that is shutting down (or a host
+    /// that stopped answering) can accept a connection and never complete the handshake, and the
+    /// handshake does not end when its task is cancelled. So the attempt runs in a task of its
+    /// own, raced against the deadline; one that answers after the deadline has its connection
+    /// closed.
+    private func within(_ limit: Duration, _ doing: String, _ body: @escaping @Sendable () async throws -> (PostgresConnection, Bool))
+        async throws -> (PostgresConnection, Bool) {
+        let race = Race()
+        return try await withCheckedThrowingContinuation { continuation in
+            let attempt = Task {
+                let result: Result<(PostgresConnection, Bool), any Error>
+                do { result = .success(try await body()) } catch { result = .failure(error) }
+                if !race.claim() {
+                    if case .success(let (c, _)) = result { Self.drop(c) }
+                    return
+                }
+                continuation.resume(with: result)
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                guard race.claim() else { return }
+                attempt.cancel()
+                continuation.resume(throwing: StoreError(.unavailable, "\(doing): no answer within \(limit)"))
+            }
+        }
+    }
+
+    private func within(_ limit: Duration, _ doing: String, _ body: @escaping @Sendable () async throws -> PostgresConnection) async throws -> PostgresConnection {
+        try await within(limit, doing) { (try await body(), false) }.0
+    }
+
+    /// Lets exactly one of two racers resume a continuation.
+    final class Race: Sendable {
+        private let done = Atomic<Bool>(false)
+        func claim() -> Bool { !done.exchange(true, ordering: .acquiringAndReleasing) }
     }
 
     private func connect(_ host: Int, id: Int) async throws -> PostgresConnection {
@@ -166,9 +294,8 @@ final class PostgresPrimary: Sendable {
     /// Whether `error` means the connection or the primary is gone: the connection broke, or the
     /// server is read-only (a demoted primary), shutting down, or refusing connections.
     static func primaryLost(_ error: any Error) -> Bool {
-        if let t = error as? PostgresTransactionError {
-            return [t.beginError, t.closureError, t.commitError, t.rollbackError].contains { $0.map(primaryLost) ?? false }
-        }
+        if let c = error as? CommitFailed { return primaryLost(c.underlying) }
+        if error is ConnectionClosed { return true }
         guard let e = error as? PSQLError else { return error is NIOConnectionError || error is ChannelError || error is IOError }
         switch e.code {
         case .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection, .poolClosed:
@@ -185,7 +312,7 @@ final class PostgresPrimary: Sendable {
     static func describe(_ error: any Error) -> String {
         if let e = error as? PSQLError {
             if let message = e.serverInfo?[.message] { return message }
-            if let underlying = e.underlying { return "\(e.code): \(underlying)" }
+            if let underlying = e.underlying, !(underlying is PSQLError) { return "\(e.code): \(underlying)" }
             return "\(e.code)"
         }
         return String(describing: error)

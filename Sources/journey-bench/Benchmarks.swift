@@ -7,7 +7,7 @@ import JourneyJSON
 /// What to run: every benchmark by default. A flag that is not one of these, or a value that
 /// does not parse, stops the run with usage (argument-parser), instead of running defaults.
 struct BenchOptions: ParsableArguments {
-    static let names = ["parse", "ingest", "replay", "replayprops", "reads", "rebuild", "map", "lookups", "append1", "append64", "lag", "pgingest"]
+    static let names = ["parse", "ingest", "replay", "replayprops", "reads", "rebuild", "map", "lookups", "append1", "append64", "lag", "pgingest", "pgfailover"]
 
     @Option(help: "The NDJSON dataset (default: generated into --work).") var dataset: String?
     @Option(help: "The work folder.") var work = "/tmp/journey-bench"
@@ -16,7 +16,9 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "Only these benchmarks, comma-separated: \(BenchOptions.names.joined(separator: ","))",
             transform: { Set($0.split(separator: ",").map(String.init)) })
     var only: Set<String> = []
-    @Option(help: "A PostgreSQL server for pgingest, HOST:PORT (user journey, database postgres; .ci/pg-bench/run starts one).") var postgres: String?
+    @Option(help: "The PostgreSQL log for pgingest: postgres://USER@HOST:PORT[,HOST:PORT...]/DATABASE, or HOST:PORT (user journey, database postgres); .ci/pg-bench/run starts one.") var postgres: String?
+    @Option(help: "pgfailover: a file that gets the time of every acknowledged append (ms since 1970, one a line).") var acks: String?
+    @Option(help: "What the pgingest line says about the servers (e.g. their standbys).") var postgresNote: String = "no standby"
     @Flag(help: "Benchmark an unencrypted store instead of an encrypted one (the default, as users run it: properties sealed per customer).") var unencrypted = false
     /// Kept so that scripts written for the older default still run: encrypted is the default now.
     @Flag(help: .hidden) var encrypted = false
@@ -56,6 +58,12 @@ struct Benchmarks {
     var encrypted: Bool { !options.unencrypted }
 
     func runAll() async throws {
+        if options.only == ["pgfailover"] {
+            // The failover test's load: no dataset, no LMDB store.
+            guard let postgres = options.postgres else { throw BenchError("pgfailover needs --postgres postgres://…") }
+            try await failoverLoad(server: postgres)
+            return
+        }
         try FileManager.default.createDirectory(atPath: options.work, withIntermediateDirectories: true)
         let dataset = try ensureDataset()
         let lines = try Data(contentsOf: URL(fileURLWithPath: dataset))
@@ -65,7 +73,7 @@ struct Benchmarks {
         print("")
         if options.only == ["pgingest"] {
             // The PostgreSQL log alone: no LMDB store to make first.
-            if let postgres = options.postgres { try await postgresIngest(dataset, server: postgres) }
+            if let postgres = options.postgres { try await postgresIngest(dataset, server: postgres, note: options.postgresNote) }
             return
         }
         let storeDir = options.work + (encrypted ? "/store-encrypted" : "/store")
@@ -86,7 +94,7 @@ struct Benchmarks {
         if want("append1") { try await appends(writers: 1) }
         if want("append64") { try await appends(writers: 64) }
         if want("lag") { try await lag(dataset) }
-        if let postgres = options.postgres, want("pgingest") { try await postgresIngest(dataset, server: postgres) }
+        if let postgres = options.postgres, want("pgingest") { try await postgresIngest(dataset, server: postgres, note: options.postgresNote) }
     }
 
     func want(_ name: String) -> Bool { options.only.isEmpty || options.only.contains(name) }

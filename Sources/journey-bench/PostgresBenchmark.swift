@@ -6,10 +6,16 @@ extension Benchmarks {
     /// NDJSON into the PostgreSQL log (unencrypted: encryption is not there yet), 1,000 events a
     /// batch, two appenders (their batches serialise on the head row; the second overlaps
     /// parsing and the round trips). Into an empty database: run it against a fresh server.
-    func postgresIngest(_ dataset: String, server: String) async throws {
-        let parts = server.split(separator: ":")
-        guard parts.count == 2, let port = Int(parts[1]) else { throw BenchError("--postgres: expected HOST:PORT, got \(server)") }
-        let log = try await PostgresLog(.init(host: String(parts[0]), port: port, username: "journey", database: "postgres"))
+    func postgresIngest(_ dataset: String, server: String, note: String) async throws {
+        let configuration: PostgresLog.Configuration
+        if server.contains("://") {
+            configuration = try PostgresLog.Configuration(url: server)
+        } else {
+            let parts = server.split(separator: ":")
+            guard parts.count == 2, let port = Int(parts[1]) else { throw BenchError("--postgres: expected a postgres:// URL or HOST:PORT, got \(server)") }
+            configuration = .init(host: String(parts[0]), port: port, username: "journey", database: "postgres")
+        }
+        let log = try await PostgresLog(configuration)
         let data = try Data(contentsOf: URL(fileURLWithPath: dataset))
         let parser = EventParser()
         var batches: [[NewEvent]] = []
@@ -41,6 +47,6 @@ extension Benchmarks {
         let verify = try await log.verify()
         await log.close()
         report("NDJSON into the PostgreSQL log, 1,000 a batch", written, seconds,
-               extra: "  (no standby; verify: \(verify.problem ?? "ok, \(verify.checked) events"))")
+               extra: "  (\(note); verify: \(verify.problem ?? "ok, \(verify.checked) events"))")
     }
 }
