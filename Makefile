@@ -1,6 +1,6 @@
 # The journey store: the two quick-start commands and a few helpers.
 #   make run    install what is missing, build, load the sample dataset, start the server
-#   make test   install what is missing, lint deploy/, run the whole test suite, the API fuzz run, the real pipeline clients and the page's browser test (what CI runs)
+#   make test   install what is missing, lint deploy/, run the whole test suite, the API fuzz run, the real pipeline clients, the page's browser test and the PostgreSQL failover test (what CI runs)
 SHELL := /bin/bash
 DATA ?= ./data
 SAMPLE := Schemas/examples/sample-events.ndjson
@@ -37,9 +37,9 @@ deps: deps-run
 		echo "installing selenium"; \
 		pip install -q selenium; \
 	fi
-	@if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then \
-		echo "installing postgresql-15 (the PostgreSQL log's tests start their own server)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; \
+	@if [ ! -x /usr/lib/postgresql/15/bin/postgres ] || ! command -v patroni >/dev/null || ! command -v etcd >/dev/null; then \
+		echo "installing postgresql-15, patroni and etcd-server (the PostgreSQL log's tests and failover test start their own servers)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 patroni etcd-server >/dev/null; \
 	fi
 
 build: deps-run
@@ -63,6 +63,7 @@ test: deps
 	.ci/fuzz-api
 	.ci/pipeline-clients
 	.ci/browser-test
+	.ci/pg-failover/run
 
 # Offline checks of deploy/: hadolint, systemd-analyze verify, kubernetes-validate, nginx -t.
 lint-deploy:

@@ -87,9 +87,12 @@ extension PostgresLog {
         var versions: [[UInt8]: UInt64] = [:]
         let keyBuffers = keys.map { ByteBuffer(bytes: $0) }
         for try await (stream, version) in try await db.query(
-            "SELECT stream, version FROM journey_streams WHERE stream = ANY(\(keyBuffers))", logger: logger
-        ).decode((ByteBuffer, Int64).self) {
-            versions[Array(stream.readableBytesView)] = UInt64(version)
+            """
+            SELECT s, (SELECT e.version FROM journey_events e WHERE e.stream = s ORDER BY e.version DESC LIMIT 1)
+            FROM unnest(\(keyBuffers)::bytea[]) AS s
+            """, logger: logger
+        ).decode((ByteBuffer, Int64?).self) {
+            if let version { versions[Array(stream.readableBytesView)] = UInt64(version) }
         }
         if !written.isEmpty {
             for (customer, expected) in p.expectations.sorted(by: { $0.key < $1.key }) {
@@ -138,13 +141,6 @@ extension PostgresLog {
             try await db.query("""
                 INSERT INTO journey_events (position, event_id, stream, version, record)
                 SELECT * FROM unnest(\(positions)::bigint[], \(eventIds)::text[], \(streams)::bytea[], \(recordVersions)::bigint[], \(records)::bytea[])
-                """, logger: logger)
-            let touched = Array(Set(written.map { events[$0].stream.key }))
-            let touchedVersions = touched.map { Int64(versions[$0]!) }
-            let touchedBuffers = touched.map { ByteBuffer(bytes: $0) }
-            try await db.query("""
-                INSERT INTO journey_streams (stream, version) SELECT * FROM unnest(\(touchedBuffers)::bytea[], \(touchedVersions)::bigint[])
-                ON CONFLICT (stream) DO UPDATE SET version = EXCLUDED.version
                 """, logger: logger)
             var chain = [UInt8](repeating: 0, count: 32)
             chain.withUnsafeMutableBytes { previous.write(to: $0.baseAddress!) }

@@ -69,13 +69,14 @@ struct Benchmarks {
         let lines = try Data(contentsOf: URL(fileURLWithPath: dataset))
         print("dataset: \(dataset) (\(lines.count / 1_048_576) MiB)")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; LMDB \(EventStore.lmdbVersion)")
-        print("store: \(encrypted ? "encrypted (AES-GCM per customer; --unencrypted for the other)" : "unencrypted")")
-        print("")
         if options.only == ["pgingest"] {
-            // The PostgreSQL log alone: no LMDB store to make first.
+            // The PostgreSQL log alone (unencrypted: it has no encryption yet): no LMDB store to make first.
+            print("")
             if let postgres = options.postgres { try await postgresIngest(dataset, server: postgres, note: options.postgresNote) }
             return
         }
+        print("store: \(encrypted ? "encrypted (AES-GCM per customer; --unencrypted for the other)" : "unencrypted")")
+        print("")
         let storeDir = options.work + (encrypted ? "/store-encrypted" : "/store")
         // An encrypted store is only readable with its key: made again by every run.
         if encrypted { try? FileManager.default.removeItem(atPath: storeDir) }
