@@ -29,11 +29,32 @@ extension PostgresLog {
             ids.append(e.id ?? EventID.generate(at: now))
         }
         let prepared = PreparedAppend(events: events, ids: ids, expectations: expectations)
-        do {
-            return try await primary.transaction { db in try await self.apply(prepared, db) }
-        } catch {
-            throw Self.storeError(error, "the append was not committed")
-        }
+        return try await committer.submit(prepared, to: self)
+    }
+
+    /// One transaction for `group`, the appends queued together (``GroupCommit``), in order: the
+    /// head row locked once, the stored ids and stream versions read once for all of them, each
+    /// append then checked on its own (a conflict or a wrong expected version fails that append
+    /// only, leaving nothing of it), and the rows of all that passed inserted with one statement.
+    /// Returns each append's outcome; throws when the transaction itself failed (all fail).
+    func commit(_ group: [PreparedAppend]) async throws -> [Result<AppendResult, StoreError>] {
+        try await primary.transaction { db in try await self.apply(group, db) }
+    }
+
+    /// What the appends of one transaction share: the head, the chain, the versions, the ids
+    /// already stored or written by an earlier append of the same transaction.
+    struct GroupState {
+        var position: UInt64
+        var previous: ChainHash
+        var floor: Int64
+        var versions: [[UInt8]: UInt64]
+        var stored: [String: (position: UInt64, version: UInt64, record: ByteBuffer?, event: NewEvent?)]
+        var rows = Rows()
+    }
+
+    /// The new rows, column by column, for `unnest`.
+    struct Rows {
+        var positions: [Int64] = [], eventIds: [String] = [], streams: [ByteBuffer] = [], versions: [Int64] = [], records: [ByteBuffer] = []
     }
 
     private enum Outcome {
@@ -42,9 +63,8 @@ extension PostgresLog {
         case sameAs(Int)
     }
 
-    /// The body of an append's transaction.
-    private func apply(_ p: PreparedAppend, _ db: PostgresConnection) async throws -> AppendResult {
-        let events = p.events
+    /// The body of a group's transaction.
+    private func apply(_ group: [PreparedAppend], _ db: PostgresConnection) async throws -> [Result<AppendResult, StoreError>] {
         // The head row, locked: appends commit one after the other, in position order.
         var head: Int64 = 0, floor = Int64.min
         var previous = ChainHash.genesis
@@ -55,14 +75,58 @@ extension PostgresLog {
             floor = recorded
             previous = chain.withUnsafeReadableBytes { ChainHash($0) }
         }
-        // Ids already stored.
-        var stored: [String: (position: UInt64, version: UInt64, record: ByteBuffer)] = [:]
-        let distinct = Array(Set(p.ids))
+        // Ids already stored, for every append of the group at once.
+        var state = GroupState(position: UInt64(head), previous: previous, floor: floor, versions: [:], stored: [:])
+        let distinct = Array(Set(group.flatMap(\.ids)))
         for try await (id, position, version, record) in try await db.query(
             "SELECT event_id, position, version, record FROM journey_events WHERE event_id = ANY(\(distinct))", logger: logger
         ).decode((String, Int64, Int64, ByteBuffer).self) {
-            stored[id] = (UInt64(position), UInt64(version), record)
+            state.stored[id] = (UInt64(position), UInt64(version), record, nil)
         }
+        // The versions of the streams written to (and of those with expectations).
+        var keys = Set<[UInt8]>()
+        for p in group {
+            for e in p.events { keys.insert(e.stream.key) }
+            for customer in p.expectations.keys { keys.insert(StreamID.customer(customer).key) }
+        }
+        let keyBuffers = keys.map { ByteBuffer(bytes: $0) }
+        for try await (stream, version) in try await db.query(
+            """
+            SELECT s, (SELECT e.version FROM journey_events e WHERE e.stream = s ORDER BY e.version DESC LIMIT 1)
+            FROM unnest(\(keyBuffers)::bytea[]) AS s
+            """, logger: logger
+        ).decode((ByteBuffer, Int64?).self) {
+            if let version { state.versions[Array(stream.readableBytesView)] = UInt64(version) }
+        }
+        let recordedAt = Timestamp(milliseconds: max(Timestamp.now().milliseconds, floor))
+        var results: [Result<AppendResult, StoreError>] = []
+        for p in group {
+            // Each append on a copy: one that fails leaves nothing of itself in the group.
+            var attempt = state
+            let outcome = Result { () throws(StoreError) in try plan(p, recordedAt: recordedAt, &attempt) }
+            if case .success = outcome { state = attempt }
+            results.append(outcome)
+        }
+        let rows = state.rows
+        if !rows.positions.isEmpty {
+            var chain = [UInt8](repeating: 0, count: 32)
+            chain.withUnsafeMutableBytes { state.previous.write(to: $0.baseAddress!) }
+            // One statement for the rows of the whole group, one for the head.
+            try await db.query("""
+                INSERT INTO journey_events (position, event_id, stream, version, record)
+                SELECT * FROM unnest(\(rows.positions)::bigint[], \(rows.eventIds)::text[], \(rows.streams)::bytea[], \(rows.versions)::bigint[], \(rows.records)::bytea[])
+                """, logger: logger)
+            try await db.query("""
+                UPDATE journey_head SET position = \(Int64(state.position)), chain = \(ByteBuffer(bytes: chain)), recorded_floor = \(state.floor) WHERE id = 1
+                """, logger: logger)
+        }
+        return results
+    }
+
+    /// One append against the group's state: duplicates, conflicts, expected versions, then its
+    /// records chained after the group's last. Changes `state` only when it succeeds.
+    private func plan(_ p: PreparedAppend, recordedAt: Timestamp, _ state: inout GroupState) throws(StoreError) -> AppendResult {
+        let events = p.events
         var outcomes = [Outcome](repeating: .new, count: events.count)
         var first: [String: Int] = [:]
         for i in events.indices {
@@ -73,41 +137,29 @@ extension PostgresLog {
                 continue
             }
             first[id] = i
-            guard let s = stored[id] else { continue }
-            let same = s.record.withUnsafeReadableBytes { raw in RecordView(raw).map { EventContent.same($0, events[i]) } ?? false }
+            guard let s = state.stored[id] else { continue }
+            let same: Bool
+            if let record = s.record {
+                same = record.withUnsafeReadableBytes { raw in RecordView(raw).map { EventContent.same($0, events[i]) } ?? false }
+            } else {
+                same = s.event.map { EventContent.same($0, events[i]) } ?? false
+            }
             guard events[i].idempotency == .idOnly || same else {
                 throw Self.conflict(id, index: i, detail: "the event at position \(s.position) has that id with different content")
             }
             outcomes[i] = .duplicate(position: s.position, version: s.version)
         }
-        // The versions of the streams written to (and of those with expectations).
-        let written = events.indices.filter { if case .new = outcomes[$0] { true } else { false } }
-        var keys = Set(written.map { events[$0].stream.key })
-        for customer in p.expectations.keys { keys.insert(StreamID.customer(customer).key) }
-        var versions: [[UInt8]: UInt64] = [:]
-        let keyBuffers = keys.map { ByteBuffer(bytes: $0) }
-        for try await (stream, version) in try await db.query(
-            """
-            SELECT s, (SELECT e.version FROM journey_events e WHERE e.stream = s ORDER BY e.version DESC LIMIT 1)
-            FROM unnest(\(keyBuffers)::bytea[]) AS s
-            """, logger: logger
-        ).decode((ByteBuffer, Int64?).self) {
-            if let version { versions[Array(stream.readableBytesView)] = UInt64(version) }
-        }
-        if !written.isEmpty {
+        let writes = outcomes.contains { if case .new = $0 { true } else { false } }
+        if writes {
             for (customer, expected) in p.expectations.sorted(by: { $0.key < $1.key }) {
-                let actual = versions[StreamID.customer(customer).key] ?? 0
+                let actual = state.versions[StreamID.customer(customer).key] ?? 0
                 guard expected.isSatisfied(by: actual) else {
                     throw StoreError.wrongExpectedVersion(customer, expected: expected, actual: actual)
                 }
             }
         }
-        // The new records: positions after the head, versions after each stream's, chained.
-        let recordedAt = Timestamp(milliseconds: max(Timestamp.now().milliseconds, floor))
-        var positions: [Int64] = [], eventIds: [String] = [], streams: [ByteBuffer] = [], recordVersions: [Int64] = [], records: [ByteBuffer] = []
         var appended: [AppendedEvent] = []
         appended.reserveCapacity(events.count)
-        var position = UInt64(head)
         for (i, event) in events.enumerated() {
             switch outcomes[i] {
             case .duplicate(let at, let version):
@@ -117,38 +169,27 @@ extension PostgresLog {
                 appended.append(AppendedEvent(id: p.ids[i], customerId: event.customerId, position: f.position, version: f.version, duplicate: true))
             case .new:
                 let key = event.stream.key
-                let version = (versions[key] ?? 0) + 1
-                versions[key] = version
-                position += 1
+                let version = (state.versions[key] ?? 0) + 1
+                state.versions[key] = version
+                state.position += 1
                 let start = p.recordOffsets[i], end = p.recordOffsets[i + 1]
                 var record = [UInt8](repeating: 0, count: end - start)
                 record.withUnsafeMutableBytes { out in
                     p.records.withUnsafeBytes { all in
-                        previous = RecordEncoder.finish(out, template: UnsafeRawBufferPointer(rebasing: all[start..<end]), version: version,
-                                                        recordedAt: recordedAt, floor: &floor, previous: previous)
+                        state.previous = RecordEncoder.finish(out, template: UnsafeRawBufferPointer(rebasing: all[start..<end]), version: version,
+                                                              recordedAt: recordedAt, floor: &state.floor, previous: state.previous)
                     }
                 }
-                positions.append(Int64(position))
-                eventIds.append(p.ids[i])
-                streams.append(ByteBuffer(bytes: key))
-                recordVersions.append(Int64(version))
-                records.append(ByteBuffer(bytes: record))
-                appended.append(AppendedEvent(id: p.ids[i], customerId: event.customerId, position: position, version: version, duplicate: false))
+                state.rows.positions.append(Int64(state.position))
+                state.rows.eventIds.append(p.ids[i])
+                state.rows.streams.append(ByteBuffer(bytes: key))
+                state.rows.versions.append(Int64(version))
+                state.rows.records.append(ByteBuffer(bytes: record))
+                state.stored[p.ids[i]] = (state.position, version, nil, event)
+                appended.append(AppendedEvent(id: p.ids[i], customerId: event.customerId, position: state.position, version: version, duplicate: false))
             }
         }
-        if !positions.isEmpty {
-            // One statement per table for the whole batch.
-            try await db.query("""
-                INSERT INTO journey_events (position, event_id, stream, version, record)
-                SELECT * FROM unnest(\(positions)::bigint[], \(eventIds)::text[], \(streams)::bytea[], \(recordVersions)::bigint[], \(records)::bytea[])
-                """, logger: logger)
-            var chain = [UInt8](repeating: 0, count: 32)
-            chain.withUnsafeMutableBytes { previous.write(to: $0.baseAddress!) }
-            try await db.query("""
-                UPDATE journey_head SET position = \(Int64(position)), chain = \(ByteBuffer(bytes: chain)), recorded_floor = \(floor) WHERE id = 1
-                """, logger: logger)
-        }
-        return AppendResult(events: appended, headPosition: position)
+        return AppendResult(events: appended, headPosition: state.position)
     }
 
     static func conflict(_ id: String, index: Int, detail: String? = nil) -> StoreError {

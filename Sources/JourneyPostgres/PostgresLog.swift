@@ -14,9 +14,11 @@ import PostgresNIO
 /// transaction that writes; the chain is extended under the same lock. A batch is one statement
 /// (`INSERT … SELECT FROM unnest(…)` with arrays), not a statement per event.
 ///
-/// Not yet: encryption and erasure, identity links and visitors, the group-commit writer, the
-/// ``EventLog`` protocol (its reads are synchronous), `LISTEN/NOTIFY`. This type is async;
-/// callers await it.
+/// Appends queued while a transaction runs share the next one (``GroupCommit``), each still
+/// succeeding or failing on its own.
+///
+/// Not yet: encryption and erasure, identity links and visitors, the ``EventLog`` protocol
+/// (its reads are synchronous), `LISTEN/NOTIFY`. This type is async; callers await it.
 public final class PostgresLog: Sendable {
     /// Where the database is: one host, or several (a Patroni cluster's nodes) of which the
     /// primary is found by itself (``PostgresPrimary``).
@@ -88,6 +90,7 @@ public final class PostgresLog: Sendable {
     }
 
     let primary: PostgresPrimary
+    let committer = GroupCommit()
     let logger = Logger(label: "journey.postgres")
     let limits: EventLimits
 

@@ -197,5 +197,50 @@ import Testing
         #expect(v.problem == nil, "\(v.problem ?? "")")
         await log.close()
     }
-}
 
+    /// Forty appends at once share transactions (group commit), and each still succeeds or fails
+    /// on its own: conflicts and wrong expected versions fail only their append, the same new id
+    /// sent by ten appends is written once, and the log holds exactly the appends that succeeded.
+    @Test func groupedAppendsSucceedOrFailEachOnTheirOwn() async throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let log = try await Self.open(server)
+        _ = try await log.append([Self.event("a", "signup", id: "g0")])
+        let outcomes = await withTaskGroup(of: (Int, Result<AppendResult, StoreError>).self) { group in
+            for i in 0..<40 {
+                group.addTask {
+                    do {
+                        switch i % 4 {
+                        case 0: return (i, .success(try await log.append([Self.event("c\(i)", "page_view", id: "n\(i)")])))
+                        case 1: return (i, .success(try await log.append([Self.event("b\(i)", "page_view", id: "m\(i)"), Self.event("a", "login", id: "g0")])))
+                        case 2: return (i, .success(try await log.append([Self.event("d", "page_view", id: "same")])))
+                        default: return (i, .success(try await log.append([Self.event("e\(i)", "page_view", id: "v\(i)")], expectations: ["a": .exact(99)])))
+                        }
+                    } catch {
+                        return (i, .failure(error as? StoreError ?? StoreError(.storage, "\(error)")))
+                    }
+                }
+            }
+            return await group.reduce(into: [Int: Result<AppendResult, StoreError>]()) { $0[$1.0] = $1.1 }
+        }
+        var positions: [UInt64] = []
+        var same: [AppendedEvent] = []
+        for (i, outcome) in outcomes.sorted(by: { $0.key < $1.key }) {
+            switch (i % 4, outcome) {
+            case (0, .success(let r)): positions.append(r.events[0].position)
+            case (1, .failure(let e)): #expect(e.code == .eventIdConflict && e.index == 1, "\(i): \(e)")
+            case (2, .success(let r)): same.append(r.events[0])
+            case (3, .failure(let e)): #expect(e.code == .wrongExpectedVersion, "\(i): \(e)")
+            default: Issue.record("append \(i): unexpected \(outcome)")
+            }
+        }
+        #expect(positions.count == 10 && Set(positions).count == 10)
+        #expect(same.count == 10 && Set(same.map(\.position)).count == 1 && same.filter { !$0.duplicate }.count == 1)
+        let all = try await log.readLog(limit: 100)
+        #expect(all.count == 12 && all.map(\.position) == Array(1...12))
+        #expect(Set(all.map(\.id)) == Set(["g0", "same"] + (0..<10).map { "n\($0 * 4)" }))
+        #expect(try await log.readStream("a").map(\.id) == ["g0"], "nothing of a failed append was written")
+        #expect(try await log.verify().problem == nil)
+        await log.close()
+    }
+}
