@@ -21,6 +21,9 @@ final class GroupCommit: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Transactions run and appends they took, for the figures (events per commit).
+    let transactions = Atomic<Int>(0)
+    let appends = Atomic<Int>(0)
     /// The most events one transaction takes (a single larger append goes alone).
     let maxEvents: Int
 
@@ -66,6 +69,8 @@ final class GroupCommit: Sendable {
                 return group
             }
             guard !group.isEmpty else { return }
+            transactions.add(1, ordering: .relaxed)
+            appends.add(group.count, ordering: .relaxed)
             do {
                 let results = try await log.commit(group.map(\.append))
                 for (result, waiting) in zip(results, group) {

@@ -108,6 +108,12 @@ public final class PostgresLog: Sendable {
         }
     }
 
+    /// Append transactions run so far and the appends they took (group commit: several a
+    /// transaction under load).
+    public var commitCounts: (transactions: Int, appends: Int) {
+        (committer.transactions.load(ordering: .relaxed), committer.appends.load(ordering: .relaxed))
+    }
+
     /// Closes the connections.
     public func close() async {
         await primary.close()

@@ -4,8 +4,9 @@ import JourneyStore
 
 extension Benchmarks {
     /// NDJSON into the PostgreSQL log (unencrypted: encryption is not there yet), 1,000 events a
-    /// batch, two appenders (their batches serialise on the head row; the second overlaps
-    /// parsing and the round trips). Into an empty database: run it against a fresh server.
+    /// batch from `--appenders` tasks (default 4; batches queued together share a transaction),
+    /// then 64 writers of single events for `--seconds` through group commit. Into an empty
+    /// database: run it against a fresh server.
     func postgresIngest(_ dataset: String, server: String, note: String) async throws {
         let configuration: PostgresLog.Configuration
         if server.contains("://") {
@@ -34,10 +35,11 @@ extension Benchmarks {
         let all = batches
         let started = Date()
         let written = try await withThrowingTaskGroup(of: Int.self) { group in
-            for t in 0..<2 {
+            let appenders = options.appenders
+            for t in 0..<appenders {
                 group.addTask {
                     var n = 0
-                    for b in stride(from: t, to: all.count, by: 2) { n += try await log.append(all[b]).written }
+                    for b in stride(from: t, to: all.count, by: appenders) { n += try await log.append(all[b]).written }
                     return n
                 }
             }
@@ -45,8 +47,33 @@ extension Benchmarks {
         }
         let seconds = Date().timeIntervalSince(started)
         let verify = try await log.verify()
+        let (bulkTransactions, bulkAppends) = log.commitCounts
+        report("NDJSON into the PostgreSQL log, 1,000 a batch, \(options.appenders) appenders", written, seconds,
+               extra: "  (\(note); \(bulkAppends) batches in \(bulkTransactions) commits; verify: \(verify.problem ?? "ok, \(verify.checked) events"))")
+        try await singleEventAppends(log, note: note)
         await log.close()
-        report("NDJSON into the PostgreSQL log, 1,000 a batch", written, seconds,
-               extra: "  (\(note); verify: \(verify.problem ?? "ok, \(verify.checked) events"))")
+    }
+
+    /// 64 tasks appending one event at a time for `--seconds`, as 64 HTTP clients would.
+    private func singleEventAppends(_ log: PostgresLog, note: String) async throws {
+        let (t0, a0) = log.commitCounts
+        let deadline = Date().addingTimeInterval(options.seconds)
+        let started = Date()
+        let written = try await withThrowingTaskGroup(of: Int.self) { group in
+            for w in 0..<64 {
+                group.addTask {
+                    var n = 0
+                    while Date() < deadline {
+                        n += try await log.append([NewEvent(id: "single-\(w)-\(n)", customerId: "s\(w * 7919 + n)", type: "page_view", occurredAt: Timestamp.now())]).written
+                    }
+                    return n
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let seconds = Date().timeIntervalSince(started)
+        let (t1, a1) = log.commitCounts
+        report("single-event appends, 64 writers", written, seconds,
+               extra: String(format: "  (%@; %.1f events a commit)", note, Double(a1 - a0) / Double(max(1, t1 - t0))))
     }
 }
