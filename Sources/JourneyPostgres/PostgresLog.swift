@@ -28,8 +28,15 @@ public final class PostgresLog: Sendable {
         public var username: String
         public var password: String?
         public var database: String
-        /// How long a connection attempt to one host may take (default 3 s).
+        /// How long a connection attempt to one host may take, handshake included (default 3 s).
         public var connectTimeout: Duration = .seconds(3)
+        /// How long one call (an append's whole transaction, a read) may wait for the server
+        /// before its connection is closed (default 60 s): a host that went silent without a
+        /// reset would otherwise hold the call, and every append queued behind it, for as long as
+        /// TCP retries. The call then fails as on a broken connection (`log_unavailable`; the
+        /// outcome unknown if `COMMIT` had been sent). Not a `statement_timeout`: the server
+        /// never reports a commit it has not made durable.
+        public var callTimeout: Duration = .seconds(60)
 
         /// A host and port.
         public struct Endpoint: Sendable, Hashable, CustomStringConvertible {

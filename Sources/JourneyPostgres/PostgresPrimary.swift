@@ -28,6 +28,8 @@ final class PostgresPrimary: Sendable {
     let configuration: PostgresLog.Configuration
     let logger: Logger
     private let state = Mutex(State())
+    /// Each open connection's close watcher.
+    private let watches = Mutex<[ObjectIdentifier: ConnectionWatch]>([:])
     /// Connections kept open between calls.
     let maxIdle = 8
 
@@ -48,7 +50,7 @@ final class PostgresPrimary: Sendable {
         let (connection, generation) = try await lease()
         let progress = Progress()
         do {
-            let result = try await Self.raceAgainstClose(connection, progress) { try await body(connection, progress) }
+            let result = try await raceAgainstClose(connection, progress) { try await body(connection, progress) }
             release(connection, generation)
             return result
         } catch {
@@ -67,22 +69,64 @@ final class PostgresPrimary: Sendable {
         try await withConnection { c, _ in try await body(c) }
     }
 
-    private static func raceAgainstClose<R: Sendable>(_ connection: PostgresConnection, _ progress: Progress,
-                                                      _ body: @escaping @Sendable () async throws -> R) async throws -> R {
+    private func raceAgainstClose<R: Sendable>(_ connection: PostgresConnection, _ progress: Progress,
+                                               _ body: @escaping @Sendable () async throws -> R) async throws -> R {
         let race = Race()
+        let watch = watches.withLock { $0[ObjectIdentifier(connection)] }
+        let limit = configuration.callTimeout.components
         return try await withCheckedThrowingContinuation { continuation in
+            // A host that went silent (no reset: power lost, a partition) keeps the socket open
+            // for as long as TCP retries; the call closes it after `callTimeout` instead, which
+            // ends the call the way a broken connection does (outcome unknown after `COMMIT`).
+            let silent = connection.eventLoop.scheduleTask(in: .nanoseconds(limit.seconds * 1_000_000_000 + limit.attoseconds / 1_000_000_000)) {
+                let closing: EventLoopFuture<Void> = connection.close()
+                closing.whenComplete { _ in }
+            }
             Task {
                 let result: Result<R, any Error>
                 do { result = .success(try await body()) } catch { result = .failure(error) }
+                silent.cancel()
+                watch?.disarm()
                 if race.claim() { continuation.resume(with: result) }
             }
-            connection.closeFuture.whenComplete { _ in
+            watch?.arm {
                 // The body's own failure, which usually comes with the close, goes first.
                 connection.eventLoop.scheduleTask(in: .milliseconds(200)) {
                     guard race.claim() else { return }
                     continuation.resume(throwing: progress.committing ? CommitFailed(underlying: ConnectionClosed()) : ConnectionClosed())
                 }
             }
+        }
+    }
+
+    /// One close watcher per connection, registered when it opens: a call arms it for its own
+    /// length (a callback on `closeFuture` per call would pile up on a pooled connection until
+    /// it closes).
+    final class ConnectionWatch: Sendable {
+        private struct State {
+            var waiter: (@Sendable () -> Void)?
+            var closed = false
+        }
+        private let state = Mutex(State())
+
+        /// Calls `waiter` when the connection closes (at once when it has).
+        func arm(_ waiter: @escaping @Sendable () -> Void) {
+            let closed = state.withLock { s in
+                if !s.closed { s.waiter = waiter }
+                return s.closed
+            }
+            if closed { waiter() }
+        }
+
+        func disarm() { state.withLock { $0.waiter = nil } }
+
+        func connectionClosed() {
+            let waiter = state.withLock { s in
+                s.closed = true
+                defer { s.waiter = nil }
+                return s.waiter
+            }
+            waiter?()
         }
     }
 
@@ -288,7 +332,15 @@ final class PostgresPrimary: Sendable {
             password: configuration.password, database: configuration.database, tls: .disable)
         let (seconds, attoseconds) = configuration.connectTimeout.components
         c.options.connectTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-        return try await PostgresConnection.connect(configuration: c, id: id, logger: logger)
+        let connection = try await PostgresConnection.connect(configuration: c, id: id, logger: logger)
+        let watch = ConnectionWatch()
+        let key = ObjectIdentifier(connection)
+        watches.withLock { $0[key] = watch }
+        connection.closeFuture.whenComplete { [weak self] _ in
+            self?.watches.withLock { $0[key] = nil }
+            watch.connectionClosed()
+        }
+        return connection
     }
 
     /// Whether `error` means the connection or the primary is gone: the connection broke, or the

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import JourneyPostgres
 import JourneyJSON
 import JourneyStore
@@ -241,6 +244,59 @@ import Testing
         #expect(Set(all.map(\.id)) == Set(["g0", "same"] + (0..<10).map { "n\($0 * 4)" }))
         #expect(try await log.readStream("a").map(\.id) == ["g0"], "nothing of a failed append was written")
         #expect(try await log.verify().problem == nil)
+        await log.close()
+    }
+
+    /// Hosts that do not answer: one that accepts connections and never completes the handshake
+    /// is skipped after the connect timeout; a primary that goes silent under open connections
+    /// (every process stopped with SIGSTOP) fails the call after the call timeout with
+    /// `log_unavailable`, instead of holding it for as long as TCP retries; once it answers again
+    /// the log goes on.
+    @Test(.timeLimit(.minutes(1))) func hostsThatDoNotAnswer() async throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        // A listener that never answers.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        #expect(bound)
+        let silentPort = Int(UInt16(bigEndian: addr.sin_port))
+        var configuration = PostgresLog.Configuration(hosts: [.init(host: "127.0.0.1", port: silentPort), .init(host: "127.0.0.1", port: server.port)],
+                                                      username: server.user, database: server.database)
+        configuration.connectTimeout = .seconds(1)
+        configuration.callTimeout = .seconds(2)
+        let opening = ContinuousClock.now
+        let log = try await PostgresLog(configuration)
+        #expect(ContinuousClock.now - opening < .seconds(5), "the silent host was skipped after the connect timeout")
+        _ = try await log.append([Self.event("a", "signup", id: "s1")])
+
+        try server.signalAll(SIGSTOP)
+        let stopped = ContinuousClock.now
+        await #expect {
+            _ = try await log.append([Self.event("a", "login", id: "s2")])
+        } throws: { error in
+            (error as? StoreError)?.code == .unavailable
+        }
+        #expect(ContinuousClock.now - stopped < .seconds(10), "the call ended after the call timeout")
+        try server.signalAll(SIGCONT)
+        var attempts = 0, done = false
+        while !done {
+            do {
+                _ = try await log.append([Self.event("a", "login", id: "s2")])
+                done = true
+            } catch {
+                guard error.code == .unavailable, attempts < 50 else { throw error }
+                attempts += 1
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        #expect(try await log.readStream("a").map(\.id) == ["s1", "s2"])
         await log.close()
     }
 }

@@ -74,6 +74,21 @@ final class PostgresServer: @unchecked Sendable {
         return ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Stops (`SIGSTOP`) or resumes (`SIGCONT`) the postmaster and all its processes: a host
+    /// that went silent, its connections open and unanswered.
+    func signalAll(_ signal: Int32) throws {
+        let pidFile = try String(contentsOfFile: folder + "/data/postmaster.pid", encoding: .utf8)
+        guard let postmaster = pidFile.split(separator: "\n").first.flatMap({ pid_t($0) }) else { throw Failure(description: "no postmaster pid") }
+        var pids = [postmaster]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, pid_t(fields[1]) == postmaster { pids.append(pid) }
+        }
+        for pid in pids { Glibc.kill(pid, signal) }
+    }
+
     /// Promotes a standby to primary and waits until it takes writes.
     func promote() throws {
         try run(Self.bin + "/pg_ctl", ["-D", folder + "/data", "-w", "-t", "30", "promote"])
@@ -85,6 +100,7 @@ final class PostgresServer: @unchecked Sendable {
     /// folder. Also done when the object goes away; call it at the end of a test to be sure.
     func stop() {
         guard !stopped.withLock({ let was = $0; $0 = true; return was }) else { return }
+        try? signalAll(SIGCONT)  // a test that stopped it (signalAll(SIGSTOP)) and failed half way
         try? run(Self.bin + "/pg_ctl", ["-D", folder + "/data", "-m", "immediate", "-w", "stop"])
         try? FileManager.default.removeItem(atPath: folder)
     }
