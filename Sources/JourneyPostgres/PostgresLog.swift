@@ -28,8 +28,9 @@ public final class PostgresLog: Sendable {
         public var username: String
         public var password: String?
         public var database: String
-        /// How long a connection attempt to one host may take, handshake included (default 3 s).
-        public var connectTimeout: Duration = .seconds(3)
+        /// How long a connection attempt to one host may take, handshake included (default 10 s,
+        /// postgres-nio's own; a refused connection fails at once, only a silent host costs it).
+        public var connectTimeout: Duration = .seconds(10)
         /// How long one call (an append's whole transaction, a read) may wait for the server
         /// before its connection is closed (default 60 s): a host that went silent without a
         /// reset would otherwise hold the call, and every append queued behind it, for as long as

@@ -11,8 +11,12 @@ import Testing
 /// The PostgreSQL log against a real PostgreSQL 15 started by the test: the LMDB log's
 /// guarantees for appends and reads.
 @Suite struct PostgresLogTests {
+    /// The log on `server`, with a connect timeout for a loaded machine (the suite's servers all
+    /// start at once on two cores: a first handshake has taken over 3 s).
     static func open(_ server: PostgresServer) async throws -> PostgresLog {
-        try await PostgresLog(.init(port: server.port, username: server.user, database: server.database))
+        var c = PostgresLog.Configuration(port: server.port, username: server.user, database: server.database)
+        c.connectTimeout = .seconds(30)
+        return try await PostgresLog(c)
     }
 
     static func event(_ customer: String, _ type: String, id: String? = nil, nps: Int? = nil) -> NewEvent {
@@ -145,8 +149,10 @@ import Testing
         defer { primary.stop() }
         let standby = try PostgresServer(standbyOf: primary)
         defer { standby.stop() }
-        let log = try await PostgresLog(.init(hosts: [.init(host: "127.0.0.1", port: standby.port), .init(host: "127.0.0.1", port: primary.port)],
-                                              username: primary.user, database: primary.database))
+        var configuration = PostgresLog.Configuration(hosts: [.init(host: "127.0.0.1", port: standby.port), .init(host: "127.0.0.1", port: primary.port)],
+                                                      username: primary.user, database: primary.database)
+        configuration.connectTimeout = .seconds(30)
+        let log = try await PostgresLog(configuration)
         struct Tally { var acknowledged: [String] = [], batches = 0, unavailable = 0, slowestFailure: Duration = .zero, other: [String] = [], stop = false }
         final class Shared: Sendable { let tally = Mutex(Tally()) }
         let shared = Shared()
@@ -192,7 +198,7 @@ import Testing
         let t = shared.tally.withLock { $0 }
         #expect(t.other.isEmpty, "\(t.other)")
         #expect(t.batches >= before + 20, "appends resumed on the promoted standby (\(t.batches) batches, \(before) before the kill)")
-        #expect(t.unavailable > 0 && t.slowestFailure < .seconds(10), "\(t.unavailable) unavailable, the slowest failure took \(t.slowestFailure)")
+        #expect(t.unavailable > 0 && t.slowestFailure < .seconds(30), "\(t.unavailable) unavailable, the slowest failure took \(t.slowestFailure)")
         let all = try await log.readLog(limit: 100_000)
         #expect(all.count == Set(t.acknowledged).count && Set(all.map(\.id)) == Set(t.acknowledged))
         #expect(all.map(\.position) == Array(1...UInt64(all.count)))
@@ -269,11 +275,13 @@ import Testing
         let silentPort = Int(UInt16(bigEndian: addr.sin_port))
         var configuration = PostgresLog.Configuration(hosts: [.init(host: "127.0.0.1", port: silentPort), .init(host: "127.0.0.1", port: server.port)],
                                                       username: server.user, database: server.database)
-        configuration.connectTimeout = .seconds(1)
-        configuration.callTimeout = .seconds(2)
+        // Bounds with room for a loaded machine (the whole suite runs at once on two cores): what
+        // is tested is that the calls end, not how fast.
+        configuration.connectTimeout = .seconds(4)
+        configuration.callTimeout = .seconds(6)
         let opening = ContinuousClock.now
         let log = try await PostgresLog(configuration)
-        #expect(ContinuousClock.now - opening < .seconds(5), "the silent host was skipped after the connect timeout")
+        #expect(ContinuousClock.now - opening < .seconds(20), "the silent host was skipped after the connect timeout")
         _ = try await log.append([Self.event("a", "signup", id: "s1")])
 
         try server.signalAll(SIGSTOP)
@@ -283,7 +291,7 @@ import Testing
         } throws: { error in
             (error as? StoreError)?.code == .unavailable
         }
-        #expect(ContinuousClock.now - stopped < .seconds(10), "the call ended after the call timeout")
+        #expect(ContinuousClock.now - stopped < .seconds(25), "the call ended after the call timeout")
         try server.signalAll(SIGCONT)
         var attempts = 0, done = false
         while !done {
