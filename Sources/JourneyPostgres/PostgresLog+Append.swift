@@ -101,11 +101,8 @@ extension PostgresLog {
         let recordedAt = Timestamp(milliseconds: max(Timestamp.now().milliseconds, floor))
         var results: [Result<AppendResult, StoreError>] = []
         for p in group {
-            // Each append on a copy: one that fails leaves nothing of itself in the group.
-            var attempt = state
-            let outcome = Result { () throws(StoreError) in try plan(p, recordedAt: recordedAt, &attempt) }
-            if case .success = outcome { state = attempt }
-            results.append(outcome)
+            // `plan` throws before it changes anything: one that fails leaves nothing of itself.
+            results.append(Result { () throws(StoreError) in try plan(p, recordedAt: recordedAt, &state) })
         }
         let rows = state.rows
         if !rows.positions.isEmpty {
@@ -124,7 +121,8 @@ extension PostgresLog {
     }
 
     /// One append against the group's state: duplicates, conflicts, expected versions, then its
-    /// records chained after the group's last. Changes `state` only when it succeeds.
+    /// records chained after the group's last. Every check (and so every throw) comes before the
+    /// first change to `state`: an append that fails leaves it as it was.
     private func plan(_ p: PreparedAppend, recordedAt: Timestamp, _ state: inout GroupState) throws(StoreError) -> AppendResult {
         let events = p.events
         var outcomes = [Outcome](repeating: .new, count: events.count)

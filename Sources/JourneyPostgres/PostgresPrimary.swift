@@ -71,7 +71,7 @@ final class PostgresPrimary: Sendable {
 
     private func raceAgainstClose<R: Sendable>(_ connection: PostgresConnection, _ progress: Progress,
                                                _ body: @escaping @Sendable () async throws -> R) async throws -> R {
-        let race = Race()
+        let race = Once()
         let watch = watches.withLock { $0[ObjectIdentifier(connection)] }
         let limit = configuration.callTimeout.components
         return try await withCheckedThrowingContinuation { continuation in
@@ -284,8 +284,8 @@ final class PostgresPrimary: Sendable {
     /// A new connection to the known primary, its handshake bounded by the connect timeout.
     private func connectToPrimary(_ host: Int, id: Int) async throws -> PostgresConnection {
         try await within(configuration.connectTimeout, "connecting to the PostgreSQL primary \(configuration.hosts[host])") {
-            try await self.connect(host, id: id)
-        }
+            (try await self.connect(host, id: id), ())
+        }.0
     }
 
     /// `connectTimeout` bounds the TCP connect only: a server that is shutting down (or a host
@@ -293,12 +293,12 @@ final class PostgresPrimary: Sendable {
     /// handshake does not end when its task is cancelled. So the attempt runs in a task of its
     /// own, raced against the deadline; one that answers after the deadline has its connection
     /// closed.
-    private func within(_ limit: Duration, _ doing: String, _ body: @escaping @Sendable () async throws -> (PostgresConnection, Bool))
-        async throws -> (PostgresConnection, Bool) {
-        let race = Race()
+    private func within<R: Sendable>(_ limit: Duration, _ doing: String, _ body: @escaping @Sendable () async throws -> (PostgresConnection, R))
+        async throws -> (PostgresConnection, R) {
+        let race = Once()
         return try await withCheckedThrowingContinuation { continuation in
             let attempt = Task {
-                let result: Result<(PostgresConnection, Bool), any Error>
+                let result: Result<(PostgresConnection, R), any Error>
                 do { result = .success(try await body()) } catch { result = .failure(error) }
                 if !race.claim() {
                     if case .success(let (c, _)) = result { Self.drop(c) }
@@ -313,16 +313,6 @@ final class PostgresPrimary: Sendable {
                 continuation.resume(throwing: StoreError(.unavailable, "\(doing): no answer within \(limit)"))
             }
         }
-    }
-
-    private func within(_ limit: Duration, _ doing: String, _ body: @escaping @Sendable () async throws -> PostgresConnection) async throws -> PostgresConnection {
-        try await within(limit, doing) { (try await body(), false) }.0
-    }
-
-    /// Lets exactly one of two racers resume a continuation.
-    final class Race: Sendable {
-        private let done = Atomic<Bool>(false)
-        func claim() -> Bool { !done.exchange(true, ordering: .acquiringAndReleasing) }
     }
 
     private func connect(_ host: Int, id: Int) async throws -> PostgresConnection {

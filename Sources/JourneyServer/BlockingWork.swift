@@ -1,6 +1,6 @@
 import Dispatch
 import Hummingbird
-import Synchronization
+import JourneyStore
 
 /// Runs blocking storage work off the Swift concurrency pool: on a serial queue (the projection
 /// worker) or the shared concurrent one (long reads such as verify and what-if). Inside a request
@@ -35,11 +35,5 @@ enum BlockingWork {
                 }
             }
         }
-    }
-
-    /// Lets exactly one of two racers resume a continuation.
-    final class Once: Sendable {
-        private let done = Atomic<Bool>(false)
-        func claim() -> Bool { !done.exchange(true, ordering: .acquiringAndReleasing) }
     }
 }
