@@ -3,22 +3,21 @@ public import JourneyStore
 import Logging
 import PostgresNIO
 
-/// The log in PostgreSQL (issue 17, first part): appends and reads with the embedded store's
-/// guarantees, in the embedded store's record format (each event's record is the same bytes,
-/// chain hash included, so the journey layer can read them unchanged).
+/// The log's tables in PostgreSQL and the connections to its primary: what a node's replica
+/// appends to and tails (``PostgresUpstream``), with reads of the log as PostgreSQL holds it
+/// and ``verify(chunk:)``.
 ///
-/// Guarantees, as for LMDB: positions are gapless in commit order (every append locks the one
-/// `journey_head` row, so commit order is position order; no sequence is used, sequences leave
-/// gaps); `(stream, version)` and the event id are unique; an id seen before is a duplicate when
-/// its content is the same and a conflict otherwise; expected versions are checked in the
-/// transaction that writes; the chain is extended under the same lock. A batch is one statement
-/// (`INSERT … SELECT FROM unnest(…)` with arrays), not a statement per event.
+/// | table | holds |
+/// | --- | --- |
+/// | `journey_head` | one row: the head position, the chain hash there, the latest recording time (`FOR UPDATE` in every append) |
+/// | `journey_events` | `position` (primary key), `event_id` (unique), `stream`, `version` (`(stream, version)` unique), `record` (the LMDB record format) |
+/// | `journey_commits` | each commit's head and the index changes it made (for the replicas) |
+/// | `journey_meta` | the log's id and master-key check |
 ///
-/// Appends queued while a transaction runs share the next one (``GroupCommit``), each still
-/// succeeding or failing on its own.
-///
-/// Not yet: encryption and erasure, identity links and visitors, the ``EventLog`` protocol
-/// (its reads are synchronous), `LISTEN/NOTIFY`. This type is async; callers await it.
+/// Positions are gapless in commit order (every append locks the one `journey_head` row, so
+/// commit order is position order; no sequence is used, sequences leave gaps); `(stream,
+/// version)` and the event id are unique. The checks themselves (duplicates, conflicts,
+/// expected versions, links, keys) run in the appending node's replica under that lock.
 public final class PostgresLog: Sendable {
     /// Where the database is: one host, or several (a Patroni cluster's nodes) of which the
     /// primary is found by itself (``PostgresPrimary``).
@@ -98,28 +97,19 @@ public final class PostgresLog: Sendable {
     }
 
     let primary: PostgresPrimary
-    let committer = GroupCommit()
     let logger = Logger(label: "journey.postgres")
-    let limits: EventLimits
 
     /// Finds the primary among the configured hosts and creates the tables when missing.
     /// Fails with `log_unavailable` when no host is the primary.
-    public init(_ configuration: Configuration, limits: EventLimits = EventLimits()) async throws(StoreError) {
+    public init(_ configuration: Configuration) async throws(StoreError) {
         guard !configuration.hosts.isEmpty else { throw StoreError(.invalidArgument, "the PostgreSQL log needs at least one host") }
         primary = PostgresPrimary(configuration, logger: logger)
-        self.limits = limits
         do {
             try await createSchema()
         } catch {
             await primary.close()
             throw Self.storeError(error, "cannot prepare the log's tables")
         }
-    }
-
-    /// Append transactions run so far and the appends they took (group commit: several a
-    /// transaction under load).
-    public var commitCounts: (transactions: Int, appends: Int) {
-        (committer.transactions.load(ordering: .relaxed), committer.appends.load(ordering: .relaxed))
     }
 
     /// Closes the connections.
@@ -147,6 +137,10 @@ public final class PostgresLog: Sendable {
                     position bigint PRIMARY KEY, event_id text NOT NULL UNIQUE, stream bytea NOT NULL, version bigint NOT NULL,
                     record bytea NOT NULL, UNIQUE (stream, version))
                 """, logger: logger)
+            // Each commit's index changes, for the nodes' replicas (``PostgresUpstream``).
+            try await db.query("CREATE TABLE IF NOT EXISTS journey_commits (head bigint PRIMARY KEY, changes bytea NOT NULL)", logger: logger)
+            // The log's id and key check, set by the first node.
+            try await db.query("CREATE TABLE IF NOT EXISTS journey_meta (name text PRIMARY KEY, value bytea NOT NULL)", logger: logger)
         }
     }
 

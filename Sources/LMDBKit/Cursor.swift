@@ -7,6 +7,8 @@ import CLMDB
 public struct Cursor {
     let cursor: OpaquePointer
     let name: String
+    /// Keeps the changes made through this cursor (a recorded write transaction).
+    var recorder: WriteRecorder? = nil
 
     /// A key and value pointing into the map.
     public typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
@@ -77,10 +79,14 @@ public struct Cursor {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
         try check(mdb_cursor_put(cursor, &k, &v, flags.rawValue), "mdb_cursor_put(\(name))")
+        if let recorder, recorder.isOn { recorder.put(name, key, value) }
     }
 
     /// Deletes the entry under the cursor (write transactions only).
     public func deleteCurrent() throws {
+        if let recorder, recorder.isOn, let (k, v) = try current() {
+            recorder.deleteValue(name, Array(k), Array(v))
+        }
         try check(mdb_cursor_del(cursor, 0), "mdb_cursor_del(\(name))")
     }
 }

@@ -126,11 +126,18 @@ public final class Environment: @unchecked Sendable {
     /// `body` may run more than once: it must not change anything outside the transaction
     /// before `write` returns. Blocks while another thread or process holds the write lock.
     public func write<R>(_ body: (Transaction) throws -> R) throws -> R {
+        try write(recording: nil, body)
+    }
+
+    /// ``write(_:)`` with `recorder` keeping the transaction's changes (see ``WriteRecorder``).
+    /// When `body` runs again (the map grew), the recorder's changes are forgotten first.
+    public func write<R>(recording recorder: WriteRecorder?, _ body: (Transaction) throws -> R) throws -> R {
         while true {
             guard let t = try begin(readOnly: false) else { continue }
             let result: R
             do {
-                result = try body(Transaction(txn: t, isWrite: true))
+                _ = recorder?.take()
+                result = try body(Transaction(txn: t, isWrite: true, recorder: recorder))
             } catch let error as LMDBError where error.isMapFull {
                 mdb_txn_abort(t)
                 remap.unlock()

@@ -10,10 +10,13 @@ public struct Transaction {
     let txn: OpaquePointer
     /// Whether this is a write transaction.
     public let isWrite: Bool
+    /// Keeps this write transaction's changes, when one is attached.
+    let recorder: WriteRecorder?
 
-    init(txn: OpaquePointer, isWrite: Bool) {
+    init(txn: OpaquePointer, isWrite: Bool, recorder: WriteRecorder? = nil) {
         self.txn = txn
         self.isWrite = isWrite
+        self.recorder = recorder
     }
 
     /// LMDB's transaction id: increases by one with every committed write transaction.
@@ -45,6 +48,7 @@ public struct Transaction {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
         try check(mdb_put(txn, db.dbi, &k, &v, flags.rawValue), "mdb_put(\(db.name))")
+        if let recorder, recorder.wants(db.name) { recorder.put(db.name, key, value) }
     }
 
     /// Reserves `count` bytes under `key` and lets `fill` write them in place (`MDB_RESERVE`):
@@ -57,7 +61,10 @@ public struct Transaction {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val(mv_size: count, mv_data: nil)
         try check(mdb_put(txn, db.dbi, &k, &v, flags.rawValue | UInt32(MDB_RESERVE)), "mdb_put(\(db.name), reserve)")
-        return try fill(UnsafeMutableRawBufferPointer(start: v.mv_data, count: count))
+        let out = UnsafeMutableRawBufferPointer(start: v.mv_data, count: count)
+        let result = try fill(out)
+        if let recorder, recorder.wants(db.name) { recorder.put(db.name, key, UnsafeRawBufferPointer(out)) }
+        return result
     }
 
     /// Deletes `key`; returns whether it existed.
@@ -67,6 +74,7 @@ public struct Transaction {
         let rc = mdb_del(txn, db.dbi, &k, nil)
         if rc == MDB_NOTFOUND { return false }
         try check(rc, "mdb_del(\(db.name))")
+        if let recorder, recorder.wants(db.name) { recorder.delete(db.name, key) }
         return true
     }
 
@@ -81,6 +89,7 @@ public struct Transaction {
                 let rc = mdb_del(txn, db.dbi, &k, &v)
                 if rc == MDB_NOTFOUND { return false }
                 try check(rc, "mdb_del(\(db.name))")
+                if let recorder, recorder.wants(db.name) { recorder.deleteValue(db.name, key, value) }
                 return true
             }
         }
@@ -88,6 +97,7 @@ public struct Transaction {
 
     /// Empties the database; with `delete`, also removes it from the environment.
     public func drop(_ db: Database, delete: Bool = false) throws {
+        precondition(recorder.map { !$0.wants(db.name) } ?? true, "drop(\(db.name)) in a recorded transaction")
         try check(mdb_drop(txn, db.dbi, delete ? 1 : 0), "mdb_drop(\(db.name))")
     }
 
@@ -105,7 +115,7 @@ public struct Transaction {
     public func withCursor<R>(_ db: Database, _ body: (inout Cursor) throws -> R) throws -> R {
         var c: OpaquePointer?
         try check(mdb_cursor_open(txn, db.dbi, &c), "mdb_cursor_open(\(db.name))")
-        var cursor = Cursor(cursor: c!, name: db.name)
+        var cursor = Cursor(cursor: c!, name: db.name, recorder: recorder.flatMap { $0.ignored.contains(db.name) ? nil : $0 })
         defer { mdb_cursor_close(c) }
         return try body(&cursor)
     }

@@ -5,14 +5,18 @@ import Synchronization
 
 extension Benchmarks {
     /// The load of the failover test (`.ci/pg-failover/run`), not a benchmark: `writers` tasks
-    /// append batches of 50 events with fresh ids to the PostgreSQL log for `--seconds`, each
+    /// append batches of 50 events with fresh ids to the PostgreSQL log, through a node's
+    /// replica in the work folder (encrypted unless `--unencrypted`), for `--seconds`, each
     /// retrying a batch that fails with `log_unavailable` (same ids) until it is acknowledged.
     /// The time of every acknowledgement goes to `--acks` (milliseconds since 1970, one a line),
     /// so the script can tell when appends resumed after its kill. At the end it checks the log:
     /// every acknowledged event there exactly once, positions gapless, the chain whole. Exits 1
     /// when a check fails.
     func failoverLoad(server: String, writers: Int = 4) async throws {
-        let log = try await connectRetrying(try PostgresLog.Configuration(url: server))
+        let upstream = try await connectRetrying(try PostgresLog.Configuration(url: server))
+        let dir = options.work + "/pg-failover-node"
+        try? FileManager.default.removeItem(atPath: dir)
+        let log = try await upstream.openReplica(configuration(dir))
         let acks = try AckFile(options.acks)
         let deadline = Date().addingTimeInterval(options.seconds)
         let started = Date()
@@ -53,10 +57,12 @@ extension Benchmarks {
         print("acknowledged \(acknowledged.count) events in \(String(format: "%.1f", seconds)) s by \(writers) writers; \(retries) retried appends (\(unknown) with an unknown outcome)")
 
         // The log, read back from the primary of now.
+        log.close()
+        let reader = upstream.log
         var present: [String: Int] = [:]
         var position: UInt64 = 1, gaps = 0
         while true {
-            let events = try await log.readLog(from: position, limit: 10_000)
+            let events = try await reader.readLog(from: position, limit: 10_000)
             for e in events {
                 if e.position != position { gaps += 1 }
                 present[e.id, default: 0] += 1
@@ -66,8 +72,8 @@ extension Benchmarks {
         }
         let missing = acknowledged.filter { present[$0] == nil }
         let twice = present.filter { $0.value > 1 }.count
-        let verify = try await log.verify()
-        await log.close()
+        let verify = try await reader.verify()
+        await upstream.close()
         print("the log: \(position - 1) events, \(missing.count) acknowledged missing, \(twice) twice, \(gaps) gaps; verify: \(verify.problem ?? "ok")")
         if !missing.isEmpty || twice > 0 || gaps > 0 || verify.problem != nil || Set(acknowledged).count != acknowledged.count {
             print("FAILED: the log does not hold every acknowledged event exactly once, gapless and chained")
@@ -76,11 +82,11 @@ extension Benchmarks {
     }
 
     /// Opens the log, retrying while no primary is there yet (a cluster still starting).
-    private func connectRetrying(_ configuration: PostgresLog.Configuration) async throws -> PostgresLog {
+    private func connectRetrying(_ configuration: PostgresLog.Configuration) async throws -> PostgresUpstream {
         var attempts = 0
         while true {
             do {
-                return try await PostgresLog(configuration)
+                return try await PostgresUpstream(configuration)
             } catch {
                 guard error.code == .unavailable || error.code == .storage, attempts < 100 else { throw error }
                 attempts += 1

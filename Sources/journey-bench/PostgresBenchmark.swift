@@ -3,10 +3,10 @@ import JourneyPostgres
 import JourneyStore
 
 extension Benchmarks {
-    /// NDJSON into the PostgreSQL log (unencrypted: encryption is not there yet), 1,000 events a
-    /// batch from `--appenders` tasks (default 4; batches queued together share a transaction),
-    /// then 64 writers of single events for `--seconds` through group commit. Into an empty
-    /// database: run it against a fresh server.
+    /// NDJSON into the PostgreSQL log through a node's replica (encrypted unless
+    /// `--unencrypted`), 1,000 events a batch from `--appenders` tasks (default 4; batches queued
+    /// together share a commit), then 64 writers of single events for `--seconds` through group
+    /// commit. Into an empty database: run it against a fresh server.
     func postgresIngest(_ dataset: String, server: String, note: String) async throws {
         let configuration: PostgresLog.Configuration
         if server.contains("://") {
@@ -16,7 +16,10 @@ extension Benchmarks {
             guard parts.count == 2, let port = Int(parts[1]) else { throw BenchError("--postgres: expected a postgres:// URL or HOST:PORT, got \(server)") }
             configuration = .init(host: String(parts[0]), port: port, username: "journey", database: "postgres")
         }
-        let log = try await PostgresLog(configuration)
+        let upstream = try await PostgresUpstream(configuration)
+        let dir = options.work + "/pg-node"
+        try? FileManager.default.removeItem(atPath: dir)
+        let log = try await upstream.openReplica(self.configuration(dir))
         let data = try Data(contentsOf: URL(fileURLWithPath: dataset))
         let parser = EventParser()
         var batches: [[NewEvent]] = []
@@ -46,17 +49,18 @@ extension Benchmarks {
             return try await group.reduce(0, +)
         }
         let seconds = Date().timeIntervalSince(started)
-        let verify = try await log.verify()
-        let (bulkTransactions, bulkAppends) = log.commitCounts
+        let verify = try await upstream.log.verify()
+        let bulk = log.writerMetrics
         report("NDJSON into the PostgreSQL log, 1,000 a batch, \(options.appenders) appenders", written, seconds,
-               extra: "  (\(note); \(bulkAppends) batches in \(bulkTransactions) commits; verify: \(verify.problem ?? "ok, \(verify.checked) events"))")
+               extra: "  (\(note); \(encrypted ? "encrypted" : "unencrypted"); \(bulk.requests) batches in \(bulk.commits) commits; verify: \(verify.problem ?? "ok, \(verify.checked) events"))")
         try await singleEventAppends(log, note: note)
-        await log.close()
+        log.close()
+        await upstream.close()
     }
 
     /// 64 tasks appending one event at a time for `--seconds`, as 64 HTTP clients would.
-    private func singleEventAppends(_ log: PostgresLog, note: String) async throws {
-        let (t0, a0) = log.commitCounts
+    private func singleEventAppends(_ log: EventStore, note: String) async throws {
+        let m0 = log.writerMetrics
         let deadline = Date().addingTimeInterval(options.seconds)
         let started = Date()
         let written = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -72,8 +76,8 @@ extension Benchmarks {
             return try await group.reduce(0, +)
         }
         let seconds = Date().timeIntervalSince(started)
-        let (t1, a1) = log.commitCounts
+        let m1 = log.writerMetrics
         report("single-event appends, 64 writers", written, seconds,
-               extra: String(format: "  (%@; %.1f events a commit)", note, Double(a1 - a0) / Double(max(1, t1 - t0))))
+               extra: String(format: "  (%@; %.1f events a commit)", note, Double(m1.requests - m0.requests) / Double(max(1, m1.commits - m0.commits))))
     }
 }

@@ -9,6 +9,10 @@ extension EventStore {
     /// it was enqueued there).
     public func submit(_ work: LogWork, preparingOn queue: DispatchQueue? = nil) -> AppendTicket {
         let ticket = AppendTicket()
+        if configuration.upstream == nil, let name = replicaOf {
+            ticket.fulfil(.failure(replicaWithoutUpstream(name)))
+            return ticket
+        }
         let prepareAndQueue: @Sendable () -> Void = { [self] in
             do throws(StoreError) {
                 let prepared: WriterRequest.Work

@@ -28,6 +28,8 @@ public final class EventStore: EventLog {
     let views = Mutex<Environment?>(nil)
     /// How the views' environment is opened (the log's map sizes and durability).
     private let viewsOptions: EnvironmentOptions
+    /// The upstream this folder is a replica of, as recorded in it (`nil`: not a replica).
+    let replicaOf: String?
 
     /// Opens the store in `configuration.directory`, creating folder and files on first use
     /// unless ``StoreConfiguration/createIfMissing`` is `false`.
@@ -70,6 +72,15 @@ public final class EventStore: EventLog {
             env.close()
             throw StoreError.wrap(error)
         }
+        if let upstream = configuration.upstream {
+            do throws(StoreError) {
+                try Self.bind(env, layout: layout, to: upstream, directory: dir)
+            } catch {
+                env.close()
+                throw error
+            }
+        }
+        self.replicaOf = Self.replicaOf(env, layout)
         self.configuration = configuration
         self.folderLock = folderLock
         self.env = env
@@ -77,7 +88,8 @@ public final class EventStore: EventLog {
         self.keys = keys
         self.viewsOptions = options
         self.commits = CommitNotifier()
-        self.writer = AppendWriter(env: env, layout: layout, keys: keys, identities: configuration.identities, maxEventsPerCommit: configuration.maxEventsPerCommit, notifier: commits)
+        self.writer = AppendWriter(env: env, layout: layout, keys: keys, identities: configuration.identities, maxEventsPerCommit: configuration.maxEventsPerCommit, notifier: commits,
+                                   upstream: configuration.upstream)
         writer.start()
     }
 

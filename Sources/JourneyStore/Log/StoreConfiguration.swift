@@ -36,8 +36,20 @@ public struct StoreConfiguration: Sendable, Equatable {
     /// Open a format-1 store (before encryption) for reading, as a migration's source
     /// (default `false`: such a store is refused with `format_outdated`).
     public var allowLegacyFormat: Bool = false
+    /// Where the log really is when this store is a node's copy of a shared log (default none:
+    /// the store is the log). See ``LogUpstream``: appends then commit upstream first, and
+    /// ``EventStore/catchUp()`` takes in other nodes' commits.
+    package var upstream: (any LogUpstream)?
 
     public init(directory: String = "./data") {
         self.directory = directory
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.directory == b.directory && a.createIfMissing == b.createIfMissing && a.durable == b.durable
+            && a.initialMapSize == b.initialMapSize && a.maximumMapSize == b.maximumMapSize
+            && a.maxEventsPerCommit == b.maxEventsPerCommit && a.exclusive == b.exclusive && a.limits == b.limits
+            && a.masterKey == b.masterKey && a.allowUnencrypted == b.allowUnencrypted && a.identities == b.identities
+            && a.allowLegacyFormat == b.allowLegacyFormat && a.upstream?.name == b.upstream?.name
     }
 }

@@ -64,6 +64,7 @@ extension AppendWriter {
                     case .erase(let erasure): results.append(.success(try applyErasure(erasure, in: txn, state: &state)))
                     case .append(let prepared): results.append(.success(try applyOne(prepared, in: txn, ids: &ids, state: &state)))
                     case .identity(let request): results.append(.success(try applyIdentity(request, in: txn, state: &state)))
+                    case .sync: results.append(.success(AppendResult(events: [], headPosition: state.position)))
                     }
                 } catch let e as StoreError {
                     results.append(.failure(e))

@@ -27,8 +27,14 @@ final class AppendWriter: @unchecked Sendable {
     let identities: IdentityRules
     let counters = WriterCounters()
     var cache = WriterCache()
+    /// Where the log really is, for a node's replica (``LogUpstream``); `nil` for a lone store.
+    let upstream: (any LogUpstream)?
+    /// Keeps each group's index changes for the upstream.
+    let recorder = WriteRecorder(ignoring: ["events"])
 
-    init(env: Environment, layout: StoreLayout, keys: CustomerKeys?, identities: IdentityRules, maxEventsPerCommit: Int, notifier: CommitNotifier) {
+    init(env: Environment, layout: StoreLayout, keys: CustomerKeys?, identities: IdentityRules, maxEventsPerCommit: Int,
+         notifier: CommitNotifier, upstream: (any LogUpstream)? = nil) {
+        self.upstream = upstream
         self.env = env
         self.layout = layout
         self.keys = keys
@@ -113,6 +119,7 @@ final class AppendWriter: @unchecked Sendable {
             counters.nanoseconds.add(Int(d.seconds) * 1_000_000_000 + Int(d.attoseconds / 1_000_000_000), ordering: .relaxed)
             counters.requests.add(group.count, ordering: .relaxed)
         }
+        if let upstream { return commitThroughUpstream(group, upstream) }
         do {
             let head = cache.head
             outcome = try env.write { txn in try apply(group, in: txn) }

@@ -5,6 +5,9 @@ struct WriterRequest: Sendable {
         case append(PreparedAppend)
         case erase(ErasureRequest)
         case identity(IdentityRequest)
+        /// Nothing to write: on a node whose log is upstream, take in what other nodes committed
+        /// (see ``EventStore/catchUp()``); elsewhere, answered at once.
+        case sync
     }
 
     var work: Work
@@ -15,6 +18,7 @@ struct WriterRequest: Sendable {
         switch work {
         case .append(let p): p.events.count
         case .erase, .identity: 1
+        case .sync: 0
         }
     }
 

@@ -1,0 +1,235 @@
+import Dispatch
+import Foundation
+public import JourneyStore
+import Logging
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// The PostgreSQL log as the upstream of a node's LMDB replica (``StoreConfiguration`` with
+/// ``PostgresUpstream/attach(to:)``): the node's store checks and applies every group commit under
+/// the `journey_head` row lock, then ships its records (`journey_events`) and index changes
+/// (`journey_commits`) here in the same PostgreSQL transaction, with a `NOTIFY journey_log`.
+/// Other nodes take them in by ``EventStore/catchUp()``, woken by ``tail(onCommit:)``.
+public final class PostgresUpstream: LogUpstream {
+    /// The log (its tables, its primary, its reads and `verify`).
+    public let log: PostgresLog
+    package let name: String
+    /// The channel `NOTIFY`ed after every commit.
+    static let channel = "journey_log"
+
+    /// Connects to the log at `configuration` (finding the primary) and creates its tables when
+    /// missing.
+    public init(_ configuration: PostgresLog.Configuration, name: String? = nil) async throws(StoreError) {
+        log = try await PostgresLog(configuration)
+        self.name = name ?? "postgres://" + configuration.hosts.map(\.description).joined(separator: ",") + "/" + configuration.database
+    }
+
+    /// `configuration` with this log as its upstream: an ``EventStore`` opened with it is a
+    /// node's replica of this log.
+    public func attach(to configuration: StoreConfiguration) -> StoreConfiguration {
+        var c = configuration
+        c.upstream = self
+        return c
+    }
+
+    /// Closes the connections.
+    public func close() async { await log.close() }
+
+    /// Runs `body` in a task and blocks until it ends: for the writer thread (never for a Swift
+    /// concurrency thread, which the task may need).
+    private func blocking<R: Sendable>(_ doing: String, _ body: @escaping @Sendable () async throws -> R) throws(StoreError) -> R {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<Result<R, StoreError>?>(nil)
+        Task {
+            let r: Result<R, StoreError>
+            do { r = .success(try await body()) } catch { r = .failure(PostgresLog.storeError(error, doing)) }
+            result.withLock { $0 = r }
+            done.signal()
+        }
+        done.wait()
+        return try result.withLock { $0! }.get()
+    }
+
+    package func identity(proposing proposal: UpstreamIdentity) throws(StoreError) -> UpstreamIdentity {
+        let log = self.log
+        return try blocking("reading the log's identity") {
+            try await log.primary.transaction { db in
+                try await db.query("""
+                    INSERT INTO journey_meta VALUES ('log-id', \(ByteBuffer(bytes: Array(proposal.logId.utf8)))), ('key-check', \(ByteBuffer(bytes: proposal.keyCheck)))
+                    ON CONFLICT (name) DO NOTHING
+                    """, logger: log.logger)
+                var identity = UpstreamIdentity(logId: "", keyCheck: [])
+                for try await (name, value) in try await db.query("SELECT name, value FROM journey_meta", logger: log.logger).decode((String, ByteBuffer).self) {
+                    if name == "log-id" { identity.logId = String(buffer: value) }
+                    if name == "key-check" { identity.keyCheck = Array(value.readableBytesView) }
+                }
+                return identity
+            }
+        }
+    }
+
+    package func beginWrite() throws(StoreError) -> any UpstreamWrite {
+        let session = WriteSession()
+        let log = self.log
+        Task {
+            do {
+                try await log.primary.transaction { db in try await Self.serve(session, db, log) }
+                session.answer(.ended(.success(())))
+            } catch is Abandoned {
+                session.answer(.ended(.success(())))
+            } catch {
+                session.answer(.ended(.failure(PostgresLog.storeError(error, "appending to the log"))))
+            }
+        }
+        switch session.ask(nil) {
+        case .locked(let head): return Write(session: session, head: head)
+        case .ended(let r):
+            session.close(abandoning: false)
+            try r.get()
+            throw StoreError(.storage, "the log's write transaction ended before it began")
+        case .commits: throw StoreError(.storage, "the log's write transaction answered out of turn")
+        }
+    }
+
+    private struct Abandoned: Error {}
+
+    /// The transaction's side of a write: lock the head, then do what the writer asks.
+    private static func serve(_ session: WriteSession, _ db: PostgresConnection, _ log: PostgresLog) async throws {
+        var head: Int64 = 0
+        for try await position in try await db.query("SELECT position FROM journey_head WHERE id = 1 FOR UPDATE", logger: log.logger).decode(Int64.self) {
+            head = position
+        }
+        session.answer(.locked(UInt64(head)))
+        for await request in session.requests {
+            switch request {
+            case .commits(let after):
+                session.answer(.commits(try await commits(db, log, after: after, through: UInt64(head))))
+            case .commit(let c):
+                try await write(c, db, log)
+                return
+            case .abandon:
+                throw Abandoned()
+            }
+        }
+        throw Abandoned()
+    }
+
+    /// Commits after `after` through `through` (or, without it, about `limit` records' worth).
+    static func commits(_ db: PostgresConnection, _ log: PostgresLog, after: UInt64, through: UInt64? = nil, limit: Int = 0) async throws -> [UpstreamCommit] {
+        var heads: [(UInt64, [UInt8])] = []
+        let a = Int64(after)
+        let query: PostgresQuery = through.map {
+            "SELECT head, changes FROM journey_commits WHERE head > \(a) AND head <= \(Int64($0)) ORDER BY head"
+        } ?? "SELECT head, changes FROM journey_commits WHERE head > \(a) ORDER BY head LIMIT 1000"
+        for try await (head, changes) in try await db.query(query, logger: log.logger).decode((Int64, ByteBuffer).self) {
+            let h = UInt64(head)
+            if through == nil, !heads.isEmpty, h - after > UInt64(limit) { break }
+            heads.append((h, Array(changes.readableBytesView)))
+        }
+        guard let last = heads.last?.0 else { return [] }
+        var records: [UpstreamRecord] = []
+        records.reserveCapacity(Int(last - after))
+        for try await (position, id, stream, version, record) in try await db.query("""
+            SELECT position, event_id, stream, version, record FROM journey_events WHERE position > \(a) AND position <= \(Int64(last)) ORDER BY position
+            """, logger: log.logger).decode((Int64, String, ByteBuffer, Int64, ByteBuffer).self) {
+            records.append(UpstreamRecord(position: UInt64(position), id: id, stream: Array(stream.readableBytesView), version: UInt64(version),
+                                          bytes: Array(record.readableBytesView)))
+        }
+        var out: [UpstreamCommit] = []
+        var i = 0
+        for (head, changes) in heads {
+            var mine: [UpstreamRecord] = []
+            while i < records.count && records[i].position <= head { mine.append(records[i]); i += 1 }
+            out.append(UpstreamCommit(head: head, records: mine, changes: changes))
+        }
+        return out
+    }
+
+    /// One commit's rows: the records with one `INSERT … unnest`, its index changes, the head, the notification.
+    private static func write(_ c: UpstreamCommit, _ db: PostgresConnection, _ log: PostgresLog) async throws {
+        let last = c.records.last!
+        let chain = last.bytes.suffix(RecordView.hashSize)
+        let floor = last.bytes.withUnsafeBytes { RecordView($0)!.recordedAt.milliseconds }
+        try await db.query("""
+            INSERT INTO journey_events (position, event_id, stream, version, record)
+            SELECT * FROM unnest(\(c.records.map { Int64($0.position) })::bigint[], \(c.records.map(\.id))::text[],
+                                 \(c.records.map { ByteBuffer(bytes: $0.stream) })::bytea[], \(c.records.map { Int64($0.version) })::bigint[],
+                                 \(c.records.map { ByteBuffer(bytes: $0.bytes) })::bytea[])
+            """, logger: log.logger)
+        try await db.query("INSERT INTO journey_commits (head, changes) VALUES (\(Int64(c.head)), \(ByteBuffer(bytes: c.changes)))", logger: log.logger)
+        try await db.query("""
+            UPDATE journey_head SET position = \(Int64(c.head)), chain = \(ByteBuffer(bytes: Array(chain))), recorded_floor = \(floor) WHERE id = 1
+            """, logger: log.logger)
+        try await db.query("SELECT pg_notify(\(channel), \(String(c.head)))", logger: log.logger)
+    }
+
+    package func commits(after position: UInt64, limit: Int) throws(StoreError) -> [UpstreamCommit] {
+        let log = self.log
+        return try blocking("reading the log") {
+            try await log.primary.withConnection { db in try await Self.commits(db, log, after: position, limit: limit) }
+        }
+    }
+
+    /// One write, holding the head lock.
+    final class Write: UpstreamWrite {
+        let session: WriteSession
+        let head: UInt64
+        private var open = true
+
+        init(session: WriteSession, head: UInt64) {
+            self.session = session
+            self.head = head
+        }
+
+        func commits(after position: UInt64) throws(StoreError) -> [UpstreamCommit] {
+            guard position < head else { return [] }
+            switch session.ask(.commits(after: position)) {
+            case .commits(let c): return c
+            case .ended(let r):
+                open = false
+                session.close(abandoning: false)
+                try r.get()
+                throw StoreError(.unavailable, "the log's write transaction ended early; nothing was written; retry")
+            case .locked: throw StoreError(.storage, "the log's write transaction answered out of turn")
+            }
+        }
+
+        func commit(_ commit: UpstreamCommit) throws(StoreError) {
+            guard open else { throw StoreError(.unavailable, "the log's write transaction has ended; nothing was written; retry") }
+            open = false
+            let answer = session.ask(.commit(commit))
+            session.close(abandoning: false)
+            guard case .ended(let r) = answer else { throw StoreError(.storage, "the log's write transaction answered out of turn") }
+            try r.get()
+        }
+
+        func abandon() {
+            guard open else { return }
+            open = false
+            session.close(abandoning: true)
+        }
+    }
+}
+
+extension PostgresUpstream {
+    /// Opens a node's replica of this log in `configuration.directory` (a new folder, or one this
+    /// log's replica was built in before) and takes in everything the log holds. The opening,
+    /// which waits for PostgreSQL, runs on a thread of its own.
+    public func openReplica(_ configuration: StoreConfiguration) async throws(StoreError) -> EventStore {
+        let attached = attach(to: configuration)
+        let opened: Result<EventStore, StoreError> = await withCheckedContinuation { c in
+            let thread = Thread { c.resume(returning: Result { () throws(StoreError) in try EventStore(attached) }) }
+            thread.name = "journey-open"
+            thread.start()
+        }
+        let store = try opened.get()
+        do {
+            try await store.catchUpFully()
+        } catch {
+            store.close()
+            throw error
+        }
+        return store
+    }
+}

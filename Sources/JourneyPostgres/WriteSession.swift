@@ -1,0 +1,51 @@
+import Dispatch
+import JourneyStore
+import Synchronization
+
+/// The hand-over between the writer thread, which blocks, and the task that holds the
+/// PostgreSQL transaction of one write (``PostgresUpstream/beginWrite()``): requests go one way
+/// through an `AsyncStream`, answers the other way through a semaphore.
+final class WriteSession: Sendable {
+    enum Request: Sendable {
+        case commits(after: UInt64)
+        case commit(UpstreamCommit)
+        case abandon
+    }
+
+    enum Answer: Sendable {
+        case locked(UInt64)
+        case commits([UpstreamCommit])
+        /// The transaction ended: committed, rolled back, or failed.
+        case ended(Result<Void, StoreError>)
+    }
+
+    let requests: AsyncStream<Request>
+    private let requestSink: AsyncStream<Request>.Continuation
+    private let answers = Mutex<[Answer]>([])
+    private let ready = DispatchSemaphore(value: 0)
+    private let ended = Atomic<Bool>(false)
+
+    init() {
+        (requests, requestSink) = AsyncStream<Request>.makeStream()
+    }
+
+    /// Task side: answers the writer.
+    func answer(_ a: Answer) {
+        if case .ended = a { ended.store(true, ordering: .releasing) }
+        answers.withLock { $0.append(a) }
+        ready.signal()
+    }
+
+    /// Writer side: sends `request` (none: just wait) and blocks for the next answer.
+    func ask(_ request: Request?) -> Answer {
+        if let request, !ended.load(ordering: .acquiring) { requestSink.yield(request) }
+        ready.wait()
+        return answers.withLock { $0.removeFirst() }
+    }
+
+    /// Writer side: ends the request stream without waiting (a rollback, if still open).
+    func close(abandoning: Bool) {
+        if abandoning && !ended.load(ordering: .acquiring) { requestSink.yield(.abandon) }
+        requestSink.finish()
+    }
+}

@@ -1,0 +1,68 @@
+import LMDBKit
+
+/// The index changes of one commit, as bytes for the upstream (``UpstreamCommit/changes``):
+/// for each change, in order, `op (1 byte) ‖ database (1 byte) ‖ key length (UInt32 BE) ‖ key
+/// ‖ value length (UInt32 BE) ‖ value`. A replica that applies every commit's changes in order
+/// has the same indexes as the node that made them (customer numbers included).
+enum UpstreamChanges {
+    /// The log's databases that changes may touch, by their byte (`events` is never among
+    /// them: records travel as rows).
+    static let databases = ["customers", "streams", "event-ids", "meta", "customer-keys", "erasures", "links"]
+
+    private enum Op: UInt8 { case put = 1, delete = 2, deleteValue = 3 }
+
+    static func encode(_ changes: [WriteRecorder.Change]) -> [UInt8] {
+        var out: [UInt8] = []
+        func u32(_ n: Int) {
+            let v = UInt32(n)
+            out.append(contentsOf: [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)])
+        }
+        func add(_ op: Op, _ db: String, _ key: [UInt8], _ value: [UInt8]) {
+            let tag = databases.firstIndex(of: db)!
+            out.append(op.rawValue)
+            out.append(UInt8(tag))
+            u32(key.count); out.append(contentsOf: key)
+            u32(value.count); out.append(contentsOf: value)
+        }
+        for c in changes {
+            switch c {
+            case .put(let db, let k, let v): add(.put, db, k, v)
+            case .delete(let db, let k): add(.delete, db, k, [])
+            case .deleteValue(let db, let k, let v): add(.deleteValue, db, k, v)
+            }
+        }
+        return out
+    }
+
+    /// Applies `bytes` in `txn`; calls `tombstone` with each `customer-keys` key set to a
+    /// tombstone (an erasure), for the key cache. Throws `corrupt_store` on bytes that do not decode.
+    static func apply(_ bytes: [UInt8], layout: StoreLayout, in txn: Transaction, at head: UInt64, tombstone: ([UInt8]) -> Void) throws {
+        let dbs = [layout.customers, layout.streams, layout.eventIds, layout.meta, layout.customerKeys, layout.erasures, layout.links]
+        var i = 0
+        func bad() -> StoreError { StoreError(.corrupt, "the upstream log's index changes of the commit ending at position \(head) do not decode (at byte \(i))") }
+        func u32() throws -> Int {
+            guard i + 4 <= bytes.count else { throw bad() }
+            defer { i += 4 }
+            return Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3])
+        }
+        func slice(_ n: Int) throws -> [UInt8] {
+            guard n >= 0, i + n <= bytes.count else { throw bad() }
+            defer { i += n }
+            return Array(bytes[i..<(i + n)])
+        }
+        while i < bytes.count {
+            guard i + 2 <= bytes.count, let op = Op(rawValue: bytes[i]), Int(bytes[i + 1]) < dbs.count else { throw bad() }
+            let db = dbs[Int(bytes[i + 1])]
+            i += 2
+            let key = try slice(try u32())
+            let value = try slice(try u32())
+            switch op {
+            case .put:
+                try txn.put(db, key: key, value: value)
+                if db == layout.customerKeys, value.first == CustomerKeys.erased { tombstone(key) }
+            case .delete: try txn.delete(db, key: key)
+            case .deleteValue: try txn.delete(db, key: key, value: value)
+            }
+        }
+    }
+}
