@@ -51,7 +51,7 @@ let package = Package(
             dependencies: ["LMDBKit", "JourneyJSON", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
-        // The log on PostgreSQL (issue 17, first part): appends and reads with the LMDB log's guarantees.
+        // The log on PostgreSQL: the upstream of each node's LMDB replica (appends under its head lock, LISTEN/NOTIFY).
         .target(
             name: "JourneyPostgres",
             dependencies: ["JourneyStore", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "JourneyServer",
             dependencies: [
-                "JourneyCore", "JourneyStore", "JourneyJSON", "JourneyPipelines",
+                "JourneyCore", "JourneyStore", "JourneyJSON", "JourneyPipelines", "JourneyPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),

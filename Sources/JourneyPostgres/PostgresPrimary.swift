@@ -154,6 +154,12 @@ final class PostgresPrimary: Sendable {
         }
     }
 
+    /// A connection to the primary of its own, outside the pool and its call timeout (a `LISTEN`
+    /// that waits for notifications as long as it lives); the caller closes it (``drop(_:)``).
+    func dedicatedConnection() async throws -> PostgresConnection {
+        try await lease().0
+    }
+
     /// How far a call got: whether `COMMIT` was sent.
     final class Progress: Sendable {
         private let flag = Atomic<Bool>(false)

@@ -2,6 +2,7 @@ import Foundation
 public import Hummingbird
 import HummingbirdCore
 import JourneyCore
+import JourneyPostgres
 import JourneyStore
 public import Logging
 import NIOCore
@@ -19,14 +20,54 @@ public final class JourneyServer: Sendable {
     private let listening = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
     private let group = Mutex<ServiceGroup?>(nil)
 
-    /// Validates the configuration and opens the store.
-    public init(configuration: ServerConfiguration, logger: Logger) throws {
+    /// The log on PostgreSQL this node is a replica of (``ServerConfiguration/log``), if any,
+    /// and the replica.
+    private let replica: (upstream: PostgresUpstream, store: EventStore)?
+    private var upstream: PostgresUpstream? { replica?.upstream }
+
+    /// Validates the configuration and opens the store in the data folder (an embedded log;
+    /// a configuration naming a PostgreSQL log needs ``open(configuration:logger:)``).
+    public convenience init(configuration: ServerConfiguration, logger: Logger) throws {
         try configuration.validate()
-        var storeConfiguration = StoreConfiguration(directory: configuration.dataDirectory)
-        storeConfiguration.limits.maxEventBytes = configuration.maxEventBytes
-        storeConfiguration.masterKey = try configuration.loadMasterKey()
-        storeConfiguration.allowUnencrypted = configuration.unencrypted
-        let store = try EventStore(storeConfiguration)
+        guard configuration.log == nil else {
+            throw StoreError(.invalidArgument, "a log on PostgreSQL is opened with JourneyServer.open(configuration:logger:)")
+        }
+        try self.init(configuration: configuration, store: try EventStore(Self.storeConfiguration(configuration)), upstream: nil, logger: logger)
+    }
+
+    /// Validates the configuration and opens the store: in the data folder, or, with
+    /// ``ServerConfiguration/log``, the node's replica of the log on PostgreSQL there (built from
+    /// the log when new; this waits until it has taken in what the log holds).
+    public static func open(configuration: ServerConfiguration, logger: Logger) async throws -> JourneyServer {
+        try configuration.validate()
+        guard let url = configuration.log else { return try JourneyServer(configuration: configuration, logger: logger) }
+        let logConfiguration = try PostgresLog.Configuration(url: url)
+        let upstream = try await PostgresUpstream(logConfiguration, name: PostgresLog.Configuration.redacted(url))
+        do {
+            logger.notice("the log is on PostgreSQL (\(upstream.name)); taking in what this node's replica in \(configuration.dataDirectory) lacks")
+            let store = try await upstream.openReplica(storeConfiguration(configuration))
+            do {
+                return try JourneyServer(configuration: configuration, store: store, upstream: upstream, logger: logger)
+            } catch {
+                store.close()
+                throw error
+            }
+        } catch {
+            await upstream.close()
+            throw error
+        }
+    }
+
+    private static func storeConfiguration(_ configuration: ServerConfiguration) throws -> StoreConfiguration {
+        var c = StoreConfiguration(directory: configuration.dataDirectory)
+        c.limits.maxEventBytes = configuration.maxEventBytes
+        c.masterKey = try configuration.loadMasterKey()
+        c.allowUnencrypted = configuration.unencrypted
+        return c
+    }
+
+    private init(configuration: ServerConfiguration, store: EventStore, upstream: PostgresUpstream?, logger: Logger) throws {
+        replica = upstream.map { ($0, store) }
         do {
             var engineConfiguration = EngineConfiguration()
             engineConfiguration.liveChunkEvents = configuration.projectionChunkEvents
@@ -74,7 +115,7 @@ public final class JourneyServer: Sendable {
             configuration: .init(
                 address: .hostname(c.host, port: c.port), serverName: "journey-store",
                 availableConnectionsDelegate: .maximum(c.maxConnections, logger: state.logger)),
-            services: [worker],
+            services: replica.map { [worker, LogFollower(upstream: $0.upstream, store: $0.store, logger: state.logger)] as [any Service] } ?? [worker],
             onServerRunning: { [weak self] channel in
                 let port = channel.localAddress?.port ?? 0
                 self?.state.logger.notice("listening on http://\(c.host):\(port) (data \(c.dataDirectory))")
@@ -117,10 +158,12 @@ public final class JourneyServer: Sendable {
         } catch {
             await stopBackground()
             state.store.close()
+            await upstream?.close()
             throw error
         }
         await stopBackground()
         state.store.close()
+        await upstream?.close()
         state.logger.notice("stopped; the store is closed")
     }
 

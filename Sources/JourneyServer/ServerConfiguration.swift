@@ -11,6 +11,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var port: Int = 8080
     /// The data folder (default `./data`).
     public var dataDirectory: String = "./data"
+    /// Where the log is (default none: in ``dataDirectory``, embedded LMDB). A
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]…]/DATABASE` URL puts it on PostgreSQL:
+    /// the data folder then holds this node's replica of the log and its views (a new folder is
+    /// built from the log by itself), and the node tails the log (`LISTEN journey_log`, polling
+    /// every second as a fallback). Every node of a cluster names the same log.
+    public var log: String?
     /// Bearer tokens. With none, `/v1` routes are open (and only loopback is allowed).
     public var tokens: [APIToken] = []
     /// Listen on a non-loopback address without any token (default `false`).

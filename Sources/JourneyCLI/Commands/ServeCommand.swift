@@ -21,6 +21,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
     @Option(help: "Port (default 8080; 0 picks a free one).") var port: Int?
     @Option(name: .customLong("data"), help: ArgumentHelp("The data folder (default ./data).", valueName: "dir")) var data: String?
+    @Option(name: .customLong("log"), help: ArgumentHelp("The log on PostgreSQL, postgres://USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]...]/DATABASE (default: $JOURNEY_LOG, else the data folder's own). The data folder then holds this node's replica and views.", valueName: "url"))
+    var log: String?
     @Option(help: "A JSON configuration file.") var config: String?
     @Option(name: .customLong("token"), help: ArgumentHelp("A bearer token, name:scope:secret (repeatable).", valueName: "token"))
     var tokens: [String] = []
@@ -44,6 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let host { c.host = host }
             if let port { c.port = port }
             if let data { c.dataDirectory = data }
+            if let log { c.log = log.isEmpty ? nil : log }
             if !tokens.isEmpty {
                 var parsed: [APIToken] = []
                 for t in tokens { parsed.append(try APIToken(parsing: t)) }
@@ -75,7 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = level
         let server: JourneyServer
         do {
-            server = try JourneyServer(configuration: c, logger: logger)
+            server = try await JourneyServer.open(configuration: c, logger: logger)
         } catch let e as StoreError {
             throw CLIError("cannot start: \(e.message)", exitCode: [.masterKeyMissing, .masterKeyWrong, .masterKeyInvalid, .formatOutdated].contains(e.code) ? 2 : 1)
         } catch {
