@@ -186,6 +186,12 @@ final class PostgresPrimary: Sendable {
         connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
+    /// A pool let go without ``close()`` (an opening that failed half-way) still closes its
+    /// connections: postgres-nio requires it of every connection before it goes away.
+    deinit {
+        for c in state.withLock({ $0.idle.map(\.connection) }) { Self.drop(c) }
+    }
+
     /// Closes every idle connection; later calls fail with `store_closed`.
     func close() async {
         let idle = state.withLock { s in

@@ -14,7 +14,12 @@ final class Node: Sendable {
         upstream = try await PostgresUpstream(configuration)
         var s = StoreConfiguration(directory: folder.appending("data"))
         if encrypted { s.masterKey = try MasterKey(text: ProcessRunner.testMasterKey) }
-        store = try await upstream.openReplica(s)
+        do {
+            store = try await upstream.openReplica(s)
+        } catch {
+            await upstream.close()
+            throw error
+        }
         self.folder = folder
     }
 
