@@ -23,10 +23,16 @@ acked, ack_times, errors = [], [], []
 retries = {"503": 0, "connection": 0}
 
 
+# Types of every stage of the default model, and a review with a rating (advocacy or retention).
+TYPES = ["ad_click", "product_view", "pricing_view", "purchase", "first_login", "feature_used", "review_posted", "referral_sent"]
+
+
 def writer(w):
     b = 0
     while time.time() < deadline and not errors:
-        batch = [{"id": f"w{w}-b{b}-{k}", "customerId": f"c{(w * 7919 + b * 20 + k) % 2000}", "type": "page_view"} for k in range(20)]
+        batch = [{"id": f"w{w}-b{b}-{k}", "customerId": f"c{(w * 7919 + b * 20 + k) % 2000}", "type": TYPES[(w + b + k) % len(TYPES)],
+                  "occurredAt": f"2026-11-{1 + (b + k) % 28:02d}T10:{k:02d}:00Z", "properties": {"rating": (b + k) % 5 + 1}}
+                 for k in range(20)]
         body = json.dumps(batch).encode()
         attempt = 0
         while True:
