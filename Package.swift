@@ -106,7 +106,7 @@ let package = Package(
         .target(
             name: "JourneyCLI",
             dependencies: [
-                "JourneyClient", "JourneyServer", "JourneyCore", "JourneyStore", "JourneyJSON", "JourneyPipelines",
+                "JourneyClient", "JourneyServer", "JourneyCore", "JourneyStore", "JourneyJSON", "JourneyPipelines", "JourneyPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -38,7 +38,7 @@ public final class PostgresUpstream: LogUpstream {
 
     /// Runs `body` in a task and blocks until it ends: for the writer thread (never for a Swift
     /// concurrency thread, which the task may need).
-    private func blocking<R: Sendable>(_ doing: String, _ body: @escaping @Sendable () async throws -> R) throws(StoreError) -> R {
+    func blockingCall<R: Sendable>(_ doing: String, _ body: @escaping @Sendable () async throws -> R) throws(StoreError) -> R {
         let done = DispatchSemaphore(value: 0)
         let result = Mutex<Result<R, StoreError>?>(nil)
         Task {
@@ -53,7 +53,7 @@ public final class PostgresUpstream: LogUpstream {
 
     package func identity(proposing proposal: UpstreamIdentity) throws(StoreError) -> UpstreamIdentity {
         let log = self.log
-        return try blocking("reading the log's identity") {
+        return try blockingCall("reading the log's identity") {
             try await log.primary.transaction { db in
                 try await db.query("""
                     INSERT INTO journey_meta VALUES ('log-id', \(ByteBuffer(bytes: Array(proposal.logId.utf8)))), ('key-check', \(ByteBuffer(bytes: proposal.keyCheck)))
@@ -166,7 +166,7 @@ public final class PostgresUpstream: LogUpstream {
 
     package func commits(after position: UInt64, limit: Int) throws(StoreError) -> [UpstreamCommit] {
         let log = self.log
-        return try blocking("reading the log") {
+        return try blockingCall("reading the log") {
             try await log.primary.withConnection { db in try await Self.commits(db, log, after: position, limit: limit) }
         }
     }

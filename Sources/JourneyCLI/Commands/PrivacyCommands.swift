@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JourneyClient
 import JourneyCore
+import JourneyPostgres
 import JourneyStore
 
 /// `journeyctl keygen`: a new master key.
@@ -103,20 +104,25 @@ struct MigrateCommand: AsyncParsableCommand {
             per-customer keys wrapped by the master key. Then it verifies the new log, compares \
             every event with the source, carries the active journey model over and builds the \
             views. The source is only read. Stop writers to the source first.
+
+            With --log postgres://…, copies the store in --from into the log on PostgreSQL             instead (an empty database): the same records, so the same ids, positions,             versions, times, sealed properties and chain, with its indexes and data keys; then             verifies the log there and that its chain head is the source's. The journey nodes             (journeyctl serve --log) then build their replicas and views from it; they need the             source's master key.
             """)
 
     @OptionGroup var global: GlobalOptions
     @Option(help: ArgumentHelp("The store to migrate (left as it is).", valueName: "dir")) var from: String
     @Option(help: "Events per batch (default 10,000).") var batchSize = 10_000
+    @Option(help: ArgumentHelp("Copy --from into this log on PostgreSQL (postgres://USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]...]/DATABASE; an empty database) instead of into --data.", valueName: "url"))
+    var log: String?
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size: expected at least 1, got \(batchSize)") }
-        guard URL(fileURLWithPath: from).standardizedFileURL.path != URL(fileURLWithPath: global.dataDirectory).standardizedFileURL.path else {
+        guard log != nil || URL(fileURLWithPath: from).standardizedFileURL.path != URL(fileURLWithPath: global.dataDirectory).standardizedFileURL.path else {
             throw ValidationError("--from and --data are the same folder; migrate into a new one")
         }
     }
 
     func run() async throws {
+        if let log { return try await migrate(into: log) }
         let target = try global.openStore("migrate", create: true)
         defer { target.close() }
         let source = StoreConfiguration(directory: from)
@@ -126,5 +132,32 @@ struct MigrateCommand: AsyncParsableCommand {
         }
         if showProgress { Output.clearProgress() }
         Output.line("migrated \(Format.count(report.events)) events from \(from) (format \(report.sourceFormat)) into \(global.dataDirectory) (format \(report.targetFormat)\(report.encrypted ? ", encrypted" : ", unencrypted")); every event compared, chain verified, head \(report.headHash)")
+    }
+
+    /// `--log`: the store in --from into the log on PostgreSQL.
+    private func migrate(into url: String) async throws {
+        try global.requireLocal("migrate")
+        var config = StoreConfiguration(directory: from)
+        config.createIfMissing = false
+        config.masterKey = try global.masterKey()
+        let store = try EventStore(config)
+        defer { store.close() }
+        let upstream = try await PostgresUpstream(try PostgresLog.Configuration(url: url), name: PostgresLog.Configuration.redacted(url))
+        let showProgress = Output.stderrIsTerminal
+        let batch = batchSize
+        let result: Result<PostgresUpstream.ImportReport, StoreError> = await withCheckedContinuation { c in
+            let thread = Thread {
+                c.resume(returning: Result { () throws(StoreError) in
+                    try upstream.importLog(from: store, chunk: batch) { copied, head in
+                        if showProgress { Output.progress("migrating… \(Format.count(copied)) of \(Format.count(head)) events") }
+                    }
+                })
+            }
+            thread.start()
+        }
+        if showProgress { Output.clearProgress() }
+        await upstream.close()
+        let report = try result.get()
+        Output.line("migrated \(Format.count(report.events)) events from \(from) into the log on \(upstream.name)\(store.isEncrypted ? " (encrypted: every node needs this store's master key)" : " (unencrypted)"); the log there verified, its chain head the source's: \(report.headHash)")
     }
 }

@@ -30,6 +30,16 @@ extension EventStore {
     /// Whether this store is a node's copy of a shared log (``StoreConfiguration/upstream``).
     public var isReplica: Bool { configuration.upstream != nil || replicaOf != nil }
 
+    /// The upstream this folder is a replica of, as recorded in it (`nil`: not a replica).
+    var replicaOf: String? {
+        replicaRecord.withLock { r in
+            if let known = r { return known }
+            let found = Self.replicaOf(env, layout)
+            r = .some(found)
+            return found
+        }
+    }
+
     /// The upstream a replica folder was made for, as recorded in it (`nil`: not a replica).
     static func replicaOf(_ env: Environment, _ layout: StoreLayout) -> String? {
         guard let v = try? env.read({ txn in try txn.get(layout.meta, key: upstreamKey).map { Array($0) } }) else { return nil }

@@ -28,8 +28,9 @@ public final class EventStore: EventLog {
     let views = Mutex<Environment?>(nil)
     /// How the views' environment is opened (the log's map sizes and durability).
     private let viewsOptions: EnvironmentOptions
-    /// The upstream this folder is a replica of, as recorded in it (`nil`: not a replica).
-    let replicaOf: String?
+    /// The upstream this folder is a replica of, as recorded in it (`.some(nil)`: not a
+    /// replica), read on the first write.
+    let replicaRecord = Mutex<String??>(nil)
 
     /// Opens the store in `configuration.directory`, creating folder and files on first use
     /// unless ``StoreConfiguration/createIfMissing`` is `false`.
@@ -80,7 +81,6 @@ public final class EventStore: EventLog {
                 throw error
             }
         }
-        self.replicaOf = Self.replicaOf(env, layout)
         self.configuration = configuration
         self.folderLock = folderLock
         self.env = env

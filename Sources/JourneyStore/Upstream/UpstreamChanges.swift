@@ -11,19 +11,25 @@ enum UpstreamChanges {
 
     private enum Op: UInt8 { case put = 1, delete = 2, deleteValue = 3 }
 
-    static func encode(_ changes: [WriteRecorder.Change]) -> [UInt8] {
-        var out: [UInt8] = []
+    /// Appends a put of `key` → `value` in `db` to `out`.
+    static func appendPut<K: Collection<UInt8>, V: Collection<UInt8>>(_ db: String, _ key: K, _ value: V, to out: inout [UInt8]) {
+        append(.put, db, key, value, to: &out)
+    }
+
+    private static func append<K: Collection<UInt8>, V: Collection<UInt8>>(_ op: Op, _ db: String, _ key: K, _ value: V, to out: inout [UInt8]) {
         func u32(_ n: Int) {
             let v = UInt32(n)
             out.append(contentsOf: [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)])
         }
-        func add(_ op: Op, _ db: String, _ key: [UInt8], _ value: [UInt8]) {
-            let tag = databases.firstIndex(of: db)!
-            out.append(op.rawValue)
-            out.append(UInt8(tag))
-            u32(key.count); out.append(contentsOf: key)
-            u32(value.count); out.append(contentsOf: value)
-        }
+        out.append(op.rawValue)
+        out.append(UInt8(databases.firstIndex(of: db)!))
+        u32(key.count); out.append(contentsOf: key)
+        u32(value.count); out.append(contentsOf: value)
+    }
+
+    static func encode(_ changes: [WriteRecorder.Change]) -> [UInt8] {
+        var out: [UInt8] = []
+        func add(_ op: Op, _ db: String, _ key: [UInt8], _ value: [UInt8]) { append(op, db, key, value, to: &out) }
         for c in changes {
             switch c {
             case .put(let db, let k, let v): add(.put, db, k, v)
