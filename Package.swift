@@ -133,7 +133,8 @@ let package = Package(
             exclude: ["Support/check_event_schema.py"],
             swiftSettings: strict
         ),
-        .testTarget(name: "JourneyPostgresTests", dependencies: ["JourneyPostgres", "JourneyStore", "JourneyJSON", "JourneyTestSupport"], swiftSettings: strict),
+        .testTarget(name: "JourneyPostgresTests", dependencies: ["JourneyPostgres", "JourneyServer", "JourneyStore", "JourneyJSON", "JourneyTestSupport",
+                                                         .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(
             name: "JourneyPipelinesTests",
             dependencies: ["JourneyPipelines", "JourneyStore", "JourneyJSON", "JourneyTestSupport"],

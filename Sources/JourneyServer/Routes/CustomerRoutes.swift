@@ -58,7 +58,12 @@ enum CustomerRoutes {
             timeout = v
         }
         guard let position = try integer(request, "minPosition", min: 1) else { return }
-        let head = try state.store.headPosition()
+        var head = try state.store.headPosition()
+        if position > head {
+            // On a node, the position may be another node's append not taken in yet.
+            try await state.store.catchUpFully()
+            head = try state.store.headPosition()
+        }
         guard position <= head else {
             throw APIError.badRequest("minPosition: the log's head is \(head), got \(position)")
         }

@@ -49,6 +49,9 @@ public protocol EventLog: BatchAppender, AnyObject {
     /// Runs `body` with a consistent snapshot of the log, for readers whose reads must agree
     /// (projections, time travel). Records handed out are valid during `body` only.
     func snapshot<R>(_ body: (any LogSnapshot) throws -> R) throws -> R
+    /// Takes in everything other nodes appended to the shared log this one is a replica of
+    /// (``StoreConfiguration/upstream``); returns at once for a lone store.
+    func catchUpFully() async throws(StoreError)
     /// Finishes queued work and closes the log; later calls fail with `store_closed`.
     func close()
 }

@@ -1,0 +1,74 @@
+import Foundation
+import JourneyPostgres
+import JourneyServer
+import JourneyStore
+import JourneyTestSupport
+import Logging
+import Testing
+
+/// Two journey servers on one log on PostgreSQL, over real HTTP on 127.0.0.1: an append on one
+/// node is read on the other (`minPosition` waits for it), erasures and identities included; a
+/// lost primary is a 503 with `Retry-After`.
+@Suite struct NodeServerTests {
+    final class Served: Sendable {
+        let server: JourneyServer
+        let running: Task<Void, any Error>
+        let http: HTTPTestClient
+        let folder = TemporaryDirectory("pg-served")
+
+        init(_ log: String) async throws {
+            var c = ServerConfiguration()
+            c.port = 0
+            c.dataDirectory = folder.appending("data")
+            c.log = log
+            c.masterKeyText = ProcessRunner.testMasterKey
+            c.pollIntervalMilliseconds = 10
+            c.coalesceMilliseconds = 0
+            var logger = Logger(label: "node")
+            logger.logLevel = .warning
+            let server = try await JourneyServer.open(configuration: c, logger: logger)
+            self.server = server
+            running = Task { try await server.run(signals: []) }
+            http = HTTPTestClient(port: await server.port())
+        }
+
+        func stop() async throws {
+            await server.shutdown()
+            try await running.value
+        }
+    }
+
+    @Test func anAppendOnOneNodeIsReadOnTheOther() async throws {
+        let pg = try PostgresServer()
+        defer { pg.stop() }
+        let url = "postgres://\(pg.user)@127.0.0.1:\(pg.port)/\(pg.database)"
+        let a = try await Served(url), b = try await Served(url)
+        let posted = try await a.http.request("POST", "/v1/events", json: #"[{"id":"e1","customerId":"c1","type":"pricing_view","properties":{"plan":"pro"}},{"id":"e2","customerId":"c1","type":"purchase"}]"#)
+        #expect(posted.status == 200, "\(posted.text)")
+        let head = try #require((posted.json as? [String: Any])?["headPosition"] as? Int)
+        // Read-your-writes on the other node: minPosition waits until its views have the append.
+        let state = try await b.http.request("GET", "/v1/customers/c1?minPosition=\(head)&timeout=10")
+        #expect(state.status == 200 && (state.json as? [String: Any])?["stage"] as? String == "decision", "\(state.text)")
+        let events = try await b.http.request("GET", "/v1/customers/c1/events")
+        #expect(events.text.contains(#""plan":"pro""#), "\(events.text)")
+        // Written on B, read on A; an id already written on A is a duplicate on B.
+        let again = try await b.http.request("POST", "/v1/events", json: #"{"id":"e1","customerId":"c1","type":"pricing_view","properties":{"plan":"pro"}}"#)
+        #expect(again.status == 200 && again.text.contains(#""duplicate":true"#), "\(again.text)")
+        let erased = try await b.http.request("DELETE", "/v1/customers/c1?reason=asked")
+        #expect(erased.status == 200, "\(erased.text)")
+        let erasedHead = try #require((erased.json as? [String: Any])?["position"] as? Int)
+        let onA = try await a.http.request("GET", "/v1/customers/c1/events")
+        _ = try await a.http.request("GET", "/v1/customers/c1?minPosition=\(erasedHead)&timeout=10")
+        let afterErasure = try await a.http.request("GET", "/v1/customers/c1/events")
+        #expect(!afterErasure.text.contains("pro") && afterErasure.text.contains("customer_erased"), "\(onA.text) then \(afterErasure.text)")
+        let refused = try await a.http.request("POST", "/v1/events", json: #"{"customerId":"c1","type":"login"}"#)
+        #expect(refused.status == 410, "\(refused.text)")
+        // The log's primary gone: appends are a retryable 503, reads go on.
+        try pg.kill()
+        let down = try await a.http.request("POST", "/v1/events", json: #"{"id":"e9","customerId":"c2","type":"signup"}"#)
+        #expect(down.status == 503 && down.headers["retry-after"] == "1" && down.text.contains("log_unavailable"), "\(down.status) \(down.headers) \(down.text)")
+        #expect(try await b.http.request("GET", "/v1/customers/c1").status == 200)
+        try await a.stop()
+        try await b.stop()
+    }
+}
