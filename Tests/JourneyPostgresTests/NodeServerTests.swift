@@ -38,36 +38,46 @@ import Testing
         }
     }
 
-    @Test func anAppendOnOneNodeIsReadOnTheOther() async throws {
+    /// One request, its failure naming the test's line (which step hung, on a loaded machine).
+    static func call(_ node: Served, _ method: String, _ path: String, json: String? = nil, line: Int = #line) async throws -> HTTPTestClient.Response {
+        do {
+            if let json { return try await node.http.request(method, path, json: json) }
+            return try await node.http.request(method, path, timeout: 60)
+        } catch {
+            throw HTTPTestClient.Failure(description: "\(method) \(path) (line \(line)): \(error)")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(3))) func anAppendOnOneNodeIsReadOnTheOther() async throws {
         let pg = try PostgresServer()
         defer { pg.stop() }
         let url = "postgres://\(pg.user)@127.0.0.1:\(pg.port)/\(pg.database)"
         let a = try await Served(url), b = try await Served(url)
-        let posted = try await a.http.request("POST", "/v1/events", json: #"[{"id":"e1","customerId":"c1","type":"pricing_view","properties":{"plan":"pro"}},{"id":"e2","customerId":"c1","type":"purchase"}]"#)
+        let posted = try await Self.call(a, "POST", "/v1/events", json: #"[{"id":"e1","customerId":"c1","type":"pricing_view","properties":{"plan":"pro"}},{"id":"e2","customerId":"c1","type":"purchase"}]"#)
         #expect(posted.status == 200, "\(posted.text)")
         let head = try #require((posted.json as? [String: Any])?["headPosition"] as? Int)
         // Read-your-writes on the other node: minPosition waits until its views have the append.
-        let state = try await b.http.request("GET", "/v1/customers/c1?minPosition=\(head)&timeout=10")
+        let state = try await Self.call(b, "GET", "/v1/customers/c1?minPosition=\(head)&timeout=10")
         #expect(state.status == 200 && (state.json as? [String: Any])?["stage"] as? String == "decision", "\(state.text)")
-        let events = try await b.http.request("GET", "/v1/customers/c1/events")
+        let events = try await Self.call(b, "GET", "/v1/customers/c1/events")
         #expect(events.text.contains(#""plan":"pro""#), "\(events.text)")
         // Written on B, read on A; an id already written on A is a duplicate on B.
-        let again = try await b.http.request("POST", "/v1/events", json: #"{"id":"e1","customerId":"c1","type":"pricing_view","properties":{"plan":"pro"}}"#)
+        let again = try await Self.call(b, "POST", "/v1/events", json: #"{"id":"e1","customerId":"c1","type":"pricing_view","properties":{"plan":"pro"}}"#)
         #expect(again.status == 200 && again.text.contains(#""duplicate":true"#), "\(again.text)")
-        let erased = try await b.http.request("DELETE", "/v1/customers/c1?reason=asked")
+        let erased = try await Self.call(b, "DELETE", "/v1/customers/c1?reason=asked")
         #expect(erased.status == 200, "\(erased.text)")
         let erasedHead = try #require((erased.json as? [String: Any])?["position"] as? Int)
-        let onA = try await a.http.request("GET", "/v1/customers/c1/events")
-        _ = try await a.http.request("GET", "/v1/customers/c1?minPosition=\(erasedHead)&timeout=10")
-        let afterErasure = try await a.http.request("GET", "/v1/customers/c1/events")
+        let onA = try await Self.call(a, "GET", "/v1/customers/c1/events")
+        _ = try await Self.call(a, "GET", "/v1/customers/c1?minPosition=\(erasedHead)&timeout=10")
+        let afterErasure = try await Self.call(a, "GET", "/v1/customers/c1/events")
         #expect(!afterErasure.text.contains("pro") && afterErasure.text.contains("customer_erased"), "\(onA.text) then \(afterErasure.text)")
-        let refused = try await a.http.request("POST", "/v1/events", json: #"{"customerId":"c1","type":"login"}"#)
+        let refused = try await Self.call(a, "POST", "/v1/events", json: #"{"customerId":"c1","type":"login"}"#)
         #expect(refused.status == 410, "\(refused.text)")
         // The log's primary gone: appends are a retryable 503, reads go on.
         try pg.kill()
-        let down = try await a.http.request("POST", "/v1/events", json: #"{"id":"e9","customerId":"c2","type":"signup"}"#)
+        let down = try await Self.call(a, "POST", "/v1/events", json: #"{"id":"e9","customerId":"c2","type":"signup"}"#)
         #expect(down.status == 503 && down.headers["retry-after"] == "1" && down.text.contains("log_unavailable"), "\(down.status) \(down.headers) \(down.text)")
-        #expect(try await b.http.request("GET", "/v1/customers/c1").status == 200)
+        #expect(try await Self.call(b, "GET", "/v1/customers/c1").status == 200)
         try await a.stop()
         try await b.stop()
     }
