@@ -1,6 +1,6 @@
 # The journey store: the two quick-start commands and a few helpers.
 #   make run    install what is missing, build, load the sample dataset, start the server
-#   make test   install what is missing, lint deploy/, run the whole test suite, the API fuzz run, the real pipeline clients, the page's browser test and the PostgreSQL failover test (what CI runs)
+#   make test   install what is missing, lint deploy/, run the whole test suite (the log's suite on both backends), the API fuzz run, the real pipeline clients, the page's browser test and the PostgreSQL failover test (what CI runs)
 SHELL := /bin/bash
 DATA ?= ./data
 SAMPLE := Schemas/examples/sample-events.ndjson
@@ -60,6 +60,8 @@ test: deps
 	.ci/lint-deploy
 	swift build --build-tests
 	swift test --skip-build
+	# The log's suite again, every store a node's replica of a log on PostgreSQL (both backends).
+	JOURNEY_TEST_LOG=postgres swift test --skip-build --no-parallel --filter JourneyStoreTests
 	.ci/fuzz-api
 	.ci/pipeline-clients
 	.ci/browser-test

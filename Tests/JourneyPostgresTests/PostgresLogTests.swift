@@ -5,6 +5,7 @@ import Glibc
 import JourneyPostgres
 import JourneyJSON
 import JourneyStore
+import JourneyTestSupport
 import Synchronization
 import Testing
 

@@ -8,21 +8,21 @@ import Glibc
 /// port, for one test: `initdb` with trust authentication for the user `journey`, started with
 /// `pg_ctl`, stopped (immediately) and removed when the object goes away. As root, the server
 /// runs as the `postgres` user (PostgreSQL refuses root).
-final class PostgresServer: @unchecked Sendable {
+public final class PostgresServer: @unchecked Sendable {
     // Safe to share: every property is set once in init, but `stopped`, behind its Mutex; the
     // methods only start programs.
-    static let bin = "/usr/lib/postgresql/15/bin"
-    let folder: String
-    let port: Int
-    let user = "journey"
-    let database = "postgres"
+    public static let bin = "/usr/lib/postgresql/15/bin"
+    public let folder: String
+    public let port: Int
+    public let user = "journey"
+    public let database = "postgres"
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// A new server; `settings` are extra `-c` options (e.g. `synchronous_standby_names='*'`).
-    init(settings: [String] = []) throws {
+    public init(settings: [String] = []) throws {
         (folder, port) = try Self.prepare()
         self.settings = settings
         try run(Self.bin + "/initdb", ["-D", folder + "/data", "-U", user, "--auth=trust", "-E", "UTF8", "--no-sync"])
@@ -30,7 +30,7 @@ final class PostgresServer: @unchecked Sendable {
     }
 
     /// A streaming standby of `primary` (`pg_basebackup -R`): read-only until ``promote()``.
-    init(standbyOf primary: PostgresServer) throws {
+    public init(standbyOf primary: PostgresServer) throws {
         (folder, port) = try Self.prepare()
         // Not the primary's settings: a promoted standby with `synchronous_standby_names` and no
         // standby of its own would wait for ever on every commit.
@@ -55,19 +55,19 @@ final class PostgresServer: @unchecked Sendable {
     }
 
     /// Starts the server (again, after ``kill()``) on its port.
-    func start() throws {
+    public func start() throws {
         let options = ["-p \(port)", "-k \(folder)", "-c listen_addresses=127.0.0.1", "-c max_connections=60", "-c wal_retrieve_retry_interval=200ms"]
             + settings.map { "-c \($0)" }
         try run(Self.bin + "/pg_ctl", ["-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "30", "-o", options.joined(separator: " "), "start"])
     }
 
     /// Stops the server at once, as a crash would (`-m immediate`), keeping its folder.
-    func kill() throws {
+    public func kill() throws {
         try run(Self.bin + "/pg_ctl", ["-D", folder + "/data", "-m", "immediate", "-w", "stop"])
     }
 
     /// The output of one SQL statement run by `psql` (unaligned, tuples only).
-    func psql(_ sql: String) throws -> String {
+    public func psql(_ sql: String) throws -> String {
         let out = folder + "/psql.out"
         try? FileManager.default.removeItem(atPath: out)
         try run(Self.bin + "/psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d", database, "-At", "-c", sql])
@@ -76,7 +76,7 @@ final class PostgresServer: @unchecked Sendable {
 
     /// Stops (`SIGSTOP`) or resumes (`SIGCONT`) the postmaster and all its processes: a host
     /// that went silent, its connections open and unanswered.
-    func signalAll(_ signal: Int32) throws {
+    public func signalAll(_ signal: Int32) throws {
         let pidFile = try String(contentsOfFile: folder + "/data/postmaster.pid", encoding: .utf8)
         guard let postmaster = pidFile.split(separator: "\n").first.flatMap({ pid_t($0) }) else { throw Failure(description: "no postmaster pid") }
         var pids = [postmaster]
@@ -90,7 +90,7 @@ final class PostgresServer: @unchecked Sendable {
     }
 
     /// Promotes a standby to primary and waits until it takes writes.
-    func promote() throws {
+    public func promote() throws {
         try run(Self.bin + "/pg_ctl", ["-D", folder + "/data", "-w", "-t", "30", "promote"])
     }
 
@@ -98,7 +98,7 @@ final class PostgresServer: @unchecked Sendable {
 
     /// Stops the server (immediately: nothing of a test's database is kept) and removes its
     /// folder. Also done when the object goes away; call it at the end of a test to be sure.
-    func stop() {
+    public func stop() {
         guard !stopped.withLock({ let was = $0; $0 = true; return was }) else { return }
         try? signalAll(SIGCONT)  // a test that stopped it (signalAll(SIGSTOP)) and failed half way
         try? run(Self.bin + "/pg_ctl", ["-D", folder + "/data", "-m", "immediate", "-w", "stop"])
