@@ -20,7 +20,11 @@ extension PostgresUpstream {
                         try await c.listen(on: Self.channel) { notifications in
                             failures = 0
                             wake.yield()  // what was committed before the LISTEN took effect
-                            for try await _ in notifications { wake.yield() }
+                            for try await n in notifications {
+                                // This node's own commits are in its replica already.
+                                if let head = UInt64(n.payload), let local = try? store.headPosition(), head <= local { continue }
+                                wake.yield()
+                            }
                         }
                     } catch {
                         if Task.isCancelled { break }
