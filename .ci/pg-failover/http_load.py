@@ -4,7 +4,7 @@
 Each writer sends batches of 20 events with fresh ids (one JSON array a request, one atomic
 append) to the nodes in turn; a batch answered 503 (log_unavailable: Retry-After), or whose
 connection fails (a node killed), is sent again, same ids, to the other node after 100 ms, until
-it is acknowledged. Retrying stops a minute after the load's end. Writes the time of every
+it is acknowledged. Retrying stops a minute after the load's end; a 503 must say `Retry-After: 1`. Writes the time of every
 acknowledgement (ms since 1970, a line each) to --acks and the acknowledged ids to --ids.
 Exits 1 on any other answer (a 4xx, a 500), which the test must never see."""
 import argparse, json, sys, threading, time, urllib.error, urllib.request
@@ -47,6 +47,10 @@ def writer(w):
                     ack_times.append(int(time.time() * 1000))
                 break
             except urllib.error.HTTPError as e:
+                if e.code == 503 and e.headers.get("Retry-After") != "1":
+                    with lock:
+                        errors.append(f"{node}: 503 without Retry-After: 1 ({e.headers.get('Retry-After')!r})")
+                    return
                 if e.code != 503:
                     with lock:
                         errors.append(f"{node}: HTTP {e.code}: {e.read()[:300]!r}")
