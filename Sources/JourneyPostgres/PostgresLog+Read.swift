@@ -24,14 +24,6 @@ extension PostgresLog {
             """)
     }
 
-    /// Up to `limit` events of a customer's stream, by version.
-    public func readStream(_ customerId: String, limit: Int = 100) async throws(StoreError) -> [StoredEvent] {
-        let key = ByteBuffer(bytes: StreamID.customer(customerId).key)
-        return try await events("reading a stream", """
-            SELECT position, record FROM journey_events WHERE stream = \(key) ORDER BY version LIMIT \(limit)
-            """)
-    }
-
     private func events(_ doing: String, _ query: PostgresQuery) async throws(StoreError) -> [StoredEvent] {
         do {
             return try await primary.withConnection { [logger] c in

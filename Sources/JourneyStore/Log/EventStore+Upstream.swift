@@ -27,9 +27,6 @@ extension EventStore {
         }
     }
 
-    /// Whether this store is a node's copy of a shared log (``StoreConfiguration/upstream``).
-    public var isReplica: Bool { configuration.upstream != nil || replicaOf != nil }
-
     /// The upstream this folder is a replica of, as recorded in it (`nil`: not a replica).
     var replicaOf: String? {
         replicaRecord.withLock { r in

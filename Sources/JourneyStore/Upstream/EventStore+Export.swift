@@ -4,7 +4,7 @@ import LMDBKit
 extension EventStore {
     /// The store's master-key check (``UpstreamIdentity/keyCheck``); empty when unencrypted.
     package var keyCheck: [UInt8] {
-        (try? read { txn in try txn.get(layout.meta, key: StoreLayout.MetaKey.keyCheck).map { Array($0) } }) ?? nil ?? []
+        ((try? read { txn in try txn.get(layout.meta, key: StoreLayout.MetaKey.keyCheck).map { Array($0) } }) ?? nil) ?? []
     }
 
     /// The whole log, in one snapshot, as commits of `chunk` records each: the records as they

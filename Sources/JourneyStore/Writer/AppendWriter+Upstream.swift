@@ -46,7 +46,7 @@ extension AppendWriter {
                     try replay([shipped.commit], after: session!.head, in: txn) { _ in }
                     return shipped.outcome
                 }
-                let head = try localHead(in: txn)
+                let head = taken?.last?.head ?? local
                 recorder.isOn = true
                 let outcome = try apply(group, in: txn)
                 recorder.isOn = false
