@@ -45,9 +45,11 @@ public final class JourneyServer: Sendable {
         let upstream = try await PostgresUpstream(logConfiguration, name: PostgresLog.Configuration.redacted(url))
         do {
             logger.notice("the log is on PostgreSQL (\(upstream.name)); taking in what this node's replica in \(configuration.dataDirectory) lacks")
+            // New views start under the model the cluster shares (else they would be built twice).
+            let shared = try await upstream.sharedModel().flatMap { try? JourneyModel.parse($0) }
             let store = try await upstream.openReplica(storeConfiguration(configuration))
             do {
-                return try JourneyServer(configuration: configuration, store: store, upstream: upstream, logger: logger)
+                return try JourneyServer(configuration: configuration, store: store, upstream: upstream, initialModel: shared, logger: logger)
             } catch {
                 store.close()
                 throw error
@@ -66,15 +68,18 @@ public final class JourneyServer: Sendable {
         return c
     }
 
-    private init(configuration: ServerConfiguration, store: EventStore, upstream: PostgresUpstream?, logger: Logger) throws {
+    private init(configuration: ServerConfiguration, store: EventStore, upstream: PostgresUpstream?, initialModel: JourneyModel? = nil, logger: Logger) throws {
         replica = upstream.map { ($0, store) }
         do {
             var engineConfiguration = EngineConfiguration()
             engineConfiguration.liveChunkEvents = configuration.projectionChunkEvents
             engineConfiguration.rebuildSaveInterval = .seconds(configuration.rebuildSaveSeconds)
+            engineConfiguration.initialModel = initialModel
             let engine = try JourneyEngine(store: store, configuration: engineConfiguration)
             if let notice = engine.openingNotice { logger.warning("\(notice)") }
-            state = ServerState(store: store, engine: engine, configuration: configuration, logger: logger)
+            var state = ServerState(store: store, engine: engine, configuration: configuration, logger: logger)
+            state.upstream = upstream
+            self.state = state
         } catch {
             store.close()
             throw error
@@ -115,7 +120,7 @@ public final class JourneyServer: Sendable {
             configuration: .init(
                 address: .hostname(c.host, port: c.port), serverName: "journey-store",
                 availableConnectionsDelegate: .maximum(c.maxConnections, logger: state.logger)),
-            services: replica.map { [worker, LogFollower(upstream: $0.upstream, store: $0.store, logger: state.logger)] as [any Service] } ?? [worker],
+            services: replica.map { [worker, LogFollower(upstream: $0.upstream, store: $0.store, logger: state.logger), ModelFollower(upstream: $0.upstream, state: state)] as [any Service] } ?? [worker],
             onServerRunning: { [weak self] channel in
                 let port = channel.localAddress?.port ?? 0
                 self?.state.logger.notice("listening on http://\(c.host):\(port) (data \(c.dataDirectory))")

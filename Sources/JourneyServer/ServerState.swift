@@ -3,6 +3,7 @@ public import JourneyCore
 public import JourneyStore
 public import Logging
 import JourneyPipelines
+import JourneyPostgres
 
 /// What every route shares: the log, the journey engine, the configuration, metrics.
 public struct ServerState: Sendable {
@@ -16,6 +17,9 @@ public struct ServerState: Sendable {
     let segment: SegmentMapper
     let cloudEvents: CloudEventMapper
     let background: BackgroundTasks
+    /// The log on PostgreSQL this node is a replica of, if any: the journey model is shared
+    /// through it (``ModelFollower``).
+    var upstream: PostgresUpstream?
 
     public init(store: any EventLog, engine: JourneyEngine, configuration: ServerConfiguration, logger: Logger) {
         self.store = store

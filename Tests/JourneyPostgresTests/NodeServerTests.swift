@@ -76,4 +76,46 @@ import Testing
         try await a.stop()
         try await b.stop()
     }
+
+    /// `PUT /v1/model` on one node is the model of every node: the other rebuilds under it by
+    /// itself, a node started later starts under it, and the same version with other content is
+    /// refused on any node.
+    @Test(.timeLimit(.minutes(3))) func aModelPutOnOneNodeIsTheModelOfEvery() async throws {
+        let pg = try PostgresServer()
+        defer { pg.stop() }
+        let url = "postgres://\(pg.user)@127.0.0.1:\(pg.port)/\(pg.database)"
+        let a = try await Served(url), b = try await Served(url)
+        let posted = try await Self.call(a, "POST", "/v1/events", json: #"[{"customerId":"c1","type":"pricing_view"},{"customerId":"c1","type":"purchase"}]"#)
+        let head = try #require((posted.json as? [String: Any])?["headPosition"] as? Int, "\(posted.text)")
+        // The same model with a purchase moved from decision to onboarding, as version cluster-2.
+        let current = try await Self.call(a, "GET", "/v1/model").text
+        let moved = current.replacingOccurrences(of: #""checkout_started","purchase"]"#, with: #""checkout_started"]"#)
+            .replacingOccurrences(of: #""setup_completed"]"#, with: #""setup_completed","purchase"]"#)
+            .replacingOccurrences(of: #""version":"1""#, with: #""version":"cluster-2""#)
+        #expect(moved != current && moved.contains("cluster-2"))
+        let put = try await Self.call(a, "PUT", "/v1/model", json: moved)
+        #expect(put.status == 202, "\(put.text)")
+        for node in [a, b] {
+            var stage = ""
+            let deadline = ContinuousClock.now + .seconds(60)
+            while stage != "onboarding" && ContinuousClock.now < deadline {
+                let state = try await Self.call(node, "GET", "/v1/customers/c1?minPosition=\(head)&timeout=10")
+                stage = (state.json as? [String: Any])?["stage"] as? String ?? state.text
+                if stage != "onboarding" { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(stage == "onboarding")
+            let model = try await Self.call(node, "GET", "/v1/model")
+            #expect(model.text.contains(#""version":"cluster-2""#), "\(model.text.prefix(200))")
+        }
+        // The same version with other content: refused on the node that did not share it too.
+        let clash = try await Self.call(b, "PUT", "/v1/model", json: moved.replacingOccurrences(of: #""name":"default""#, with: #""name":"other""#))
+        #expect(clash.status == 409, "\(clash.text)")
+        // A node started later starts under the cluster's model: no second build.
+        let c = try await Served(url)
+        let model = try await Self.call(c, "GET", "/v1/model")
+        #expect(model.text.contains(#""version":"cluster-2""#), "\(model.text.prefix(200))")
+        let state = try await Self.call(c, "GET", "/v1/customers/c1?minPosition=\(head)&timeout=10")
+        #expect((state.json as? [String: Any])?["stage"] as? String == "onboarding", "\(state.text)")
+        for node in [a, b, c] { try await node.stop() }
+    }
 }

@@ -21,6 +21,10 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var rebuildSaveInterval: Duration = .seconds(10)
     /// Most customers' states kept in memory between chunks (default 1,000,000).
     public var cachedCustomers: Int = 1_000_000
+    /// The model new views start under (default `nil`: the built-in default model). Used only
+    /// when the views are made; a node of a cluster starts under the model its log shares, so
+    /// that it does not build everything twice.
+    public var initialModel: JourneyModel?
 
     public init() {}
 

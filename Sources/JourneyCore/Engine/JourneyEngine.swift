@@ -36,7 +36,7 @@ public final class JourneyEngine: Sendable {
     package init(log: any EventLog, views environment: Environment, configuration: EngineConfiguration = EngineConfiguration()) throws(StoreError) {
         self.log = log
         self.configuration = configuration
-        views = try ViewStore(log: log, environment: environment)
+        views = try ViewStore(log: log, environment: environment, initialModel: configuration.initialModel)
         var notices: [String] = []
         if views.movedOutOfLog {
             notices.append("the views were moved out of the log's data.mdb into views/data.mdb (once: the store is now format 4, which earlier builds refuse); the space they took in data.mdb is reclaimed by journeyctl compact (server stopped)")

@@ -26,11 +26,11 @@ package final class ViewStore: Sendable {
     /// earlier version).
     let movedOutOfLog: Bool
 
-    /// Opens the views in `environment`, creating their databases and, on first use, storing the
-    /// default model as the active one. Views still kept in the log's own file (a store made by
+    /// Opens the views in `environment`, creating their databases and, on first use, storing
+    /// `initialModel` (default: the default model) as the active one. Views still kept in the log's own file (a store made by
     /// an earlier version) are moved into `environment` first (see ``ViewsRelocation``); views
     /// that cannot belong to the log are emptied and rebuilt (see ``resetIfAheadOfLog()``).
-    package init(log: any EventLog, environment: Environment) throws(StoreError) {
+    package init(log: any EventLog, environment: Environment, initialModel: JourneyModel? = nil) throws(StoreError) {
         self.log = log
         env = environment
         do {
@@ -42,7 +42,7 @@ package final class ViewStore: Sendable {
             dbs = try JourneyDatabases.open(environment)
             try environment.write { txn in
                 if try dbs.string(MetaKey.activeModel, in: txn) == nil {
-                    let m = JourneyModel.defaultModel
+                    let m = initialModel ?? JourneyModel.defaultModel
                     try dbs.setString(MetaKey.modelDocument(m.version), m.document, in: txn)
                     try dbs.setString(MetaKey.activeModel, m.version, in: txn)
                 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import JourneyCore
+import JourneyPostgres
 import JourneyStore
 
 /// Projections, rebuilds, what-if, the journey model.
@@ -55,17 +56,32 @@ enum ProjectionRoutes {
         router.scoped(.admin).put("/v1/model") { request, _ -> Response in
             let model = try await readModel(request, state: state)
             let active = try state.engine.queries.activeModel()
-            if active.version == model.version {
+            let isActive = active.version == model.version
+            if isActive {
                 guard active.document == model.document else {
                     throw APIError(.conflict, "conflict", "model version \(model.version) is active with different content; give the new document a new version")
                 }
+            } else {
+                try refuseIfRebuilding(ProjectionKind.allCases, state: state)
+            }
+            if let upstream = state.upstream {
+                // The model of every node: shared through the log; each node's ModelFollower
+                // rebuilds under it (this one's rebuild starts here).
+                try await upstream.shareModel(model.document) { previous in
+                    guard let previous, let shared = try? JourneyModel.parse(previous),
+                          shared.version == model.version, shared.document != model.document else { return }
+                    throw APIError(.conflict, "conflict", "model version \(model.version) is the cluster's model with different content; give the new document a new version")
+                }
+            }
+            if isActive {
                 return JSONResponse.make(Accepted(accepted: true, projections: [], modelVersion: model.version, detail: "this model is already active"))
             }
-            try refuseIfRebuilding(ProjectionKind.allCases, state: state)
             startRebuild(ProjectionKind.allCases, model: model, state: state)
             return JSONResponse.make(
                 Accepted(accepted: true, projections: ProjectionKind.allCases.map(\.rawValue), modelVersion: model.version,
-                         detail: "valid; rebuilding every projection under it, active when they switch (GET /v1/projections)"),
+                         detail: state.upstream == nil
+                            ? "valid; rebuilding every projection under it, active when they switch (GET /v1/projections)"
+                            : "valid; shared with every node of the cluster, each rebuilding every projection under it, active on each when its projections switch (GET /v1/projections)"),
                 status: .accepted)
         }
     }

@@ -1,0 +1,59 @@
+public import JourneyStore
+import NIOCore
+import PostgresNIO
+
+extension PostgresUpstream {
+    /// The row of `journey_meta` that holds the journey model every node of this log runs.
+    static let modelRow = "model"
+
+    /// The journey model document shared with every node of this log (``shareModel(_:unless:)``),
+    /// or `nil` while none has been shared (then each node runs the model in its own folder,
+    /// the default one at first).
+    public func sharedModel() async throws(StoreError) -> String? {
+        let log = self.log
+        do {
+            return try await log.primary.withConnection { db in
+                var document: String?
+                for try await value in try await db.query("SELECT value FROM journey_meta WHERE name = \(Self.modelRow)", logger: log.logger).decode(ByteBuffer.self) {
+                    document = String(buffer: value)
+                }
+                return document
+            }
+        } catch {
+            throw PostgresLog.storeError(error, "reading the shared journey model")
+        }
+    }
+
+    /// Shares `document` as the model every node runs (each node then rebuilds its views under
+    /// it). Under the row's lock, `refuse` sees the document shared so far (`nil`: none) and may
+    /// throw to leave it in place (e.g. the same version with other content); what it throws
+    /// is rethrown as is. Answers the document shared before.
+    @discardableResult
+    public func shareModel(_ document: String, unless refuse: @escaping @Sendable (String?) throws -> Void) async throws -> String? {
+        let log = self.log
+        do {
+            return try await log.primary.transaction { db in
+                // One sharer at a time: the check and the write see the same row.
+                try await db.query("SELECT pg_advisory_xact_lock(\(Int64(0x6a6d6f64656c)))", logger: log.logger)
+                var previous: String?
+                for try await value in try await db.query("SELECT value FROM journey_meta WHERE name = \(Self.modelRow)", logger: log.logger).decode(ByteBuffer.self) {
+                    previous = String(buffer: value)
+                }
+                do { try refuse(previous) } catch { throw Refused(error: error) }
+                try await db.query("""
+                    INSERT INTO journey_meta VALUES (\(Self.modelRow), \(ByteBuffer(bytes: Array(document.utf8))))
+                    ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value
+                    """, logger: log.logger)
+                return previous
+            }
+        } catch let refused as Refused {
+            throw refused.error
+        } catch {
+            throw PostgresLog.storeError(error, "sharing the journey model")
+        }
+    }
+
+    private struct Refused: Error {
+        let error: any Error
+    }
+}
