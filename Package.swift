@@ -99,7 +99,7 @@ let package = Package(
         // One client of a journey store for every command: the local libraries, or a server over HTTP.
         .target(
             name: "JourneyClient",
-            dependencies: ["JourneyCore", "JourneyStore", "JourneyJSON", "JourneyPipelines"],
+            dependencies: ["JourneyCore", "JourneyStore", "JourneyJSON", "JourneyPipelines", "JourneyPostgres"],
             swiftSettings: strict
         ),
         // The journeyctl commands, as a library so the executable stays a file.
@@ -133,7 +133,7 @@ let package = Package(
             exclude: ["Support/check_event_schema.py"],
             swiftSettings: strict
         ),
-        .testTarget(name: "JourneyPostgresTests", dependencies: ["JourneyPostgres", "JourneyServer", "JourneyStore", "JourneyJSON", "JourneyTestSupport",
+        .testTarget(name: "JourneyPostgresTests", dependencies: ["JourneyPostgres", "JourneyServer", "JourneyCore", "JourneyStore", "JourneyJSON", "JourneyTestSupport",
                                                          .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(
             name: "JourneyPipelinesTests",

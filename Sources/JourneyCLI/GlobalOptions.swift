@@ -22,6 +22,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The master key file (default: $JOURNEY_MASTER_KEY_FILE; or the key itself in $JOURNEY_MASTER_KEY).", valueName: "file"))
     var masterKeyFile: String?
 
+    @Option(name: .long, help: ArgumentHelp("The log on PostgreSQL, postgres://USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]...]/DATABASE, whose replica the data folder holds (made from the log when new; default: $JOURNEY_LOG). For migrate: the log to copy --from into.", valueName: "url"))
+    var log: String?
+
     @Flag(name: .long, help: "Create a new store without encryption (it cannot erase customers). Default: $JOURNEY_UNENCRYPTED.")
     var unencrypted = false
 
@@ -36,6 +39,12 @@ struct GlobalOptions: ParsableArguments {
         return url
     }
 
+    /// The log on PostgreSQL the data folder is a replica of: `--log`, else `JOURNEY_LOG`.
+    var logURL: String? {
+        guard let url = log ?? environment["JOURNEY_LOG"], !url.isEmpty else { return nil }
+        return url
+    }
+
     /// The master key: `--master-key-file`, else `JOURNEY_MASTER_KEY_FILE`, else
     /// `JOURNEY_MASTER_KEY` (the key's text); `nil` when none is given.
     func masterKey() throws(StoreError) -> MasterKey? {
@@ -43,11 +52,13 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// The client a command works with: the server named by `--server` (or `JOURNEY_SERVER`),
-    /// else the data folder. `quiet`: no progress line while a local store's views catch up.
-    /// `durable: false` is `ingest --no-sync`, which only a data folder can do.
-    func client(_ intent: ClientIntent, quiet: Bool = false, durable: Bool = true) throws -> any JourneyClient {
+    /// else the data folder (with `--log` or `JOURNEY_LOG`, this machine's replica there of that
+    /// log on PostgreSQL). `quiet`: no progress line while a local store's views catch up.
+    /// `durable: false` is `ingest --no-sync`, which only a lone data folder can do.
+    func client(_ intent: ClientIntent, quiet: Bool = false, durable: Bool = true) async throws -> any JourneyClient {
         if let url = serverURL {
             guard durable else { throw CLIError("--no-sync applies to a local data folder, not to --server", exitCode: 2) }
+            if log != nil { throw CLIError("--log and --server name two places: the server has its own log; give one of them", exitCode: 2) }
             return try RemoteClient(server: url, token: try bearerToken())
         }
         var options = LocalClient.Options(directory: dataDirectory)
@@ -55,12 +66,13 @@ struct GlobalOptions: ParsableArguments {
         options.allowUnencrypted = unencrypted || EnvironmentFlag.isOn(environment["JOURNEY_UNENCRYPTED"])
         options.durable = durable
         options.engine = try engineConfiguration()
+        options.log = logURL
         if Output.stderrIsTerminal && !quiet {
             options.catchUpProgress = { applied, head in
                 Output.progress("bringing the views up to date… \(Format.count(applied)) of up to \(Format.count(head)) events")
             }
         }
-        let client = try LocalClient(options, intent: intent)
+        let client = try await LocalClient.open(options, intent: intent)
         if options.catchUpProgress != nil { Output.clearProgress() }
         return client
     }
@@ -69,6 +81,9 @@ struct GlobalOptions: ParsableArguments {
     /// doctor, …): they refuse `--server`.
     func openStore(_ command: String, create: Bool = false, instead: String? = nil) throws -> EventStore {
         try requireLocal(command, instead: instead)
+        if log != nil {
+            throw CLIError("\(command) works on the data folder itself, and --log does not apply: a node's replica in --data is read as it is (JOURNEY_LOG is not used here)", exitCode: 2)
+        }
         var config = StoreConfiguration(directory: dataDirectory)
         config.createIfMissing = create
         config.masterKey = try masterKey()

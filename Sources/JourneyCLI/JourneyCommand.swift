@@ -11,7 +11,10 @@ public struct JourneyCommand: AsyncParsableCommand {
         abstract: "The journey store: an event-sourced log of customer interactions.",
         discussion: """
             Exit codes: 0 success, 1 failure, 2 bad usage or bad input.
-            The data folder is --data, else $JOURNEY_DATA, else ./data.
+            The data folder is --data, else $JOURNEY_DATA, else ./data. With --log postgres://… \
+            (or $JOURNEY_LOG) it holds this machine's replica of that log on PostgreSQL, made \
+            from the log when new: commands read the replica and append through it, as a \
+            journey node does. With --server (or $JOURNEY_SERVER) they talk to a server instead.
             """,
         subcommands: [
             AppendCommand.self, IngestCommand.self, EventsCommand.self, VerifyCommand.self, StatsCommand.self,

@@ -1,5 +1,6 @@
 import Foundation
 public import JourneyCore
+import JourneyPostgres
 public import JourneyStore
 
 /// The client over a data folder on this machine: the libraries themselves.
@@ -18,6 +19,10 @@ public final class LocalClient: JourneyClient {
         public var engine = EngineConfiguration()
         /// Called while the views catch up: events applied so far, and the head.
         public var catchUpProgress: (@Sendable (Int, UInt64) -> Void)?
+        /// The log on PostgreSQL (`postgres://…`) whose replica the folder holds (made and built
+        /// from the log when the folder is new), or `nil` for a lone store. Opened by
+        /// ``open(_:intent:)``.
+        public var log: String?
 
         public init(directory: String) {
             self.directory = directory
@@ -27,14 +32,60 @@ public final class LocalClient: JourneyClient {
     public let store: EventStore
     let engine: JourneyEngine
     let durable: Bool
+    /// The log on PostgreSQL the store is a replica of, if any.
+    let upstream: PostgresUpstream?
 
-    public init(_ options: Options, intent: ClientIntent) throws(StoreError) {
+    /// Opens the lone store in `options.directory` (``Options/log`` must be `nil`: see
+    /// ``open(_:intent:)``).
+    public convenience init(_ options: Options, intent: ClientIntent) throws(StoreError) {
+        guard options.log == nil else { throw StoreError(.invalidArgument, "a data folder that is a replica of a log on PostgreSQL is opened with LocalClient.open") }
         var config = StoreConfiguration(directory: options.directory)
         config.masterKey = options.masterKey
         config.allowUnencrypted = options.allowUnencrypted
         config.createIfMissing = intent == .write
         config.durable = options.durable
-        store = try EventStore(config)
+        try self.init(store: try EventStore(config), options: options, intent: intent, upstream: nil)
+    }
+
+    /// Opens the folder as ``init(_:intent:)`` does, or, with ``Options/log``, this machine's
+    /// replica of that log in the folder (built from the log when new, and brought up to date
+    /// with it first): appends then commit on PostgreSQL, as a node's do.
+    public static func open(_ options: Options, intent: ClientIntent) async throws(StoreError) -> LocalClient {
+        guard let url = options.log else { return try LocalClient(options, intent: intent) }
+        guard options.durable else { throw StoreError(.invalidArgument, "--no-sync applies to a lone data folder: the log on PostgreSQL commits every append durably") }
+        var logConfiguration = try PostgresLog.Configuration(url: url)
+        logConfiguration.logLevel = .warning
+        let upstream = try await PostgresUpstream(logConfiguration, name: PostgresLog.Configuration.redacted(url))
+        do {
+            var config = StoreConfiguration(directory: options.directory)
+            config.masterKey = options.masterKey
+            config.allowUnencrypted = options.allowUnencrypted
+            config.createIfMissing = true
+            // The views run under the model the log shares (PUT /v1/model, model activate --log).
+            let shared = try await upstream.sharedModel().flatMap { try? JourneyModel.parse($0) }
+            var options = options
+            options.engine.initialModel = shared
+            let store = try await upstream.openReplica(config)
+            let client = try LocalClient(store: store, options: options, intent: intent, upstream: upstream)
+            if let shared, try client.engine.queries.activeModel().version != shared.version {
+                FileHandle.standardError.write(Data("note: rebuilding the views under the log's shared journey model \(shared.name) version \(shared.version)\n".utf8))
+                do {
+                    _ = try client.engine.rebuilder.activate(shared)
+                } catch {
+                    client.store.close()
+                    throw error
+                }
+            }
+            return client
+        } catch {
+            await upstream.close()
+            throw StoreError.wrap(error)
+        }
+    }
+
+    private init(store: EventStore, options: Options, intent: ClientIntent, upstream: PostgresUpstream?) throws(StoreError) {
+        self.store = store
+        self.upstream = upstream
         durable = options.durable
         do {
             engine = try JourneyEngine(store: store, configuration: options.engine)
@@ -45,13 +96,20 @@ public final class LocalClient: JourneyClient {
             }
         } catch {
             store.close()
-            throw error
+            throw StoreError.wrap(error)
         }
     }
 
-    public func close() { store.close() }
+    /// Closes the store (and lets the connections to PostgreSQL go: the process is ending).
+    public func close() {
+        store.close()
+        if let upstream { Task { await upstream.close() } }
+    }
 
-    public var place: String { "data folder     \(store.configuration.directory)" }
+    public var place: String {
+        guard let upstream else { return "data folder     \(store.configuration.directory)" }
+        return "log             \(upstream.name) (replica in \(store.configuration.directory))"
+    }
 
     // MARK: The log
 
@@ -143,7 +201,15 @@ public final class LocalClient: JourneyClient {
     public func activeModel() async throws -> JourneyModel { try engine.queries.activeModel() }
 
     public func activate(_ model: JourneyModel, progress: (@Sendable ([RebuildProgress]) -> Void)?) async throws -> [RebuildProgress] {
-        try engine.rebuilder.activate(model, progress: progress)
+        if let upstream {
+            // The model of every node of the log, as PUT /v1/model shares it.
+            try await upstream.shareModel(model.document) { previous in
+                guard let previous, let shared = try? JourneyModel.parse(previous),
+                      shared.version == model.version, shared.document != model.document else { return }
+                throw StoreError(.invalidArgument, "model version \(model.version) is the cluster's model with different content; give the new document a new version")
+            }
+        }
+        return try engine.rebuilder.activate(model, progress: progress)
     }
 
     // MARK: Privacy

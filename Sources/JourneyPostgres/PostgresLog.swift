@@ -1,6 +1,6 @@
 import Foundation
 public import JourneyStore
-import Logging
+public import Logging
 import PostgresNIO
 
 /// The log's tables in PostgreSQL and the connections to its primary: what a node's replica
@@ -37,6 +37,9 @@ public final class PostgresLog: Sendable {
         /// outcome unknown if `COMMIT` had been sent). Not a `statement_timeout`: the server
         /// never reports a commit it has not made durable.
         public var callTimeout: Duration = .seconds(60)
+        /// The least level the log's own messages (`journey.postgres`: the primary found, a
+        /// connection lost) are written at (default `info`; the CLI's commands: `warning`).
+        public var logLevel: Logger.Level = .info
 
         /// A host and port.
         public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
@@ -97,12 +100,15 @@ public final class PostgresLog: Sendable {
     }
 
     let primary: PostgresPrimary
-    let logger = Logger(label: "journey.postgres")
+    let logger: Logger
 
     /// Finds the primary among the configured hosts and creates the tables when missing.
     /// Fails with `log_unavailable` when no host is the primary.
     public init(_ configuration: Configuration) async throws(StoreError) {
         guard !configuration.hosts.isEmpty else { throw StoreError(.invalidArgument, "the PostgreSQL log needs at least one host") }
+        var logger = Logger(label: "journey.postgres")
+        logger.logLevel = configuration.logLevel
+        self.logger = logger
         primary = PostgresPrimary(configuration, logger: logger)
         do {
             try await createSchema()

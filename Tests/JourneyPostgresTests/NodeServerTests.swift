@@ -7,8 +7,10 @@ import Logging
 import Testing
 
 /// Two journey servers on one log on PostgreSQL, over real HTTP on 127.0.0.1: an append on one
-/// node is read on the other (`minPosition` waits for it), duplicates and erasures included.
-/// (A lost primary's 503 with `Retry-After` over HTTP is checked by `.ci/pg-failover/run`.)
+/// node is read on the other (`minPosition` waits for it), duplicates and erasures included; a
+/// lost primary is a 503 with `Retry-After`. (The suite runs in a process of its own, `make
+/// test`: other suites' blocking helpers, e.g. waiting for a child `journeyctl`, hold the
+/// cooperative threads these servers' PostgreSQL client needs.)
 @Suite struct NodeServerTests {
     final class Served: Sendable {
         let server: JourneyServer
@@ -73,6 +75,11 @@ import Testing
         #expect(!afterErasure.text.contains("pro") && afterErasure.text.contains("customer_erased"), "\(onA.text) then \(afterErasure.text)")
         let refused = try await Self.call(a, "POST", "/v1/events", json: #"{"customerId":"c1","type":"login"}"#)
         #expect(refused.status == 410, "\(refused.text)")
+        // The log's primary gone: appends are a retryable 503, reads go on.
+        try pg.kill()
+        let down = try await Self.call(a, "POST", "/v1/events", json: #"{"id":"e9","customerId":"c2","type":"signup"}"#)
+        #expect(down.status == 503 && down.headers["retry-after"] == "1" && down.text.contains("log_unavailable"), "\(down.status) \(down.headers) \(down.text)")
+        #expect(try await Self.call(b, "GET", "/v1/customers/c1").status == 200)
         try await a.stop()
         try await b.stop()
     }

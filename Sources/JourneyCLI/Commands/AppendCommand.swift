@@ -45,7 +45,7 @@ struct AppendCommand: AsyncParsableCommand {
             id: id, customerId: customer, anonymousId: anonymousId, type: type, occurredAt: occurredAt?.time, touchpoint: touchpoint,
             channel: channel, sentiment: sentiment, properties: try PropertyArguments.object(properties))
         try event.validate()
-        let client = try global.client(.write)
+        let client = try await global.client(.write)
         defer { client.close() }
         let result = try await client.append([event], expectations: customer.map { expectedVersion == .any ? [:] : [$0: expectedVersion] } ?? [:]).events[0]
         if json {

@@ -21,7 +21,7 @@ struct CustomerCommand: AsyncParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() async throws {
-        let client = try global.client(.readViews, quiet: json)
+        let client = try await global.client(.readViews, quiet: json)
         defer { client.close() }
         let c = try await client.customer(id, asOf: time.asOf?.time, knownAt: time.knownAt?.time)
         if json { Output.json(c); return }

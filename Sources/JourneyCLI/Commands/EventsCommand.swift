@@ -23,7 +23,7 @@ struct EventsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client = try global.client(.readLog)
+        let client = try await global.client(.readLog)
         defer { client.close() }
         var remaining = limit == 0 ? Int.max : limit
         var next = from

@@ -13,7 +13,7 @@ struct FunnelCommand: AsyncParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() async throws {
-        let client = try global.client(.readViews, quiet: json)
+        let client = try await global.client(.readViews, quiet: json)
         defer { client.close() }
         let f = try await client.funnel()
         if json { Output.json(f); return }

@@ -31,7 +31,7 @@ struct IdentityCommand: AsyncParsableCommand {
     }
 
     static func run(_ unmerge: Bool, _ global: GlobalOptions, _ o: ChangeOptions) async throws {
-        let client = try global.client(.readViews, quiet: o.json)
+        let client = try await global.client(.readViews, quiet: o.json)
         defer { client.close() }
         let record = try await client.changeIdentity(IdentityChangeRequest(
             unmerge: unmerge, from: o.from, into: o.into, fromKind: o.fromKind?.rawValue, intoKind: o.intoKind?.rawValue, reason: o.reason, by: o.by))
@@ -78,7 +78,7 @@ struct IdentityCommand: AsyncParsableCommand {
         @Flag(help: "Print as JSON.") var json = false
 
         func run() async throws {
-            let client = try global.client(.readLog, quiet: json)
+            let client = try await global.client(.readLog, quiet: json)
             defer { client.close() }
             let listing = try await client.identities(of: id)
             if json { Output.json(listing); return }

@@ -60,7 +60,7 @@ struct IngestCommand: AsyncParsableCommand {
         options.keepRecordedAt = keepRecordedAt
         options.mapper = format.lineMapper(mapping: try mapping.map { path throws(StoreError) in try PipelineMapping.load(file: path) } ?? PipelineMapping())
         let showProgress = Output.stderrIsTerminal && !quiet
-        let client = try global.client(.write, quiet: true, durable: !noSync)
+        let client = try await global.client(.write, quiet: true, durable: !noSync)
         defer { client.close() }
         if noSync {
             Output.error("journeyctl: --no-sync: commits are not flushed until the ingest ends; an OS crash or power loss before then can lose them and corrupt the store")

@@ -16,7 +16,7 @@ struct JourneyHistoryCommand: AsyncParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() async throws {
-        let client = try global.client(.readViews, quiet: json)
+        let client = try await global.client(.readViews, quiet: json)
         defer { client.close() }
         let j = try await client.journey(id, asOf: time.asOf?.time, knownAt: time.knownAt?.time)
         if json { Output.json(j); return }

@@ -12,7 +12,7 @@ struct StageCommand: AsyncParsableCommand {
     @OptionGroup var page: PageOptions
 
     func run() async throws {
-        let client = try global.client(.readViews, quiet: page.json)
+        let client = try await global.client(.readViews, quiet: page.json)
         defer { client.close() }
         printPage(try await client.customers(inStage: stage, after: page.after, limit: page.limit), json: page.json)
     }
@@ -28,7 +28,7 @@ struct AdvocatesCommand: AsyncParsableCommand {
     @OptionGroup var page: PageOptions
 
     func run() async throws {
-        let client = try global.client(.readViews, quiet: page.json)
+        let client = try await global.client(.readViews, quiet: page.json)
         defer { client.close() }
         printPage(try await client.advocates(level: level, after: page.after, limit: page.limit), json: page.json)
     }

@@ -32,7 +32,7 @@ struct MapCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let client = try global.client(.readViews, quiet: json)
+            let client = try await global.client(.readViews, quiet: json)
             defer { client.close() }
             var q = MapQuery()
             q.segment = segment
@@ -63,7 +63,7 @@ struct MapCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let client = try global.client(.readViews, quiet: json)
+            let client = try await global.client(.readViews, quiet: json)
             defer { client.close() }
             let p = try await client.mapPaths(stage: stage, segment: segment, at: at?.time, limit: limit)
             if json { Output.json(p); return }
@@ -134,7 +134,7 @@ struct AtRiskCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client = try global.client(.readViews, quiet: json)
+        let client = try await global.client(.readViews, quiet: json)
         defer { client.close() }
         let page = try await client.atRisk(stage: stage, reason: reason, at: at?.time, after: after, limit: limit)
         if json { Output.json(page); return }

@@ -15,7 +15,7 @@ struct ModelCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let client = try global.client(.readLog)
+            let client = try await global.client(.readLog)
             defer { client.close() }
             Output.line(try await client.activeModel().document)
         }
@@ -42,7 +42,7 @@ struct ModelCommand: AsyncParsableCommand {
         func run() async throws {
             let m = try ModelFile.load(file)
             let showProgress = Output.stderrIsTerminal
-            let client = try global.client(.readLog)
+            let client = try await global.client(.readLog)
             defer { client.close() }
             let reports: [RebuildProgress]
             do {

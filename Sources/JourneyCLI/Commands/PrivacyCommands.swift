@@ -54,7 +54,7 @@ struct EraseCommand: AsyncParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() async throws {
-        let client = try global.client(.readViews, quiet: json)
+        let client = try await global.client(.readViews, quiet: json)
         defer { client.close() }
         let record = try await client.erase(id, by: by, reason: reason)
         if json { Output.json(record); return }
@@ -81,7 +81,7 @@ struct ErasuresCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client = try global.client(.readLog)
+        let client = try await global.client(.readLog)
         defer { client.close() }
         let list = try await client.erasures(customerId: customer)
         if json { Output.json(Listing(erasures: list)); return }
@@ -105,14 +105,22 @@ struct MigrateCommand: AsyncParsableCommand {
             every event with the source, carries the active journey model over and builds the \
             views. The source is only read. Stop writers to the source first.
 
-            With --log postgres://…, copies the store in --from into the log on PostgreSQL             instead (an empty database): the same records, so the same ids, positions,             versions, times, sealed properties and chain, with its indexes and data keys; then             verifies the log there and that its chain head is the source's. The journey nodes             (journeyctl serve --log) then build their replicas and views from it; they need the             source's master key.
+            With --log postgres://…, copies the store in --from into the log on PostgreSQL instead \
+            (an empty database): the same records, so the same ids, positions, versions, times, \
+            sealed properties and chain, with its indexes and data keys; then verifies the log there \
+            and that its chain head is the source's. The journey nodes (journeyctl serve --log) then \
+            build their replicas and views from it; they need the source's master key.
+
+            A store's active model is not copied into the log: share it with journeyctl model \
+            activate --log (or PUT /v1/model on a node).
             """)
 
     @OptionGroup var global: GlobalOptions
     @Option(help: ArgumentHelp("The store to migrate (left as it is).", valueName: "dir")) var from: String
     @Option(help: "Events per batch (default 10,000).") var batchSize = 10_000
-    @Option(help: ArgumentHelp("Copy --from into this log on PostgreSQL (postgres://USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]...]/DATABASE; an empty database) instead of into --data.", valueName: "url"))
-    var log: String?
+    /// `--log` (the flag only, not `JOURNEY_LOG`): copy --from into that log on PostgreSQL (an
+    /// empty database) instead of into --data.
+    private var log: String? { global.log }
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size: expected at least 1, got \(batchSize)") }
@@ -142,7 +150,9 @@ struct MigrateCommand: AsyncParsableCommand {
         config.masterKey = try global.masterKey()
         let store = try EventStore(config)
         defer { store.close() }
-        let upstream = try await PostgresUpstream(try PostgresLog.Configuration(url: url), name: PostgresLog.Configuration.redacted(url))
+        var logConfiguration = try PostgresLog.Configuration(url: url)
+        logConfiguration.logLevel = .warning
+        let upstream = try await PostgresUpstream(logConfiguration, name: PostgresLog.Configuration.redacted(url))
         let showProgress = Output.stderrIsTerminal
         let batch = batchSize
         let result: Result<PostgresUpstream.ImportReport, StoreError> = await withCheckedContinuation { c in

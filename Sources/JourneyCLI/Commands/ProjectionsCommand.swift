@@ -16,7 +16,7 @@ struct ProjectionsCommand: AsyncParsableCommand {
     @Flag(help: "List the events the views applied without their properties (they did not open).") var faults = false
 
     func run() async throws {
-        let client = try global.client(noCatchUp ? .readLog : .readViews, quiet: json)
+        let client = try await global.client(noCatchUp ? .readLog : .readViews, quiet: json)
         defer { client.close() }
         if faults {
             let list = try await client.faults(limit: 1000)
@@ -62,7 +62,7 @@ struct RebuildCommand: AsyncParsableCommand {
     func run() async throws {
         let kinds = name.map { [$0] } ?? ProjectionKind.allCases
         let showProgress = Output.stderrIsTerminal && !json
-        let client = try global.client(.readLog)
+        let client = try await global.client(.readLog)
         defer { client.close() }
         let reports: [RebuildProgress]
         do {

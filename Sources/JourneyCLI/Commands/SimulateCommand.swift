@@ -21,7 +21,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let alternative = try ModelFile.load(model)
-        let client = try global.client(.readLog)
+        let client = try await global.client(.readLog)
         defer { client.close() }
         let report = try await client.simulate(alternative, sampleSize: sample)
         if json { Output.json(report); return }

@@ -13,7 +13,7 @@ struct StatsCommand: AsyncParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() async throws {
-        let client = try global.client(.readLog)
+        let client = try await global.client(.readLog)
         defer { client.close() }
         let s = try await client.statistics()
         if json {

@@ -20,7 +20,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "Check positions, encoding and the chain only; do not open sealed records.") var chainOnly = false
 
     func run() async throws {
-        let client = try global.client(.readLog)
+        let client = try await global.client(.readLog)
         defer { client.close() }
         let showProgress = Output.stderrIsTerminal && !json
         let report = try await client.verify(sealed: !chainOnly) { checked in

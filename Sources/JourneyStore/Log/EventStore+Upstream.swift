@@ -87,6 +87,6 @@ extension EventStore {
     /// The refusal of a write to a replica opened without its upstream (another process on a
     /// node's folder, say the CLI beside the server).
     func replicaWithoutUpstream(_ name: String) -> StoreError {
-        StoreError(.invalidArgument, "the data folder \(configuration.directory) is a node's copy of the log on \(name): write through a node's server (journeyctl … --server URL); reads of the copy are fine")
+        StoreError(.invalidArgument, "the data folder \(configuration.directory) is a node's copy of the log on \(name): write through a node's server (journeyctl … --server URL) or through the log (journeyctl … --log \(name), with its password if it has one); reads of the copy are fine")
     }
 }

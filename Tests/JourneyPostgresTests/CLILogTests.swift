@@ -1,0 +1,69 @@
+import Foundation
+import JourneyCore
+import JourneyTestSupport
+import Testing
+
+/// `journeyctl … --log postgres://…` (or `JOURNEY_LOG`) without a server: each data folder is
+/// this machine's replica of the log, made from it when new, as a node's is.
+@Suite struct CLILogTests {
+    @Test(.timeLimit(.minutes(3))) func commandsWorkOnAReplicaOfTheLog() async throws {
+        let pg = try PostgresServer()
+        defer { pg.stop() }
+        let url = "postgres://\(pg.user)@127.0.0.1:\(pg.port)/\(pg.database)"
+        let dir = TemporaryDirectory("cli-log")
+        let a = dir.appending("a"), b = dir.appending("b")
+        func ctl(_ args: [String], data: String, env: [String: String] = [:], stdin: String? = nil) throws -> ProcessResult {
+            try ProcessRunner.journeyctl(args + ["--data", data], stdin: stdin.map { Data($0.utf8) }, environment: env)
+        }
+
+        // Ingested through folder a: the events are on PostgreSQL.
+        let sample = Repository.file("Schemas/examples/sample-events.ndjson")
+        let ingest = try ctl(["ingest", sample, "--log", url], data: a)
+        #expect(ingest.status == 0 && ingest.stdout.hasPrefix("written 4,000, duplicates 0, rejected 0"), "\(ingest.stdout)\(ingest.stderr)")
+        #expect(try pg.psql("SELECT count(*) FROM journey_events") == "4000")
+        // A new folder b, JOURNEY_LOG instead of the flag: built from the log, same answers.
+        let env = ["JOURNEY_LOG": url]
+        let statsA = try ctl(["stats", "--json", "--log", url], data: a), statsB = try ctl(["stats", "--json"], data: b, env: env)
+        #expect(statsB.status == 0 && statsB.stdout.contains(#""events":4000"#), "\(statsB.stdout)\(statsB.stderr)")
+        let funnelA = try ctl(["funnel", "--json", "--log", url], data: a), funnelB = try ctl(["funnel", "--json"], data: b, env: env)
+        #expect(funnelA.status == 0 && funnelA.stdout == funnelB.stdout, "\(funnelA.stdout) vs \(funnelB.stdout)\(funnelB.stderr)")
+        #expect(statsA.status == 0)
+
+        // Appended through b, read through a; a repeated id is a duplicate there.
+        let event = ["append", "--id", "x1", "--customer", "cli-1", "--type", "purchase"]
+        let append = try ctl(event, data: b, env: env)
+        #expect(append.status == 0, "\(append.stdout)\(append.stderr)")
+        let seen = try ctl(["customer", "cli-1", "--json", "--log", url], data: a)
+        #expect(seen.status == 0 && seen.stdout.contains(#""stage":"decision""#), "\(seen.stdout)\(seen.stderr)")
+        let again = try ctl(event + ["--log", url], data: a)
+        #expect(again.status == 0 && again.stdout.contains("duplicate"), "\(again.stdout)\(again.stderr)")
+        #expect(try pg.psql("SELECT count(*) FROM journey_events") == "4001")
+
+        // A model activated through a is the log's: b runs under it when next opened.
+        var doc = try JSONSerialization.jsonObject(with: Data(JourneyModel.defaultDocument.utf8)) as! [String: Any]
+        doc["version"] = "cli-2"
+        var rules = doc["rules"] as! [[String: Any]]
+        rules.insert(["id": "purchase-onboards", "stage": "onboarding", "match": ["type": "purchase"]], at: 0)
+        doc["rules"] = rules
+        let file = dir.appending("model.json")
+        try JSONSerialization.data(withJSONObject: doc).write(to: URL(fileURLWithPath: file))
+        let activate = try ctl(["model", "activate", file, "--log", url], data: a)
+        #expect(activate.status == 0, "\(activate.stdout)\(activate.stderr)")
+        let onB = try ctl(["customer", "cli-1", "--json"], data: b, env: env)
+        #expect(onB.status == 0 && onB.stdout.contains(#""stage":"onboarding""#) && onB.stdout.contains(#""modelVersion":"cli-2""#), "\(onB.stdout)\(onB.stderr)")
+
+        // Refusals, exit 2, nothing written: --no-sync, --log with --server, --log on a file command.
+        let noSync = try ctl(["ingest", sample, "--no-sync", "--log", url], data: a)
+        #expect(noSync.status == 2 && noSync.stderr.contains("--no-sync applies to a lone data folder"), "\(noSync.stderr)")
+        let both = try ctl(["stats", "--log", url, "--server", "http://127.0.0.1:9"], data: a)
+        #expect(both.status == 2 && both.stderr.contains("--log and --server"), "\(both.stderr)")
+        let backup = try ctl(["backup", dir.appending("copy"), "--log", url], data: a)
+        #expect(backup.status == 2 && backup.stderr.contains("--log does not apply"), "\(backup.stderr)")
+        let badURL = try ctl(["stats", "--log", "postgres://nobody@127.0.0.1:1/x:y"], data: dir.appending("c"))
+        #expect(badURL.status != 0 && !badURL.stderr.isEmpty, "\(badURL.stderr)")
+        // The folder without the log: a replica refuses writes of its own.
+        let alone = try ctl(["append", "--customer", "cli-2", "--type", "purchase"], data: a)
+        #expect(alone.status != 0 && alone.stderr.contains("copy of the log") && alone.stderr.contains("--log"), "\(alone.stderr)")
+        #expect(try pg.psql("SELECT count(*) FROM journey_events") == "4001")
+    }
+}
