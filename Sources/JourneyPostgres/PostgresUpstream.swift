@@ -146,22 +146,22 @@ public final class PostgresUpstream: LogUpstream {
         return out
     }
 
-    /// One commit's rows: the records with one `INSERT … unnest`, its index changes, the head, the notification.
+    /// One commit's rows in one statement (one round trip): the records with one `INSERT …
+    /// unnest`, its index changes, the head, the notification (sent at `COMMIT`).
     private static func write(_ c: UpstreamCommit, _ db: PostgresConnection, _ log: PostgresLog) async throws {
         let last = c.records.last!
         let chain = last.bytes.suffix(RecordView.hashSize)
         let floor = last.bytes.withUnsafeBytes { RecordView($0)!.recordedAt.milliseconds }
         try await db.query("""
-            INSERT INTO journey_events (position, event_id, stream, version, record)
-            SELECT * FROM unnest(\(c.records.map { Int64($0.position) })::bigint[], \(c.records.map(\.id))::text[],
-                                 \(c.records.map { ByteBuffer(bytes: $0.stream) })::bytea[], \(c.records.map { Int64($0.version) })::bigint[],
-                                 \(c.records.map { ByteBuffer(bytes: $0.bytes) })::bytea[])
+            WITH events AS (
+                INSERT INTO journey_events (position, event_id, stream, version, record)
+                SELECT * FROM unnest(\(c.records.map { Int64($0.position) })::bigint[], \(c.records.map(\.id))::text[],
+                                     \(c.records.map { ByteBuffer(bytes: $0.stream) })::bytea[], \(c.records.map { Int64($0.version) })::bigint[],
+                                     \(c.records.map { ByteBuffer(bytes: $0.bytes) })::bytea[])),
+            commits AS (INSERT INTO journey_commits (head, changes) VALUES (\(Int64(c.head)), \(ByteBuffer(bytes: c.changes)))),
+            head AS (UPDATE journey_head SET position = \(Int64(c.head)), chain = \(ByteBuffer(bytes: Array(chain))), recorded_floor = \(floor) WHERE id = 1)
+            SELECT pg_notify(\(channel), \(String(c.head)))
             """, logger: log.logger)
-        try await db.query("INSERT INTO journey_commits (head, changes) VALUES (\(Int64(c.head)), \(ByteBuffer(bytes: c.changes)))", logger: log.logger)
-        try await db.query("""
-            UPDATE journey_head SET position = \(Int64(c.head)), chain = \(ByteBuffer(bytes: Array(chain))), recorded_floor = \(floor) WHERE id = 1
-            """, logger: log.logger)
-        try await db.query("SELECT pg_notify(\(channel), \(String(c.head)))", logger: log.logger)
     }
 
     package func commits(after position: UInt64, limit: Int) throws(StoreError) -> [UpstreamCommit] {

@@ -19,6 +19,7 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "The PostgreSQL log for pgingest: postgres://USER@HOST:PORT[,HOST:PORT...]/DATABASE, or HOST:PORT (user journey, database postgres); .ci/pg-bench/run starts one.") var postgres: String?
     @Option(help: "pgfailover: a file that gets the time of every acknowledged append (ms since 1970, one a line).") var acks: String?
     @Option(help: "pgingest: appenders sending batches at once (their batches share commits).") var appenders = 4
+    @Option(help: "pgingest: events a batch (default 1,000; journeyctl ingest sends 25,000).") var pgBatch = 1_000
     @Option(help: "What the pgingest line says about the servers (e.g. their standbys).") var postgresNote: String = "no standby"
     @Flag(help: "Benchmark an unencrypted store instead of an encrypted one (the default, as users run it: properties sealed per customer).") var unencrypted = false
     /// Kept so that scripts written for the older default still run: encrypted is the default now.
@@ -30,6 +31,7 @@ struct BenchOptions: ParsableArguments {
             throw ValidationError("--only: unknown benchmark(s) \(unknown.sorted().joined(separator: ", ")) (expected \(Self.names.joined(separator: ", ")))")
         }
         guard !(encrypted && unencrypted) else { throw ValidationError("--encrypted and --unencrypted: give one (encrypted is the default)") }
+        guard pgBatch > 0 else { throw ValidationError("--pg-batch: expected a positive number, got \(pgBatch)") }
         guard appenders > 0 else { throw ValidationError("--appenders: expected a positive number, got \(appenders)") }
         guard seconds > 0 else { throw ValidationError("--seconds: expected a positive number, got \(seconds)") }
     }

@@ -27,7 +27,7 @@ extension Benchmarks {
             var lines = 0, from = 0
             for i in 0..<raw.count where raw[i] == 0x0A {
                 lines += 1
-                if lines == 1_000 {
+                if lines == options.pgBatch {
                     batches.append(try parser.parseNDJSON(UnsafeRawBufferPointer(rebasing: raw[from...i])))
                     from = i + 1
                     lines = 0
@@ -51,7 +51,7 @@ extension Benchmarks {
         let seconds = Date().timeIntervalSince(started)
         let verify = try await upstream.log.verify()
         let bulk = log.writerMetrics
-        report("NDJSON into the PostgreSQL log, 1,000 a batch, \(options.appenders) appenders", written, seconds,
+        report("NDJSON into the PostgreSQL log, \(options.pgBatch) a batch, \(options.appenders) appenders", written, seconds,
                extra: "  (\(note); \(encrypted ? "encrypted" : "unencrypted"); \(bulk.requests) batches in \(bulk.commits) commits; verify: \(verify.problem ?? "ok, \(verify.checked) events"))")
         try await singleEventAppends(log, note: note)
         log.close()
