@@ -1,5 +1,6 @@
 import Foundation
 import JourneyCore
+import JourneyStore
 import JourneyTestSupport
 import Testing
 
@@ -65,5 +66,49 @@ import Testing
         let alone = try ctl(["append", "--customer", "cli-2", "--type", "purchase"], data: a)
         #expect(alone.status != 0 && alone.stderr.contains("copy of the log") && alone.stderr.contains("--log"), "\(alone.stderr)")
         #expect(try pg.psql("SELECT count(*) FROM journey_events") == "4001")
+    }
+
+    /// Three `journeyctl ingest --log` processes at once, each through a folder of its own, on
+    /// shared customers, one of them sending the other two's events again: every event is in
+    /// the log once, positions are 1…n, each customer's versions 1…n, and the chain verifies.
+    @Test(.timeLimit(.minutes(3))) func ingestsInSeveralProcessesAtOnce() async throws {
+        let pg = try PostgresServer()
+        defer { pg.stop() }
+        let url = "postgres://\(pg.user)@127.0.0.1:\(pg.port)/\(pg.database)"
+        let dir = TemporaryDirectory("cli-log-procs")
+        let lines = try String(contentsOfFile: Repository.file("Schemas/examples/sample-events.ndjson"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let halves = [lines.enumerated().filter { $0.offset % 2 == 0 }.map(\.element), lines.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)]
+        var files: [String] = []
+        for (i, half) in (halves + [lines.reversed()]).enumerated() {
+            let file = dir.appending("part\(i).ndjson")
+            try (half.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+            files.append(file)
+        }
+        // A thread each (not the cooperative pool's two): the three run at the same time.
+        let results = try await withThrowingTaskGroup(of: ProcessResult.self) { group in
+            for (i, file) in files.enumerated() {
+                group.addTask {
+                    try await withCheckedThrowingContinuation { c in
+                        Thread {
+                            c.resume(with: Result { try ProcessRunner.journeyctl(["ingest", file, "--batch-size", "300", "--json", "--log", url, "--data", dir.appending("node\(i)")]) })
+                        }.start()
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        var written = 0, duplicates = 0
+        for r in results {
+            #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+            let summary = try JSONDecoder().decode(IngestSummary.self, from: Data(r.stdout.utf8))
+            written += summary.written
+            duplicates += summary.duplicates
+        }
+        #expect(written == lines.count && duplicates == lines.count, "written \(written), duplicates \(duplicates)")
+        #expect(try pg.psql("SELECT count(*), count(DISTINCT event_id), min(position), max(position) FROM journey_events") == "\(lines.count)|\(lines.count)|1|\(lines.count)")
+        #expect(try pg.psql("SELECT count(*) FROM (SELECT stream FROM journey_events GROUP BY stream HAVING max(version) <> count(*) OR min(version) <> 1) gaps") == "0")
+        let verify = try ProcessRunner.journeyctl(["verify", "--log", url, "--data", dir.appending("checker")])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
     }
 }
