@@ -34,6 +34,8 @@ public final class LocalClient: JourneyClient {
     let durable: Bool
     /// The log on PostgreSQL the store is a replica of, if any.
     let upstream: PostgresUpstream?
+    /// The journey model that log shares, as read when the client was opened.
+    let sharedModel: JourneyModel?
 
     /// Opens the lone store in `options.directory` (``Options/log`` must be `nil`: see
     /// ``open(_:intent:)``).
@@ -66,15 +68,21 @@ public final class LocalClient: JourneyClient {
             var options = options
             options.engine.initialModel = shared
             let store = try await upstream.openReplica(config)
-            let client = try LocalClient(store: store, options: options, intent: intent, upstream: upstream)
-            if let shared, try client.engine.queries.activeModel().version != shared.version {
-                FileHandle.standardError.write(Data("note: rebuilding the views under the log's shared journey model \(shared.name) version \(shared.version)\n".utf8))
-                do {
-                    _ = try client.engine.rebuilder.activate(shared)
-                } catch {
-                    client.store.close()
-                    throw error
+            let client = try LocalClient(store: store, options: options, intent: intent, upstream: upstream, sharedModel: shared, catchUp: false)
+            do {
+                // Views under another model than the log's are rebuilt under it first (for the
+                // commands that read the views; the others do not wait for a rebuild).
+                if intent == .readViews {
+                    if let shared, try client.engine.queries.activeModel().version != shared.version {
+                        FileHandle.standardError.write(Data("note: rebuilding the views under the log's shared journey model \(shared.name) version \(shared.version)\n".utf8))
+                        _ = try client.engine.rebuilder.activate(shared)
+                    }
+                    let head = try store.headPosition()
+                    try client.engine.live.catchUp { options.catchUpProgress?($0, head) }
                 }
+            } catch {
+                client.store.close()
+                throw error
             }
             return client
         } catch {
@@ -83,14 +91,16 @@ public final class LocalClient: JourneyClient {
         }
     }
 
-    private init(store: EventStore, options: Options, intent: ClientIntent, upstream: PostgresUpstream?) throws(StoreError) {
+    private init(store: EventStore, options: Options, intent: ClientIntent, upstream: PostgresUpstream?, sharedModel: JourneyModel? = nil,
+                 catchUp: Bool = true) throws(StoreError) {
         self.store = store
         self.upstream = upstream
+        self.sharedModel = sharedModel
         durable = options.durable
         do {
             engine = try JourneyEngine(store: store, configuration: options.engine)
             if let notice = engine.openingNotice { FileHandle.standardError.write(Data("note: \(notice)\n".utf8)) }
-            if intent == .readViews {
+            if intent == .readViews && catchUp {
                 let head = try store.headPosition()
                 try engine.live.catchUp { options.catchUpProgress?($0, head) }
             }
@@ -198,7 +208,13 @@ public final class LocalClient: JourneyClient {
         try engine.queries.simulate(model, sampleSize: sampleSize)
     }
 
-    public func activeModel() async throws -> JourneyModel { try engine.queries.activeModel() }
+    public func activeModel() async throws -> JourneyModel {
+        let active = try engine.queries.activeModel()
+        if let sharedModel, sharedModel.version != active.version {
+            FileHandle.standardError.write(Data("note: the log's shared journey model is \(sharedModel.name) version \(sharedModel.version); this folder's views run version \(active.version) until a command that reads them (customer, funnel, map, …) rebuilds them\n".utf8))
+        }
+        return active
+    }
 
     public func activate(_ model: JourneyModel, progress: (@Sendable ([RebuildProgress]) -> Void)?) async throws -> [RebuildProgress] {
         if let upstream {

@@ -72,6 +72,12 @@ struct ModelFollower: Service {
                 _ = try await BlockingWork.run { try state.engine.rebuilder.activate(model) }
                 state.logger.notice("this node now runs the cluster's journey model \(model.version)")
             } catch {
+                if !state.engine.rebuilder.rebuildingKinds.isEmpty {
+                    // Refused beside a rebuild this node began meanwhile (PUT /v1/model here):
+                    // a later poll looks again once it ends.
+                    state.logger.debug("rebuild under the cluster's journey model \(model.version) not started: \(error)")
+                    return
+                }
                 state.logger.error("rebuilding under the cluster's journey model \(model.version) stopped: \(error); trying again in \(retry)")
                 failed.last.withLock { $0 = (document, .now) }
             }
