@@ -160,8 +160,17 @@ public final class LocalClient: JourneyClient {
 
     public func statistics() async throws -> StoreStatistics { try store.statistics() }
 
+    /// The folder's store; on a replica, the log on PostgreSQL too (its positions, records,
+    /// chain and head row): a problem there is the report's problem.
     public func verify(sealed: Bool, progress: (@Sendable (UInt64) -> Void)?) async throws -> VerifyReport {
-        try store.verify(sealed: sealed, progress: progress)
+        let upstreamCheck = try await upstream?.log.verify()
+        var report = try store.verify(sealed: sealed, progress: progress)
+        if let upstream, let check = upstreamCheck, let problem = check.problem, report.problem == nil {
+            report.problem = "the log on PostgreSQL (\(upstream.name)): \(problem)"
+            report.firstBadPosition = check.checked + 1
+            report.checked = check.checked
+        }
+        return report
     }
 
     // MARK: The views

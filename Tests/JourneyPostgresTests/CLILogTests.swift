@@ -110,5 +110,10 @@ import Testing
         #expect(try pg.psql("SELECT count(*) FROM (SELECT stream FROM journey_events GROUP BY stream HAVING max(version) <> count(*) OR min(version) <> 1) gaps") == "0")
         let verify = try ProcessRunner.journeyctl(["verify", "--log", url, "--data", dir.appending("checker")])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        // A record damaged on PostgreSQL, after the replica took it in: verify --log finds it.
+        _ = try pg.psql("UPDATE journey_events SET record = overlay(record placing '\\xff'::bytea from 40 for 1) WHERE position = 7")
+        let damaged = try ProcessRunner.journeyctl(["verify", "--log", url, "--data", dir.appending("checker")])
+        #expect(damaged.status == 1 && (damaged.stdout + damaged.stderr).contains("the log on PostgreSQL") && (damaged.stdout + damaged.stderr).contains("position 7"),
+                "\(damaged.stdout)\(damaged.stderr)")
     }
 }

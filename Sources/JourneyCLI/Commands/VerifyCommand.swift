@@ -12,7 +12,9 @@ struct VerifyCommand: AsyncParsableCommand {
             On an encrypted store every sealed record's properties are opened under its \
             customer's key (records of erased customers are counted, not opened); those that do \
             not open are listed. Exit 0 when clean; 1 with the first bad position or any \
-            unreadable record. --chain-only skips opening the seals.
+            unreadable record. --chain-only skips opening the seals. With --log, the log on \
+            PostgreSQL is walked too (positions, records, chain, head row), then this machine's \
+            replica of it in --data.
             """)
 
     @OptionGroup var global: GlobalOptions
