@@ -63,6 +63,9 @@ public final class LocalClient: JourneyClient {
             config.masterKey = options.masterKey
             config.allowUnencrypted = options.allowUnencrypted
             config.createIfMissing = true
+            if intent == .write, let warning = try await upstream.log.durabilityWarning() {
+                FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+            }
             // The views run under the model the log shares (PUT /v1/model, model activate --log).
             let shared = try await upstream.sharedModel().flatMap { try? JourneyModel.parse($0) }
             var options = options

@@ -27,6 +27,9 @@ import Testing
         let server = try PostgresServer()
         defer { server.stop() }
         let log = try await Self.open(server)
+        // No synchronous standby here: said when a node opens.
+        let warning = try await log.upstream.log.durabilityWarning()
+        #expect(warning?.contains("synchronous_standby_names is empty") == true, "\(String(describing: warning))")
         let r = try await log.append([Self.event("a", "signup", id: "e1"), Self.event("b", "signup", id: "e2"), Self.event("a", "purchase", id: "e3", nps: 9)])
         #expect(r.events.map(\.position) == [1, 2, 3] && r.events.map(\.version) == [1, 1, 2] && r.headPosition == 3)
         let r2 = try await log.append([Self.event("b", "purchase", id: "e4")])
@@ -152,6 +155,7 @@ import Testing
                                                       username: primary.user, database: primary.database)
         configuration.connectTimeout = .seconds(30)
         let log = try await Node(configuration)
+        #expect(try await log.upstream.log.durabilityWarning() == nil)
         struct Tally { var acknowledged: [String] = [], batches = 0, unavailable = 0, slowestFailure: Duration = .zero, other: [String] = [], stop = false }
         final class Shared: Sendable { let tally = Mutex(Tally()) }
         let shared = Shared()
