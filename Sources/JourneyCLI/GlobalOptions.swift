@@ -81,9 +81,6 @@ struct GlobalOptions: ParsableArguments {
     /// doctor, …): they refuse `--server`.
     func openStore(_ command: String, create: Bool = false, instead: String? = nil) throws -> EventStore {
         try requireLocal(command, instead: instead)
-        if log != nil {
-            throw CLIError("\(command) works on the data folder itself, and --log does not apply: a node's replica in --data is read as it is (JOURNEY_LOG is not used here)", exitCode: 2)
-        }
         var config = StoreConfiguration(directory: dataDirectory)
         config.createIfMissing = create
         config.masterKey = try masterKey()
@@ -92,8 +89,12 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// For commands that work on the data folder itself: refuses `--server` / `JOURNEY_SERVER`
-    /// rather than silently reading a local folder.
-    func requireLocal(_ command: String, instead: String? = nil) throws {
+    /// rather than silently reading a local folder, and `--log` (unless `allowingLog`: a node's
+    /// replica in the folder is worked on as it is; `JOURNEY_LOG` is not used here).
+    func requireLocal(_ command: String, instead: String? = nil, allowingLog: Bool = false) throws {
+        if log != nil && !allowingLog {
+            throw CLIError("\(command) works on the data folder itself, and --log does not apply: a node's replica in --data is worked on as it is (JOURNEY_LOG is not used here)", exitCode: 2)
+        }
         guard let url = serverURL else { return }
         let origin = server != nil ? "--server" : "JOURNEY_SERVER"
         var message = "\(command) works on the data folder on the server's machine, not through \(origin) (\(url)); run it there with --data"

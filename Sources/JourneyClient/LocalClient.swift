@@ -63,7 +63,7 @@ public final class LocalClient: JourneyClient {
             config.masterKey = options.masterKey
             config.allowUnencrypted = options.allowUnencrypted
             config.createIfMissing = true
-            if intent == .write, let warning = try await upstream.log.durabilityWarning() {
+            if intent == .write, let warning = try? await upstream.log.durabilityWarning() {
                 FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
             }
             // The views run under the model the log shares (PUT /v1/model, model activate --log).
@@ -231,10 +231,9 @@ public final class LocalClient: JourneyClient {
     public func activate(_ model: JourneyModel, progress: (@Sendable ([RebuildProgress]) -> Void)?) async throws -> [RebuildProgress] {
         if let upstream {
             // The model of every node of the log, as PUT /v1/model shares it.
-            try await upstream.shareModel(model.document) { previous in
-                guard let previous, let shared = try? JourneyModel.parse(previous),
-                      shared.version == model.version, shared.document != model.document else { return }
-                throw StoreError(.invalidArgument, "model version \(model.version) is the cluster's model with different content; give the new document a new version")
+            try await upstream.shareModel(model.document, version: model.version) { sameVersion in
+                guard let sameVersion, let shared = try? JourneyModel.parse(sameVersion), shared.document != model.document else { return }
+                throw StoreError(.invalidArgument, "model version \(model.version) was shared with the log's nodes with different content; give the new document a new version")
             }
         }
         return try engine.rebuilder.activate(model, progress: progress)

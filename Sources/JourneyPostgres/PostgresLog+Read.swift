@@ -40,18 +40,21 @@ extension PostgresLog {
 
     /// Walks the whole log in position order: positions gapless from 1, every record decodes,
     /// and each chain hash is the hash of its record over the previous one's, up to the head
-    /// row's. Returns the events checked and the first problem found (`nil`: the log verifies).
+    /// row's as read when the walk starts (commits made meanwhile are not looked at). Returns the
+    /// events checked and the first problem found (`nil`: the log verifies).
     public func verify(chunk: Int = 10_000) async throws(StoreError) -> (checked: UInt64, problem: String?) {
         var previous = ChainHash.genesis
         var expected: UInt64 = 1
         do {
-            while true {
+            // Up to the head as it is now: commits made during the walk are not looked at.
+            let head = try await headPosition()
+            while expected <= head {
                 var n = 0
-                let from = Int64(expected)
+                let from = Int64(expected), through = Int64(head)
                 let rows = try await primary.withConnection { [logger] c in
                     var out: [(Int64, ByteBuffer)] = []
                     for try await row in try await c.query("""
-                        SELECT position, record FROM journey_events WHERE position >= \(from) ORDER BY position LIMIT \(chunk)
+                        SELECT position, record FROM journey_events WHERE position >= \(from) AND position <= \(through) ORDER BY position LIMIT \(chunk)
                         """, logger: logger).decode((Int64, ByteBuffer).self) { out.append(row) }
                     return out
                 }
@@ -71,7 +74,6 @@ extension PostgresLog {
                 }
                 if n < chunk { break }
             }
-            let head = try await headPosition()
             guard head == expected - 1 else { return (expected - 1, "the head row says \(head), the last event is at \(expected - 1)") }
             return (head, nil)
         } catch let e as StoreError {

@@ -24,24 +24,30 @@ extension PostgresUpstream {
         }
     }
 
-    /// Shares `document` as the model every node runs (each node then rebuilds its views under
-    /// it). Under the row's lock, `refuse` sees the document shared so far (`nil`: none) and may
-    /// throw to leave it in place (e.g. the same version with other content); what it throws
-    /// is rethrown as is. Answers the document shared before.
+    /// Shares `document` (whose version is `version`) as the model every node runs (each node
+    /// then rebuilds its views under it); every version shared is also kept (`model:<version>`),
+    /// so that a version is never shared twice with different content. Under a lock, `refuse`
+    /// sees the document shared before under the same version (`nil`: none) and may throw to
+    /// leave everything in place; what it throws is rethrown as is. Answers the model shared
+    /// before (any version).
     @discardableResult
-    public func shareModel(_ document: String, unless refuse: @escaping @Sendable (String?) throws -> Void) async throws -> String? {
+    public func shareModel(_ document: String, version: String, unless refuse: @escaping @Sendable (String?) throws -> Void) async throws -> String? {
         let log = self.log
+        let versionRow = "model:" + version
         do {
             return try await log.primary.transaction { db in
-                // One sharer at a time: the check and the write see the same row.
+                // One sharer at a time: the checks and the writes see the same rows.
                 try await db.query("SELECT pg_advisory_xact_lock(\(Int64(0x6a6d6f64656c)))", logger: log.logger)
-                var previous: String?
-                for try await value in try await db.query("SELECT value FROM journey_meta WHERE name = \(Self.modelRow)", logger: log.logger).decode(ByteBuffer.self) {
-                    previous = String(buffer: value)
+                var previous: String?, sameVersion: String?
+                for try await (name, value) in try await db.query(
+                    "SELECT name, value FROM journey_meta WHERE name = \(Self.modelRow) OR name = \(versionRow)", logger: log.logger
+                ).decode((String, ByteBuffer).self) {
+                    if name == Self.modelRow { previous = String(buffer: value) } else { sameVersion = String(buffer: value) }
                 }
-                do { try refuse(previous) } catch { throw Refused(error: error) }
+                do { try refuse(sameVersion) } catch { throw Refused(error: error) }
+                let bytes = ByteBuffer(bytes: Array(document.utf8))
                 try await db.query("""
-                    INSERT INTO journey_meta VALUES (\(Self.modelRow), \(ByteBuffer(bytes: Array(document.utf8))))
+                    INSERT INTO journey_meta VALUES (\(Self.modelRow), \(bytes)), (\(versionRow), \(bytes))
                     ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value
                     """, logger: log.logger)
                 return previous

@@ -45,7 +45,7 @@ public final class JourneyServer: Sendable {
         let upstream = try await PostgresUpstream(logConfiguration, name: PostgresLog.Configuration.redacted(url))
         do {
             logger.notice("the log is on PostgreSQL (\(upstream.name)); taking in what this node's replica in \(configuration.dataDirectory) lacks")
-            if let warning = try await upstream.log.durabilityWarning() { logger.warning("\(warning)") }
+            if let warning = try? await upstream.log.durabilityWarning() { logger.warning("\(warning)") }
             // New views start under the model the cluster shares (else they would be built twice).
             let shared = try await upstream.sharedModel().flatMap { try? JourneyModel.parse($0) }
             let store = try await upstream.openReplica(storeConfiguration(configuration))

@@ -60,8 +60,12 @@ import Testing
         #expect(both.status == 2 && both.stderr.contains("--log and --server"), "\(both.stderr)")
         let backup = try ctl(["backup", dir.appending("copy"), "--log", url], data: a)
         #expect(backup.status == 2 && backup.stderr.contains("--log does not apply"), "\(backup.stderr)")
-        let badURL = try ctl(["stats", "--log", "postgres://nobody@127.0.0.1:1/x:y"], data: dir.appending("c"))
-        #expect(badURL.status != 0 && !badURL.stderr.isEmpty, "\(badURL.stderr)")
+        for command in [["doctor"], ["compact"], ["restore", dir.appending("copy")]] {
+            let refused = try ctl(command + ["--log", url], data: command[0] == "restore" ? dir.appending("fresh") : a)
+            #expect(refused.status == 2 && refused.stderr.contains("--log does not apply"), "\(command): \(refused.stderr)")
+        }
+        let badURL = try ctl(["stats", "--log", "postgres://nobody@127.0.0.1:notaport/x"], data: dir.appending("c"))
+        #expect(badURL.status == 2 && badURL.stderr.contains("log URL"), "\(badURL.stderr)")
         // The folder without the log: a replica refuses writes of its own.
         let alone = try ctl(["append", "--customer", "cli-2", "--type", "purchase"], data: a)
         #expect(alone.status != 0 && alone.stderr.contains("copy of the log") && alone.stderr.contains("--log"), "\(alone.stderr)")

@@ -115,12 +115,32 @@ import Testing
             #expect(model.text.contains(#""version":"cluster-2""#), "\(model.text.prefix(200))")
         }
         // The same version with other content: refused on the node that did not share it too.
-        let clash = try await Self.call(b, "PUT", "/v1/model", json: moved.replacingOccurrences(of: #""name":"default""#, with: #""name":"other""#))
+        let other = moved.replacingOccurrences(of: #""name":"default""#, with: #""name":"other""#)
+        let clash = try await Self.call(b, "PUT", "/v1/model", json: other)
         #expect(clash.status == 409, "\(clash.text)")
-        // A node started later starts under the cluster's model: no second build.
+        // Then cluster-3 everywhere; cluster-2 with other content is still refused, now by the
+        // log's record of every version shared (b no longer runs cluster-2 itself).
+        let third = moved.replacingOccurrences(of: #""version":"cluster-2""#, with: #""version":"cluster-3""#)
+        #expect(try await Self.call(a, "PUT", "/v1/model", json: third).status == 202)
+        for node in [a, b] {
+            var version = ""
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !version.contains(#""version":"cluster-3""#) && ContinuousClock.now < deadline {
+                version = try await Self.call(node, "GET", "/v1/model").text
+                if !version.contains("cluster-3") { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(version.contains(#""version":"cluster-3""#), "\(version.prefix(200))")
+        }
+        let stale = try await Self.call(b, "PUT", "/v1/model", json: other)
+        #expect(stale.status == 409 && stale.text.contains("was shared with the cluster"), "\(stale.text)")
+        // A node started later starts under the cluster's model: no second build (its views'
+        // first generation is the shared model's).
         let c = try await Served(url)
         let model = try await Self.call(c, "GET", "/v1/model")
-        #expect(model.text.contains(#""version":"cluster-2""#), "\(model.text.prefix(200))")
+        #expect(model.text.contains(#""version":"cluster-3""#), "\(model.text.prefix(200))")
+        let projections = try await Self.call(c, "GET", "/v1/projections")
+        let generations = (projections.json as? [[String: Any]])?.compactMap { $0["generation"] as? Int } ?? []
+        #expect(!generations.isEmpty && generations.allSatisfy { $0 == 1 }, "\(projections.text)")
         let state = try await Self.call(c, "GET", "/v1/customers/c1?minPosition=\(head)&timeout=10")
         #expect((state.json as? [String: Any])?["stage"] as? String == "onboarding", "\(state.text)")
         for node in [a, b, c] { try await node.stop() }

@@ -144,7 +144,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
     /// `--log`: the store in --from into the log on PostgreSQL.
     private func migrate(into url: String) async throws {
-        try global.requireLocal("migrate")
+        try global.requireLocal("migrate", allowingLog: true)
         var config = StoreConfiguration(directory: from)
         config.createIfMissing = false
         config.masterKey = try global.masterKey()
