@@ -78,7 +78,7 @@ public final class LocalClient: JourneyClient {
                 if intent == .readViews {
                     if let shared, try client.engine.queries.activeModel().version != shared.version {
                         FileHandle.standardError.write(Data("note: rebuilding the views under the log's shared journey model \(shared.name) version \(shared.version)\n".utf8))
-                        _ = try client.engine.rebuilder.activate(shared)
+                        _ = try await offPool { try client.engine.rebuilder.activate(shared) }
                     }
                     let head = try store.headPosition()
                     try client.engine.live.catchUp { options.catchUpProgress?($0, head) }
@@ -213,7 +213,7 @@ public final class LocalClient: JourneyClient {
     public func faults(limit: Int) async throws -> [ProjectionFault] { try engine.queries.faults(limit: limit) }
 
     public func rebuild(_ kinds: [ProjectionKind], progress: (@Sendable ([RebuildProgress]) -> Void)?) async throws -> [RebuildProgress] {
-        try engine.rebuilder.rebuild(kinds, progress: progress)
+        try await Self.offPool { [engine] in try engine.rebuilder.rebuild(kinds, progress: progress) }
     }
 
     public func simulate(_ model: JourneyModel, sampleSize: Int) async throws -> SimulationReport {
@@ -236,16 +236,18 @@ public final class LocalClient: JourneyClient {
                 throw StoreError(.invalidArgument, "model version \(model.version) was shared with the log's nodes with different content; give the new document a new version")
             }
         }
-        return try engine.rebuilder.activate(model, progress: progress)
+        return try await Self.offPool { [engine] in try engine.rebuilder.activate(model, progress: progress) }
     }
 
     // MARK: Privacy
 
     public func erase(_ id: String, by: String?, reason: String?) async throws -> ErasureRecord {
         let actor = by ?? "cli:\(ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName)"
-        let record = try engine.erase(id, by: actor, reason: reason)
-        _ = try engine.live.catchUp()
-        return record
+        return try await Self.offPool { [engine] in
+            let record = try engine.erase(id, by: actor, reason: reason)
+            _ = try engine.live.catchUp()
+            return record
+        }
     }
 
     public func erasures(customerId: String?) async throws -> [ErasureRecord] { try store.erasures(customerId: customerId) }
@@ -256,10 +258,23 @@ public final class LocalClient: JourneyClient {
         let actor = request.by ?? "cli:\(ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName)"
         let from = try engine.stream(request.from, kind: request.fromKind, field: "from")
         let into = try engine.stream(request.into, kind: request.intoKind, field: "into")
-        return request.unmerge
-            ? try engine.unmerge(from, into: into, by: actor, reason: request.reason)
-            : try engine.merge(from, into: into, by: actor, reason: request.reason)
+        return try await Self.offPool { [engine] in
+            request.unmerge
+                ? try engine.unmerge(from, into: into, by: actor, reason: request.reason)
+                : try engine.merge(from, into: into, by: actor, reason: request.reason)
+        }
     }
 
     public func identities(of id: String) async throws -> IdentityListing { try engine.identities(of: id) }
+
+    /// Runs `body`, which blocks on the store's writer, on a thread of its own: a replica's
+    /// writer waits for PostgreSQL through tasks that need Swift's cooperative threads, which a
+    /// caller blocked on one of them must not hold (with one core there is only one).
+    static func offPool<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
+        try await withCheckedThrowingContinuation { c in
+            let thread = Thread { c.resume(with: Result { try body() }) }
+            thread.name = "journey-cli-work"
+            thread.start()
+        }
+    }
 }

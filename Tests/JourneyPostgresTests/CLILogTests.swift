@@ -53,6 +53,12 @@ import Testing
         let onB = try ctl(["customer", "cli-1", "--json"], data: b, env: env)
         #expect(onB.status == 0 && onB.stdout.contains(#""stage":"onboarding""#) && onB.stdout.contains(#""modelVersion":"cli-2""#), "\(onB.stdout)\(onB.stderr)")
 
+        // An erasure through b (its writer waits for PostgreSQL off the cooperative threads):
+        // the customer is erased for a as well.
+        let erase = try ctl(["erase", "cli-1", "--reason", "test"], data: b, env: env)
+        #expect(erase.status == 0, "\(erase.stdout)\(erase.stderr)")
+        let erased = try ctl(["append", "--customer", "cli-1", "--type", "login", "--log", url], data: a)
+        #expect(erased.status != 0 && erased.stderr.contains("erased"), "\(erased.stdout)\(erased.stderr)")
         // Refusals, exit 2, nothing written: --no-sync, --log with --server, --log on a file command.
         let noSync = try ctl(["ingest", sample, "--no-sync", "--log", url], data: a)
         #expect(noSync.status == 2 && noSync.stderr.contains("--no-sync applies to a lone data folder"), "\(noSync.stderr)")
@@ -69,7 +75,7 @@ import Testing
         // The folder without the log: a replica refuses writes of its own.
         let alone = try ctl(["append", "--customer", "cli-2", "--type", "purchase"], data: a)
         #expect(alone.status != 0 && alone.stderr.contains("copy of the log") && alone.stderr.contains("--log"), "\(alone.stderr)")
-        #expect(try pg.psql("SELECT count(*) FROM journey_events") == "4001")
+        #expect(try pg.psql("SELECT count(*) FROM journey_events") == "4002")
     }
 
     /// Three `journeyctl ingest --log` processes at once, each through a folder of its own, on
