@@ -136,18 +136,28 @@ public final class PostgresServer: @unchecked Sendable {
         }
     }
 
+    /// Ports handed out in this process (two servers starting at once never get the same one).
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// A port free on 127.0.0.1, below the kernel's ephemeral range (32768 up): a port the
+    /// kernel picked (bind to 0) could meanwhile become another test's client connection's
+    /// local port, and the server's bind then fails with "Address already in use" (seen once
+    /// in CI).
     private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        for _ in 0..<200 {
+            let candidate = Int.random(in: 20_000..<32_000)
+            guard handedOut.withLock({ $0.insert(candidate).inserted }) else { continue }
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            addr.sin_port = UInt16(candidate).bigEndian
+            let bound = withUnsafePointer(to: &addr) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            }
+            if bound { return candidate }
         }
-        guard bound else { throw Failure(description: "no free port on 127.0.0.1") }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        throw Failure(description: "no free port on 127.0.0.1 between 20000 and 32000")
     }
 }
