@@ -27,6 +27,14 @@ public final class LocalClient: JourneyClient {
         public init(directory: String) {
             self.directory = directory
         }
+
+        /// The folder, its master key and the unencrypted opt-out, as a store opens them.
+        var storeConfiguration: StoreConfiguration {
+            var c = StoreConfiguration(directory: directory)
+            c.masterKey = masterKey
+            c.allowUnencrypted = allowUnencrypted
+            return c
+        }
     }
 
     public let store: EventStore
@@ -41,9 +49,7 @@ public final class LocalClient: JourneyClient {
     /// ``open(_:intent:)``).
     public convenience init(_ options: Options, intent: ClientIntent) throws(StoreError) {
         guard options.log == nil else { throw StoreError(.invalidArgument, "a data folder that is a replica of a log on PostgreSQL is opened with LocalClient.open") }
-        var config = StoreConfiguration(directory: options.directory)
-        config.masterKey = options.masterKey
-        config.allowUnencrypted = options.allowUnencrypted
+        var config = options.storeConfiguration
         config.createIfMissing = intent == .write
         config.durable = options.durable
         try self.init(store: try EventStore(config), options: options, intent: intent, upstream: nil)
@@ -55,13 +61,9 @@ public final class LocalClient: JourneyClient {
     public static func open(_ options: Options, intent: ClientIntent) async throws(StoreError) -> LocalClient {
         guard let url = options.log else { return try LocalClient(options, intent: intent) }
         guard options.durable else { throw StoreError(.invalidArgument, "--no-sync applies to a lone data folder: the log on PostgreSQL commits every append durably") }
-        var logConfiguration = try PostgresLog.Configuration(url: url)
-        logConfiguration.logLevel = .warning
-        let upstream = try await PostgresUpstream(logConfiguration, name: PostgresLog.Configuration.redacted(url))
+        let upstream = try await PostgresUpstream(url: url, logLevel: .warning)
         do {
-            var config = StoreConfiguration(directory: options.directory)
-            config.masterKey = options.masterKey
-            config.allowUnencrypted = options.allowUnencrypted
+            var config = options.storeConfiguration
             config.createIfMissing = true
             if intent == .write, let warning = try? await upstream.log.durabilityWarning() {
                 FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
@@ -229,12 +231,9 @@ public final class LocalClient: JourneyClient {
     }
 
     public func activate(_ model: JourneyModel, progress: (@Sendable ([RebuildProgress]) -> Void)?) async throws -> [RebuildProgress] {
-        if let upstream {
-            // The model of every node of the log, as PUT /v1/model shares it.
-            try await upstream.shareModel(model.document, version: model.version) { sameVersion in
-                guard let sameVersion, let shared = try? JourneyModel.parse(sameVersion), shared.document != model.document else { return }
-                throw StoreError(.invalidArgument, "model version \(model.version) was shared with the log's nodes with different content; give the new document a new version")
-            }
+        // The model of every node of the log, as PUT /v1/model shares it.
+        if let upstream, try await !upstream.shareModel(model.document, version: model.version) {
+            throw StoreError(.invalidArgument, "model version \(model.version) was shared with the log's nodes with different content; give the new document a new version")
         }
         return try await Self.offPool { [engine] in try engine.rebuilder.activate(model, progress: progress) }
     }

@@ -6,7 +6,7 @@ extension PostgresUpstream {
     /// The row of `journey_meta` that holds the journey model every node of this log runs.
     static let modelRow = "model"
 
-    /// The journey model document shared with every node of this log (``shareModel(_:unless:)``),
+    /// The journey model document shared with every node of this log (``shareModel(_:version:)``),
     /// or `nil` while none has been shared (then each node runs the model in its own folder,
     /// the default one at first).
     public func sharedModel() async throws(StoreError) -> String? {
@@ -25,41 +25,30 @@ extension PostgresUpstream {
     }
 
     /// Shares `document` (whose version is `version`) as the model every node runs (each node
-    /// then rebuilds its views under it); every version shared is also kept (`model:<version>`),
-    /// so that a version is never shared twice with different content. Under a lock, `refuse`
-    /// sees the document shared before under the same version (`nil`: none) and may throw to
-    /// leave everything in place; what it throws is rethrown as is. Answers the model shared
-    /// before (any version).
-    @discardableResult
-    public func shareModel(_ document: String, version: String, unless refuse: @escaping @Sendable (String?) throws -> Void) async throws -> String? {
+    /// then rebuilds its views under it). Every version shared is kept (`model:<version>`), so a
+    /// version is never shared twice with different content: answers `false`, writing nothing,
+    /// when `version` was shared before with another document.
+    public func shareModel(_ document: String, version: String) async throws(StoreError) -> Bool {
         let log = self.log
         let versionRow = "model:" + version
         do {
             return try await log.primary.transaction { db in
-                // One sharer at a time: the checks and the writes see the same rows.
+                // One sharer at a time: the check and the writes see the same rows.
                 try await db.query("SELECT pg_advisory_xact_lock(\(Int64(0x6a6d6f64656c)))", logger: log.logger)
-                var previous: String?, sameVersion: String?
-                for try await (name, value) in try await db.query(
-                    "SELECT name, value FROM journey_meta WHERE name = \(Self.modelRow) OR name = \(versionRow)", logger: log.logger
-                ).decode((String, ByteBuffer).self) {
-                    if name == Self.modelRow { previous = String(buffer: value) } else { sameVersion = String(buffer: value) }
+                var shared: String?
+                for try await value in try await db.query("SELECT value FROM journey_meta WHERE name = \(versionRow)", logger: log.logger).decode(ByteBuffer.self) {
+                    shared = String(buffer: value)
                 }
-                do { try refuse(sameVersion) } catch { throw Refused(error: error) }
+                if let shared, shared != document { return false }
                 let bytes = ByteBuffer(bytes: Array(document.utf8))
                 try await db.query("""
                     INSERT INTO journey_meta VALUES (\(Self.modelRow), \(bytes)), (\(versionRow), \(bytes))
                     ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value
                     """, logger: log.logger)
-                return previous
+                return true
             }
-        } catch let refused as Refused {
-            throw refused.error
         } catch {
             throw PostgresLog.storeError(error, "sharing the journey model")
         }
-    }
-
-    private struct Refused: Error {
-        let error: any Error
     }
 }

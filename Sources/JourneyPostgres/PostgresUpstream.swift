@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 public import JourneyStore
-import Logging
+public import Logging
 import NIOCore
 import PostgresNIO
 import Synchronization
@@ -23,6 +23,14 @@ public final class PostgresUpstream: LogUpstream {
     public init(_ configuration: PostgresLog.Configuration, name: String? = nil) async throws(StoreError) {
         log = try await PostgresLog(configuration)
         self.name = name ?? "postgres://" + configuration.hosts.map(\.description).joined(separator: ",") + "/" + configuration.database
+    }
+
+    /// Connects to the log at `url` (``PostgresLog/Configuration/init(url:)``; named in messages
+    /// without its password), its own messages written from `logLevel` up.
+    public convenience init(url: String, logLevel: Logger.Level = .info) async throws(StoreError) {
+        var configuration = try PostgresLog.Configuration(url: url)
+        configuration.logLevel = logLevel
+        try await self.init(configuration, name: PostgresLog.Configuration.redacted(url))
     }
 
     /// `configuration` with this log as its upstream: an ``EventStore`` opened with it is a

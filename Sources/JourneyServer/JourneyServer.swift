@@ -41,8 +41,7 @@ public final class JourneyServer: Sendable {
     public static func open(configuration: ServerConfiguration, logger: Logger) async throws -> JourneyServer {
         try configuration.validate()
         guard let url = configuration.log else { return try JourneyServer(configuration: configuration, logger: logger) }
-        let logConfiguration = try PostgresLog.Configuration(url: url)
-        let upstream = try await PostgresUpstream(logConfiguration, name: PostgresLog.Configuration.redacted(url))
+        let upstream = try await PostgresUpstream(url: url)
         do {
             logger.notice("the log is on PostgreSQL (\(upstream.name)); taking in what this node's replica in \(configuration.dataDirectory) lacks")
             if let warning = try? await upstream.log.durabilityWarning() { logger.warning("\(warning)") }

@@ -150,9 +150,7 @@ struct MigrateCommand: AsyncParsableCommand {
         config.masterKey = try global.masterKey()
         let store = try EventStore(config)
         defer { store.close() }
-        var logConfiguration = try PostgresLog.Configuration(url: url)
-        logConfiguration.logLevel = .warning
-        let upstream = try await PostgresUpstream(logConfiguration, name: PostgresLog.Configuration.redacted(url))
+        let upstream = try await PostgresUpstream(url: url, logLevel: .warning)
         let showProgress = Output.stderrIsTerminal
         let batch = batchSize
         let result: Result<PostgresUpstream.ImportReport, StoreError> = await withCheckedContinuation { c in

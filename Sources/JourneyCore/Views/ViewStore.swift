@@ -27,9 +27,10 @@ package final class ViewStore: Sendable {
     let movedOutOfLog: Bool
 
     /// Opens the views in `environment`, creating their databases and, on first use, storing
-    /// `initialModel` (default: the default model) as the active one. Views still kept in the log's own file (a store made by
-    /// an earlier version) are moved into `environment` first (see ``ViewsRelocation``); views
-    /// that cannot belong to the log are emptied and rebuilt (see ``resetIfAheadOfLog()``).
+    /// `initialModel` (default: the default model) as the active one. Views still kept in the
+    /// log's own file (a store made by an earlier version) are moved into `environment` first
+    /// (see ``ViewsRelocation``); views that cannot belong to the log are emptied and rebuilt
+    /// (see ``resetIfAheadOfLog()``).
     package init(log: any EventLog, environment: Environment, initialModel: JourneyModel? = nil) throws(StoreError) {
         self.log = log
         env = environment

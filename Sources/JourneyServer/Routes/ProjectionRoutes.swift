@@ -67,8 +67,7 @@ enum ProjectionRoutes {
             if let upstream = state.upstream {
                 // The model of every node: shared through the log; each node's ModelFollower
                 // rebuilds under it (this one's rebuild starts here).
-                try await upstream.shareModel(model.document, version: model.version) { sameVersion in
-                    guard let sameVersion, let shared = try? JourneyModel.parse(sameVersion), shared.document != model.document else { return }
+                guard try await upstream.shareModel(model.document, version: model.version) else {
                     throw APIError(.conflict, "conflict", "model version \(model.version) was shared with the cluster with different content; give the new document a new version")
                 }
             }

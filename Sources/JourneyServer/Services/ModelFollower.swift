@@ -6,7 +6,7 @@ import Logging
 import ServiceLifecycle
 
 /// On a node whose log is on PostgreSQL: keeps the node's journey model the one the cluster
-/// shares (`PUT /v1/model` on any node shares it, ``PostgresUpstream/shareModel(_:unless:)``).
+/// shares (`PUT /v1/model` on any node shares it, ``PostgresUpstream/shareModel(_:version:)``).
 /// Every `poll` it reads the shared document; when its version is not the node's active one and
 /// no rebuild runs here, it starts the same rebuild `PUT /v1/model` starts. A document this node
 /// cannot activate is logged and tried again after `retry`, not on every poll.
