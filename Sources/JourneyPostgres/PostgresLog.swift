@@ -129,18 +129,18 @@ public final class PostgresLog: Sendable {
     func createSchema() async throws {
         try await primary.transaction { [logger] db in
             // Two first openers at once: the second waits here instead of failing on a race.
-            try await db.query("SELECT pg_advisory_xact_lock(7100477)", logger: logger)
-            try await db.query("""
+            try await db.run("SELECT pg_advisory_xact_lock(7100477)", logger: logger)
+            try await db.run("""
                 CREATE TABLE IF NOT EXISTS journey_head (
                     id int PRIMARY KEY CHECK (id = 1), position bigint NOT NULL, chain bytea NOT NULL, recorded_floor bigint NOT NULL)
                 """, logger: logger)
-            try await db.query("""
+            try await db.run("""
                 INSERT INTO journey_head VALUES (1, 0, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea, \(Int64.min))
                 ON CONFLICT (id) DO NOTHING
                 """, logger: logger)
             // Event ids compare byte by byte (`COLLATE "C"`), whatever the database's locale: a
             // unique index under a linguistic collation costs a strcoll per comparison.
-            try await db.query("""
+            try await db.run("""
                 CREATE TABLE IF NOT EXISTS journey_events (
                     position bigint PRIMARY KEY, event_id text COLLATE "C" NOT NULL UNIQUE, stream bytea NOT NULL, version bigint NOT NULL,
                     record bytea NOT NULL, UNIQUE (stream, version))
@@ -152,11 +152,11 @@ public final class PostgresLog: Sendable {
             for try await yes in try await db.query("""
                 SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'
                 """, logger: logger).decode(Bool.self) { lz4 = yes }
-            try await db.query(PostgresQuery(unsafeSQL: """
+            try await db.run(PostgresQuery(unsafeSQL: """
                 CREATE TABLE IF NOT EXISTS journey_commits (head bigint PRIMARY KEY, changes bytea \(lz4 ? "COMPRESSION lz4 " : "")NOT NULL)
                 """), logger: logger)
             // The log's id and key check, set by the first node.
-            try await db.query("CREATE TABLE IF NOT EXISTS journey_meta (name text PRIMARY KEY, value bytea NOT NULL)", logger: logger)
+            try await db.run("CREATE TABLE IF NOT EXISTS journey_meta (name text PRIMARY KEY, value bytea NOT NULL)", logger: logger)
         }
     }
 

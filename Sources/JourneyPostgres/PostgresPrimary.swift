@@ -136,17 +136,17 @@ final class PostgresPrimary: Sendable {
     /// ``CommitFailed``: whether it was applied is unknown.
     func transaction<R: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> R) async throws -> R {
         try await withConnection { c, progress in
-            try await c.query("BEGIN", logger: self.logger)
+            try await c.run("BEGIN", logger: self.logger)
             let result: R
             do {
                 result = try await body(c)
             } catch {
-                if !c.isClosed && !Self.primaryLost(error) { _ = try? await c.query("ROLLBACK", logger: self.logger) }
+                if !c.isClosed && !Self.primaryLost(error) { _ = try? await c.run("ROLLBACK", logger: self.logger) }
                 throw error
             }
             progress.committing = true
             do {
-                try await c.query("COMMIT", logger: self.logger)
+                try await c.run("COMMIT", logger: self.logger)
             } catch {
                 throw CommitFailed(underlying: error)
             }

@@ -34,14 +34,14 @@ extension PostgresUpstream {
         do {
             return try await log.primary.transaction { db in
                 // One sharer at a time: the check and the writes see the same rows.
-                try await db.query("SELECT pg_advisory_xact_lock(\(Int64(0x6a6d6f64656c)))", logger: log.logger)
+                try await db.run("SELECT pg_advisory_xact_lock(\(Int64(0x6a6d6f64656c)))", logger: log.logger)
                 var shared: String?
                 for try await value in try await db.query("SELECT value FROM journey_meta WHERE name = \(versionRow)", logger: log.logger).decode(ByteBuffer.self) {
                     shared = String(buffer: value)
                 }
                 if let shared, shared != document { return false }
                 let bytes = ByteBuffer(bytes: Array(document.utf8))
-                try await db.query("""
+                try await db.run("""
                     INSERT INTO journey_meta VALUES (\(Self.modelRow), \(bytes)), (\(versionRow), \(bytes))
                     ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value
                     """, logger: log.logger)

@@ -63,7 +63,7 @@ public final class PostgresUpstream: LogUpstream {
         let log = self.log
         return try blockingCall("reading the log's identity") {
             try await log.primary.transaction { db in
-                try await db.query("""
+                try await db.run("""
                     INSERT INTO journey_meta VALUES ('log-id', \(ByteBuffer(bytes: Array(proposal.logId.utf8)))), ('key-check', \(ByteBuffer(bytes: proposal.keyCheck)))
                     ON CONFLICT (name) DO NOTHING
                     """, logger: log.logger)
@@ -113,8 +113,10 @@ public final class PostgresUpstream: LogUpstream {
             switch request {
             case .commits(let after):
                 session.answer(.commits(try await commits(db, log, after: after, through: UInt64(head))))
-            case .commit(let c):
-                try await write(c, db, log)
+            case .records(let records):
+                try await insert(records[...], db, log)
+            case .commit(let c, let sent):
+                try await write(c, sent: sent, db, log)
                 return
             case .abandon:
                 throw Abandoned()
@@ -154,20 +156,40 @@ public final class PostgresUpstream: LogUpstream {
         return out
     }
 
-    /// One commit's rows in one statement (one round trip): the records with one `INSERT …
-    /// unnest`, its index changes, the head, the notification (sent at `COMMIT`).
-    private static func write(_ c: UpstreamCommit, _ db: PostgresConnection, _ log: PostgresLog) async throws {
+    /// Records ahead of their commit (``UpstreamWrite/send(_:)``), with one `INSERT … unnest`.
+    private static func insert(_ records: ArraySlice<UpstreamRecord>, _ db: PostgresConnection, _ log: PostgresLog) async throws {
+        try await db.run("""
+            INSERT INTO journey_events (position, event_id, stream, version, record)
+            SELECT * FROM unnest(\(records.map { Int64($0.position) })::bigint[], \(records.map(\.id))::text[],
+                                 \(records.map { ByteBuffer(bytes: $0.stream) })::bytea[], \(records.map { Int64($0.version) })::bigint[],
+                                 \(records.map { ByteBuffer(bytes: $0.bytes) })::bytea[])
+            """, logger: log.logger)
+    }
+
+    /// One commit's remaining rows in one statement (one round trip): the records not sent
+    /// ahead (its first `sent`) with one `INSERT … unnest`, its index changes, the head, the
+    /// notification (sent at `COMMIT`).
+    private static func write(_ c: UpstreamCommit, sent: Int, _ db: PostgresConnection, _ log: PostgresLog) async throws {
         let last = c.records.last!
-        let chain = last.bytes.suffix(RecordView.hashSize)
+        let chain = ByteBuffer(bytes: last.bytes.suffix(RecordView.hashSize))
         let floor = last.bytes.withUnsafeBytes { RecordView($0)!.recordedAt.milliseconds }
-        try await db.query("""
+        let rest = c.records[sent...]
+        guard !rest.isEmpty else {
+            try await db.run("""
+                WITH commits AS (INSERT INTO journey_commits (head, changes) VALUES (\(Int64(c.head)), \(ByteBuffer(bytes: c.changes)))),
+                head AS (UPDATE journey_head SET position = \(Int64(c.head)), chain = \(chain), recorded_floor = \(floor) WHERE id = 1)
+                SELECT pg_notify(\(channel), \(String(c.head)))
+                """, logger: log.logger)
+            return
+        }
+        try await db.run("""
             WITH events AS (
                 INSERT INTO journey_events (position, event_id, stream, version, record)
-                SELECT * FROM unnest(\(c.records.map { Int64($0.position) })::bigint[], \(c.records.map(\.id))::text[],
-                                     \(c.records.map { ByteBuffer(bytes: $0.stream) })::bytea[], \(c.records.map { Int64($0.version) })::bigint[],
-                                     \(c.records.map { ByteBuffer(bytes: $0.bytes) })::bytea[])),
+                SELECT * FROM unnest(\(rest.map { Int64($0.position) })::bigint[], \(rest.map(\.id))::text[],
+                                     \(rest.map { ByteBuffer(bytes: $0.stream) })::bytea[], \(rest.map { Int64($0.version) })::bigint[],
+                                     \(rest.map { ByteBuffer(bytes: $0.bytes) })::bytea[])),
             commits AS (INSERT INTO journey_commits (head, changes) VALUES (\(Int64(c.head)), \(ByteBuffer(bytes: c.changes)))),
-            head AS (UPDATE journey_head SET position = \(Int64(c.head)), chain = \(ByteBuffer(bytes: Array(chain))), recorded_floor = \(floor) WHERE id = 1)
+            head AS (UPDATE journey_head SET position = \(Int64(c.head)), chain = \(chain), recorded_floor = \(floor) WHERE id = 1)
             SELECT pg_notify(\(channel), \(String(c.head)))
             """, logger: log.logger)
     }
@@ -184,6 +206,8 @@ public final class PostgresUpstream: LogUpstream {
         let session: WriteSession
         let head: UInt64
         private var open = true
+        /// Records sent ahead of the commit.
+        private(set) var sent = 0
 
         init(session: WriteSession, head: UInt64) {
             self.session = session
@@ -203,10 +227,17 @@ public final class PostgresUpstream: LogUpstream {
             }
         }
 
+        func send(_ records: [UpstreamRecord]) {
+            guard open, !records.isEmpty else { return }
+            sent += records.count
+            session.tell(.records(records))
+        }
+
         func commit(_ commit: UpstreamCommit) throws(StoreError) {
             guard open else { throw StoreError(.unavailable, "the log's write transaction has ended; nothing was written; retry") }
             open = false
-            let answer = session.ask(.commit(commit))
+            precondition(commit.records.count >= sent, "a commit holds the records sent ahead of it")
+            let answer = session.ask(.commit(commit, sent: sent))
             session.close(abandoning: false)
             guard case .ended(let r) = answer else { throw StoreError(.storage, "the log's write transaction answered out of turn") }
             try r.get()

@@ -8,7 +8,10 @@ import Synchronization
 final class WriteSession: Sendable {
     enum Request: Sendable {
         case commits(after: UInt64)
-        case commit(UpstreamCommit)
+        /// Records to insert now, answered by nothing (a failure ends the transaction).
+        case records([UpstreamRecord])
+        /// The commit; its first `sent` records went ahead as ``records(_:)``.
+        case commit(UpstreamCommit, sent: Int)
         case abandon
     }
 
@@ -41,6 +44,11 @@ final class WriteSession: Sendable {
         if let request, !ended.load(ordering: .acquiring) { requestSink.yield(request) }
         ready.wait()
         return answers.withLock { $0.removeFirst() }
+    }
+
+    /// Writer side: sends `request` without waiting for an answer (it has none).
+    func tell(_ request: Request) {
+        if !ended.load(ordering: .acquiring) { requestSink.yield(request) }
     }
 
     /// Writer side: ends the request stream without waiting (a rollback, if still open).

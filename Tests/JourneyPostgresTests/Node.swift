@@ -10,10 +10,12 @@ final class Node: Sendable {
     let store: EventStore
     let folder: TemporaryDirectory
 
-    init(_ configuration: PostgresLog.Configuration, folder: TemporaryDirectory = TemporaryDirectory("pg-node"), encrypted: Bool = true) async throws {
+    init(_ configuration: PostgresLog.Configuration, folder: TemporaryDirectory = TemporaryDirectory("pg-node"), encrypted: Bool = true,
+         configure: (inout StoreConfiguration) -> Void = { _ in }) async throws {
         upstream = try await PostgresUpstream(configuration)
         var s = StoreConfiguration(directory: folder.appending("data"))
         if encrypted { s.masterKey = try MasterKey(text: ProcessRunner.testMasterKey) }
+        configure(&s)
         do {
             store = try await upstream.openReplica(s)
         } catch {
@@ -23,10 +25,10 @@ final class Node: Sendable {
         self.folder = folder
     }
 
-    convenience init(_ server: PostgresServer, encrypted: Bool = true) async throws {
+    convenience init(_ server: PostgresServer, encrypted: Bool = true, configure: (inout StoreConfiguration) -> Void = { _ in }) async throws {
         var c = PostgresLog.Configuration(port: server.port, username: server.user, database: server.database)
         c.connectTimeout = .seconds(30)
-        try await self.init(c, encrypted: encrypted)
+        try await self.init(c, encrypted: encrypted, configure: configure)
     }
 
     func append(_ events: [NewEvent], expectations: [String: ExpectedVersion] = [:]) async throws(StoreError) -> AppendResult {

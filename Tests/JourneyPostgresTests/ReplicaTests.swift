@@ -72,6 +72,45 @@ import Testing
         await a.close()
     }
 
+    /// A large group goes up in pieces while the writer applies the rest (records sent ahead of
+    /// the commit), and is still one commit: all of it or, when PostgreSQL refuses a piece,
+    /// nothing, in the log and in the replica; a replica whose map grows after pieces went up
+    /// starts its PostgreSQL transaction again.
+    @Test func aLargeAppendGoesUpInPiecesAndCommitsWhole() async throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        // A first map that fills after the first pieces went up: the map grows, and the group
+        // runs again in a new PostgreSQL transaction.
+        let a = try await Node(server) { $0.initialMapSize = 3 << 20 }
+        let padding = try JSONObjectText(validating: #"{"pad":"\#(String(repeating: "x", count: 200))"}"#)
+        func batch(_ tag: String, _ count: Int) -> [NewEvent] {
+            (0..<count).map { k in NewEvent(id: "\(tag)-\(k)", customerId: "c\(k % 700)", type: "page_view", properties: padding) }
+        }
+        let first = try await a.append(batch("one", 12_000))
+        #expect(first.written == 12_000 && first.headPosition == 12_000)
+        #expect(try server.psql("SELECT count(*), max(head) FROM journey_commits") == "1|12000", "one commit")
+        #expect(try server.psql("SELECT count(*), max(position) FROM journey_events") == "12000|12000")
+        // An event id PostgreSQL holds outside any commit: the piece holding it is refused by
+        // the unique index after earlier pieces went up, and the whole append fails.
+        _ = try server.psql("INSERT INTO journey_events VALUES (-1, 'two-9000', '\\x00'::bytea, 0, '\\x00'::bytea)")
+        await #expect {
+            _ = try await a.append(batch("two", 12_000))
+        } throws: { error in
+            (error as? StoreError)?.code == .storage && "\(error)".contains("journey_events")
+        }
+        #expect(try server.psql("SELECT count(*), max(position) FROM journey_events WHERE position > 0") == "12000|12000", "nothing of it in the log")
+        #expect(try a.store.headPosition() == 12_000, "nor in the replica")
+        _ = try server.psql("DELETE FROM journey_events WHERE position = -1")
+        #expect(try await a.append(batch("two", 12_000)).events.last?.position == 24_000)
+        // Another node takes both commits in and has the same log.
+        let b = try await Node(server)
+        #expect(try b.store.headPosition() == 24_000 && b.store.verify(sealed: true).problem == nil)
+        #expect(try b.store.streamVersion("c7") == a.store.streamVersion("c7"))
+        #expect(try await a.verify().problem == nil)
+        await a.close()
+        await b.close()
+    }
+
     @Test func aReplicaRefusesWhatIsNotItsLog() async throws {
         let server = try PostgresServer(), other = try PostgresServer()
         defer { server.stop(); other.stop() }

@@ -30,7 +30,12 @@ package protocol UpstreamWrite: AnyObject {
     var head: UInt64 { get }
     /// Every commit after `position` up to ``head`` (what the replica lacks), oldest first.
     func commits(after position: UInt64) throws(StoreError) -> [UpstreamCommit]
-    /// Writes `commit` (its records follow ``head``) and commits; releases the lock. Throws
+    /// Writes `records` (the next ones after ``head`` and those sent before) in the write's
+    /// transaction without waiting for it, so the upstream stores them while the writer goes
+    /// on; a failure ends the transaction and is what ``commit(_:)`` throws.
+    func send(_ records: [UpstreamRecord])
+    /// Writes `commit` (its records follow ``head``; the first of them may have gone ahead
+    /// through ``send(_:)``) and commits; releases the lock. Throws
     /// `log_unavailable` saying whether the outcome is unknown (the connection broke during
     /// `COMMIT`).
     func commit(_ commit: UpstreamCommit) throws(StoreError)

@@ -26,6 +26,23 @@ struct GroupState {
     /// customers it erased: for the key cache after commit.
     var storedKeys: [([UInt8], SealingKey)] = []
     var erased: [[UInt8]] = []
+    /// Called with the position of the last record written whenever ``shipEvery`` more
+    /// records are final (inside a request too, and after each request): a node ships them
+    /// upstream while the writer goes on (``AppendWriter/commitThroughUpstream(_:_:)``).
+    var written: ((UInt64) throws -> Void)?
+    var shipEvery: UInt64 = .max
+    var shippedThrough: UInt64 = 0
+}
+
+extension GroupState {
+    /// Hands the records written since the last hand-over to ``written`` once there are
+    /// ``shipEvery`` of them.
+    @inline(__always)
+    mutating func shipIfDue() throws {
+        guard position - shippedThrough >= shipEvery, let written else { return }
+        try written(position)
+        shippedThrough = position
+    }
 }
 
 /// What one committed group produced.
@@ -39,7 +56,9 @@ struct GroupOutcome {
 extension AppendWriter {
     /// Applies every request of a group inside one write transaction. Client mistakes fail
     /// their own request only (nothing of it is written); LMDB errors abort the transaction.
-    func apply(_ group: [WriterRequest], in txn: Transaction) throws -> GroupOutcome {
+    /// `written`: see ``GroupState/written``.
+    func apply(_ group: [WriterRequest], in txn: Transaction,
+               written: ((UInt64) throws -> Void)? = nil, every: UInt64 = .max) throws -> GroupOutcome {
         var head: UInt64 = 0
         var previous = ChainHash.genesis
         var lastRecorded = Timestamp(milliseconds: .min)
@@ -55,6 +74,9 @@ extension AppendWriter {
         cache.begin(head: head)
         let now = max(Timestamp.now(), lastRecorded)
         var state = GroupState(position: head, previous: previous, recordedAt: now, recordedFloor: lastRecorded.milliseconds)
+        state.written = written
+        state.shipEvery = every
+        state.shippedThrough = head
         var results: [Result<AppendResult, StoreError>] = []
         results.reserveCapacity(group.count)
         try txn.withCursor(layout.eventIds) { ids in
@@ -71,6 +93,7 @@ extension AppendWriter {
                 }
                 // Index this request's events before the next request looks its ids up.
                 try writeIndexes(&state, ids: &ids, in: txn)
+                try state.shipIfDue()
             }
         }
         if state.position != head {
@@ -210,6 +233,7 @@ extension AppendWriter {
                     }
                     state.idEntries.append((keys[i], state.position))
                     state.streamEntries.append((number, version, state.position))
+                    try state.shipIfDue()
                     if let link = event.link { try addLink(link, position: state.position, in: txn) }
                     appended.append(AppendedEvent(id: id, customerId: event.customerId, anonymousId: event.anonymousId, position: state.position, version: version, duplicate: false))
                 }

@@ -5,6 +5,10 @@ import LMDBKit
 extension AppendWriter {
     /// Records in one catch-up transaction at most (a new node takes the log in pieces).
     static let catchUpChunk = 20_000
+    /// Records sent upstream ahead of the commit once this many are written (inside a large
+    /// request too): the upstream stores them while the writer applies the rest. Smaller
+    /// groups go up in the commit's one statement.
+    static let shipChunk: UInt64 = 4_096
 
     /// Commits `group` through `upstream`. A group of `sync` requests only catches the replica up
     /// without the lock.
@@ -13,6 +17,8 @@ extension AppendWriter {
         var session: (any UpstreamWrite)?
         var taken: [UpstreamCommit]?
         var shipped: (commit: UpstreamCommit, outcome: GroupOutcome)?
+        /// Records sent ahead of the commit (``UpstreamWrite/send(_:)``).
+        var sent: [UpstreamRecord] = []
         var erasedElsewhere: [[UInt8]] = []
         defer { session?.abandon() }
         let outcome: GroupOutcome
@@ -34,6 +40,13 @@ extension AppendWriter {
                     return GroupOutcome(results: group.map { _ in .success(AppendResult(events: [], headPosition: local)) },
                                         head: local, storedKeys: [], erased: [])
                 }
+                if shipped == nil && !sent.isEmpty {
+                    // The map grew after records went upstream: their transaction starts again.
+                    session?.abandon()
+                    session = nil
+                    taken = nil
+                    sent.removeAll()
+                }
                 if session == nil {
                     let s = try upstream.beginWrite()
                     session = s
@@ -48,21 +61,19 @@ extension AppendWriter {
                 }
                 let head = taken?.last?.head ?? local
                 recorder.isOn = true
-                let outcome = try apply(group, in: txn)
+                let outcome = try apply(group, in: txn, written: { through in
+                    let records = try self.readBack(head + UInt64(sent.count) + 1, through, in: txn)
+                    sent.append(contentsOf: records)
+                    session!.send(records)
+                }, every: Self.shipChunk)
                 recorder.isOn = false
                 let changes = recorder.take()
                 guard outcome.head > head else {
                     session?.abandon()
                     return outcome
                 }
-                var records: [UpstreamRecord] = []
-                records.reserveCapacity(Int(outcome.head - head))
-                for p in (head + 1)...outcome.head {
-                    guard let raw = try txn.get(layout.events, key: p), let r = RecordView(raw) else {
-                        throw AbortGroup(error: StoreError(.corrupt, "the record just written at position \(p) does not decode"))
-                    }
-                    records.append(UpstreamRecord(position: p, id: r.id, stream: r.streamKey, version: r.version, bytes: Array(raw)))
-                }
+                var records = sent
+                records.append(contentsOf: try readBack(head + UInt64(sent.count) + 1, outcome.head, in: txn))
                 let commit = UpstreamCommit(head: outcome.head, records: records, changes: UpstreamChanges.encode(changes))
                 try session!.commit(commit)
                 shipped = (commit, outcome)
@@ -100,6 +111,20 @@ extension AppendWriter {
         }
         for (r, result) in zip(group, outcome.results) { r.complete(result) }
         notifier.publish(head: outcome.head)
+    }
+
+    /// The records at `from ... through` as just written in `txn`, for the upstream.
+    private func readBack(_ from: UInt64, _ through: UInt64, in txn: Transaction) throws -> [UpstreamRecord] {
+        guard from <= through else { return [] }
+        var records: [UpstreamRecord] = []
+        records.reserveCapacity(Int(through - from + 1))
+        for p in from...through {
+            guard let raw = try txn.get(layout.events, key: p), let r = RecordView(raw) else {
+                throw AbortGroup(error: StoreError(.corrupt, "the record just written at position \(p) does not decode"))
+            }
+            records.append(UpstreamRecord(position: p, id: r.id, stream: r.streamKey, version: r.version, bytes: Array(raw)))
+        }
+        return records
     }
 
     /// The position of the replica's last record.
