@@ -8,8 +8,9 @@ import Synchronization
 
 /// The PostgreSQL log as the upstream of a node's LMDB replica (``StoreConfiguration`` with
 /// ``PostgresUpstream/attach(to:)``): the node's store checks and applies every group commit under
-/// the `journey_head` row lock, then ships its records (`journey_events`) and index changes
-/// (`journey_commits`) here in the same PostgreSQL transaction, with a `NOTIFY journey_log`.
+/// the `journey_head` row lock and ships its records (`journey_events`; a large group's in pieces
+/// while it is being applied) and index changes (`journey_commits`) here in the same PostgreSQL
+/// transaction, with a `NOTIFY journey_log`.
 /// Other nodes take them in by ``EventStore/catchUp()``, woken by ``tail(onCommit:)``.
 public final class PostgresUpstream: LogUpstream {
     /// The log (its tables, its primary, its reads and `verify`).
@@ -166,8 +167,8 @@ public final class PostgresUpstream: LogUpstream {
             """, logger: log.logger)
     }
 
-    /// One commit's remaining rows in one statement (one round trip): the records not sent
-    /// ahead (its first `sent`) with one `INSERT … unnest`, its index changes, the head, the
+    /// One commit's remaining rows in one statement (one round trip): its records but the first
+    /// `sent` (which went ahead) with one `INSERT … unnest`, its index changes, the head, the
     /// notification (sent at `COMMIT`).
     private static func write(_ c: UpstreamCommit, sent: Int, _ db: PostgresConnection, _ log: PostgresLog) async throws {
         let last = c.records.last!

@@ -90,17 +90,22 @@ import Testing
         #expect(first.written == 12_000 && first.headPosition == 12_000)
         #expect(try server.psql("SELECT count(*), max(head) FROM journey_commits") == "1|12000", "one commit")
         #expect(try server.psql("SELECT count(*), max(position) FROM journey_events") == "12000|12000")
-        // An event id PostgreSQL holds outside any commit: the piece holding it is refused by
-        // the unique index after earlier pieces went up, and the whole append fails.
-        _ = try server.psql("INSERT INTO journey_events VALUES (-1, 'two-9000', '\\x00'::bytea, 0, '\\x00'::bytea)")
-        await #expect {
-            _ = try await a.append(batch("two", 12_000))
-        } throws: { error in
-            (error as? StoreError)?.code == .storage && "\(error)".contains("journey_events")
+        #expect(try a.store.statistics().mapSizeBytes > 3 << 20, "the map grew during the append")
+        // An event id PostgreSQL holds outside any commit: the statement holding it is refused by
+        // the unique index, once in a piece sent ahead (position 14,001, the first piece) and once
+        // in the commit's own statement (21,001, after the second piece); each time the whole
+        // append fails.
+        for planted in ["two-2000", "two-9000"] {
+            _ = try server.psql("INSERT INTO journey_events VALUES (-1, '\(planted)', '\\x00'::bytea, 0, '\\x00'::bytea)")
+            await #expect {
+                _ = try await a.append(batch("two", 12_000))
+            } throws: { error in
+                (error as? StoreError)?.code == .storage && "\(error)".contains("journey_events")
+            }
+            #expect(try server.psql("SELECT count(*), max(position) FROM journey_events WHERE position > 0") == "12000|12000", "nothing of it in the log")
+            #expect(try a.store.headPosition() == 12_000, "nor in the replica")
+            _ = try server.psql("DELETE FROM journey_events WHERE position = -1")
         }
-        #expect(try server.psql("SELECT count(*), max(position) FROM journey_events WHERE position > 0") == "12000|12000", "nothing of it in the log")
-        #expect(try a.store.headPosition() == 12_000, "nor in the replica")
-        _ = try server.psql("DELETE FROM journey_events WHERE position = -1")
         #expect(try await a.append(batch("two", 12_000)).events.last?.position == 24_000)
         // Another node takes both commits in and has the same log.
         let b = try await Node(server)

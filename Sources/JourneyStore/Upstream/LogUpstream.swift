@@ -35,9 +35,10 @@ package protocol UpstreamWrite: AnyObject {
     /// on; a failure ends the transaction and is what ``commit(_:)`` throws.
     func send(_ records: [UpstreamRecord])
     /// Writes `commit` (its records follow ``head``; the first of them may have gone ahead
-    /// through ``send(_:)``) and commits; releases the lock. Throws
-    /// `log_unavailable` saying whether the outcome is unknown (the connection broke during
-    /// `COMMIT`).
+    /// through ``send(_:)``) and commits; releases the lock. Throws `log_unavailable` when the
+    /// upstream was lost, saying whether the outcome is unknown (the connection broke during
+    /// `COMMIT`), and `storage_error` when it refused a statement (this one or a piece sent
+    /// ahead): then nothing of the commit is in the upstream.
     func commit(_ commit: UpstreamCommit) throws(StoreError)
     /// Releases the lock without writing (a rollback); does nothing after ``commit(_:)``.
     func abandon()
