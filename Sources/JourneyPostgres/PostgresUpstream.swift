@@ -159,38 +159,22 @@ public final class PostgresUpstream: LogUpstream {
 
     /// Records ahead of their commit (``UpstreamWrite/send(_:)``), with one `INSERT … unnest`.
     private static func insert(_ records: ArraySlice<UpstreamRecord>, _ db: PostgresConnection, _ log: PostgresLog) async throws {
-        try await db.run("""
-            INSERT INTO journey_events (position, event_id, stream, version, record)
-            SELECT * FROM unnest(\(records.map { Int64($0.position) })::bigint[], \(records.map(\.id))::text[],
-                                 \(records.map { ByteBuffer(bytes: $0.stream) })::bytea[], \(records.map { Int64($0.version) })::bigint[],
-                                 \(records.map { ByteBuffer(bytes: $0.bytes) })::bytea[])
-            """, logger: log.logger)
+        try await db.run("INSERT INTO journey_events (position, event_id, stream, version, record) SELECT * FROM \(unnest: records)", logger: log.logger)
     }
 
     /// One commit's remaining rows in one statement (one round trip): its records but the first
-    /// `sent` (which went ahead) with one `INSERT … unnest`, its index changes, the head, the
-    /// notification (sent at `COMMIT`).
+    /// `sent` (which went ahead; the last record never does, see ``GroupState/shipIfDue()``)
+    /// with one `INSERT … unnest`, its index changes, the head, the notification (sent at
+    /// `COMMIT`).
     private static func write(_ c: UpstreamCommit, sent: Int, _ db: PostgresConnection, _ log: PostgresLog) async throws {
         let last = c.records.last!
-        let chain = ByteBuffer(bytes: last.bytes.suffix(RecordView.hashSize))
+        let chain = last.bytes.suffix(RecordView.hashSize)
         let floor = last.bytes.withUnsafeBytes { RecordView($0)!.recordedAt.milliseconds }
-        let rest = c.records[sent...]
-        guard !rest.isEmpty else {
-            try await db.run("""
-                WITH commits AS (INSERT INTO journey_commits (head, changes) VALUES (\(Int64(c.head)), \(ByteBuffer(bytes: c.changes)))),
-                head AS (UPDATE journey_head SET position = \(Int64(c.head)), chain = \(chain), recorded_floor = \(floor) WHERE id = 1)
-                SELECT pg_notify(\(channel), \(String(c.head)))
-                """, logger: log.logger)
-            return
-        }
         try await db.run("""
             WITH events AS (
-                INSERT INTO journey_events (position, event_id, stream, version, record)
-                SELECT * FROM unnest(\(rest.map { Int64($0.position) })::bigint[], \(rest.map(\.id))::text[],
-                                     \(rest.map { ByteBuffer(bytes: $0.stream) })::bytea[], \(rest.map { Int64($0.version) })::bigint[],
-                                     \(rest.map { ByteBuffer(bytes: $0.bytes) })::bytea[])),
+                INSERT INTO journey_events (position, event_id, stream, version, record) SELECT * FROM \(unnest: c.records[sent...])),
             commits AS (INSERT INTO journey_commits (head, changes) VALUES (\(Int64(c.head)), \(ByteBuffer(bytes: c.changes)))),
-            head AS (UPDATE journey_head SET position = \(Int64(c.head)), chain = \(chain), recorded_floor = \(floor) WHERE id = 1)
+            head AS (UPDATE journey_head SET position = \(Int64(c.head)), chain = \(ByteBuffer(bytes: Array(chain))), recorded_floor = \(floor) WHERE id = 1)
             SELECT pg_notify(\(channel), \(String(c.head)))
             """, logger: log.logger)
     }
@@ -237,7 +221,7 @@ public final class PostgresUpstream: LogUpstream {
         func commit(_ commit: UpstreamCommit) throws(StoreError) {
             guard open else { throw StoreError(.unavailable, "the log's write transaction has ended; nothing was written; retry") }
             open = false
-            precondition(commit.records.count >= sent, "a commit holds the records sent ahead of it")
+            precondition(commit.records.count > sent, "a commit holds the records sent ahead of it and at least one more")
             let answer = session.ask(.commit(commit, sent: sent))
             session.close(abandoning: false)
             guard case .ended(let r) = answer else { throw StoreError(.storage, "the log's write transaction answered out of turn") }
@@ -271,5 +255,23 @@ extension PostgresUpstream {
             throw error
         }
         return store
+    }
+}
+
+extension PostgresQuery.StringInterpolation {
+    /// `unnest(…)` of the records' columns (position, event id, stream, version, record), one
+    /// array parameter each: the rows of an `INSERT … SELECT * FROM`.
+    mutating func appendInterpolation(unnest records: ArraySlice<UpstreamRecord>) {
+        appendLiteral("unnest(")
+        appendInterpolation(records.map { Int64($0.position) })
+        appendLiteral("::bigint[], ")
+        appendInterpolation(records.map(\.id))
+        appendLiteral("::text[], ")
+        appendInterpolation(records.map { ByteBuffer(bytes: $0.stream) })
+        appendLiteral("::bytea[], ")
+        appendInterpolation(records.map { Int64($0.version) })
+        appendLiteral("::bigint[], ")
+        appendInterpolation(records.map { ByteBuffer(bytes: $0.bytes) })
+        appendLiteral("::bytea[])")
     }
 }

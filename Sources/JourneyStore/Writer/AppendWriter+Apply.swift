@@ -35,13 +35,14 @@ struct GroupState {
 }
 
 extension GroupState {
-    /// Hands the records written since the last hand-over to ``written`` once there are
-    /// ``shipEvery`` of them.
+    /// Hands ``shipEvery`` records written since the last hand-over to ``written`` once more
+    /// than that many are written. The last record written is kept back, so the group's commit
+    /// always carries at least one record of its own.
     @inline(__always)
     mutating func shipIfDue() throws {
-        guard position - shippedThrough >= shipEvery, let written else { return }
-        try written(position)
-        shippedThrough = position
+        guard position - shippedThrough > shipEvery, let written else { return }
+        try written(position - 1)
+        shippedThrough = position - 1
     }
 }
 
