@@ -80,6 +80,14 @@ public enum ClientIntent: Sendable {
     case readLog
     /// Write: the folder and the store are created when missing.
     case write
+    /// Write records whose answer reads the views (an erasure, a merge): the folder must hold a
+    /// store, and the views are brought up to date first.
+    case writeAfterViews
+
+    /// The views are brought up to date before the command runs.
+    public var readsViews: Bool { self == .readViews || self == .writeAfterViews }
+    /// The command appends to the log (with `--log`: the log's durability settings are checked).
+    public var writes: Bool { self == .write || self == .writeAfterViews }
 }
 
 /// A merge or unmerge of two ids, as `journeyctl identity merge|unmerge` asks it.

@@ -5,7 +5,7 @@ public import JourneyStore
 
 /// The client over a data folder on this machine: the libraries themselves.
 ///
-/// Opened for one command: for ``ClientIntent/readViews`` it brings the views up to date
+/// Opened for one command: for ``ClientIntent/readViews`` (and ``ClientIntent/writeAfterViews``) it brings the views up to date
 /// first (with no server running, the CLI applies what was ingested before it answers), so a
 /// user who ingests and then asks sees what was ingested.
 public final class LocalClient: JourneyClient {
@@ -65,7 +65,7 @@ public final class LocalClient: JourneyClient {
         do {
             var config = options.storeConfiguration
             config.createIfMissing = true
-            if intent == .write, let warning = try? await upstream.log.durabilityWarning() {
+            if intent.writes, let warning = try? await upstream.log.durabilityWarning() {
                 FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
             }
             // The views run under the model the log shares (PUT /v1/model, model activate --log).
@@ -77,7 +77,7 @@ public final class LocalClient: JourneyClient {
             do {
                 // Views under another model than the log's are rebuilt under it first (for the
                 // commands that read the views; the others do not wait for a rebuild).
-                if intent == .readViews {
+                if intent.readsViews {
                     if let shared, try client.engine.queries.activeModel().version != shared.version {
                         FileHandle.standardError.write(Data("note: rebuilding the views under the log's shared journey model \(shared.name) version \(shared.version)\n".utf8))
                         _ = try await offPool { try client.engine.rebuilder.activate(shared) }
@@ -105,7 +105,7 @@ public final class LocalClient: JourneyClient {
         do {
             engine = try JourneyEngine(store: store, configuration: options.engine)
             if let notice = engine.openingNotice { FileHandle.standardError.write(Data("note: \(notice)\n".utf8)) }
-            if intent == .readViews && catchUp {
+            if intent.readsViews && catchUp {
                 let head = try store.headPosition()
                 try engine.live.catchUp { options.catchUpProgress?($0, head) }
             }

@@ -31,7 +31,7 @@ struct IdentityCommand: AsyncParsableCommand {
     }
 
     static func run(_ unmerge: Bool, _ global: GlobalOptions, _ o: ChangeOptions) async throws {
-        let client = try await global.client(.readViews, quiet: o.json)
+        let client = try await global.client(.writeAfterViews, quiet: o.json)
         defer { client.close() }
         let record = try await client.changeIdentity(IdentityChangeRequest(
             unmerge: unmerge, from: o.from, into: o.into, fromKind: o.fromKind?.rawValue, intoKind: o.intoKind?.rawValue, reason: o.reason, by: o.by))

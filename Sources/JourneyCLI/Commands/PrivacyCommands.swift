@@ -54,7 +54,7 @@ struct EraseCommand: AsyncParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func run() async throws {
-        let client = try await global.client(.readViews, quiet: json)
+        let client = try await global.client(.writeAfterViews, quiet: json)
         defer { client.close() }
         let record = try await client.erase(id, by: by, reason: reason)
         if json { Output.json(record); return }
