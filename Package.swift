@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(name: "LMDBKitTests", dependencies: ["LMDBKit", "JourneyTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "JourneyStoreTests",
-            dependencies: ["JourneyStore", "JourneyPostgres", "JourneyTestSupport"],
+            dependencies: ["JourneyStore", "JourneyPostgres", "JourneyTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Support/check_event_schema.py"],
             swiftSettings: strict
         ),

@@ -44,16 +44,18 @@ extension EventStore {
         var ids: [String] = []
         ids.reserveCapacity(events.count)
         let now = Timestamp.now()
-        for (i, e) in events.enumerated() {
+        let limits = configuration.limits
+        // By index, not `enumerated()`: that copies every event (and retains its strings).
+        for i in events.indices {
             do {
-                try e.validate(limits: configuration.limits)
+                try events[i].validate(limits: limits)
             } catch {
                 var err = error
                 err.index = i
                 if events.count > 1 { err.message = "event [\(i)]: " + err.message }
                 throw err
             }
-            ids.append(e.id ?? EventID.generate(at: now))
+            ids.append(events[i].id ?? EventID.generate(at: now))
         }
         for customer in expectations.keys {
             do {
@@ -63,7 +65,7 @@ extension EventStore {
             }
         }
         guard let keys else { return PreparedAppend(events: events, ids: ids, expectations: expectations) }
-        let customerKeys = events.map(\.stream.key)
+        let customerKeys = events.map { $0.stream.key }
         let sealing = try keys.sealingKeys(for: customerKeys, layout: layout, env: env)
         return PreparedAppend(events: events, ids: ids, expectations: expectations, sealing: (customerKeys, sealing))
     }

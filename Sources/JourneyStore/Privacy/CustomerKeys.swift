@@ -17,52 +17,69 @@ import Synchronization
 final class CustomerKeys: Sendable {
     static let live: UInt8 = 1
     static let erased: UInt8 = 0
-    static let wrappedSize = 1 + 12 + 32 + 16
-    static let sealOverhead = 12 + 16
+    static let wrappedSize = 1 + DataKey.overhead + DataKey.keySize
+    static let sealOverhead = DataKey.overhead
+    /// At most this many keys stay cached (each holds its cipher context: under 1 KiB); past
+    /// it the cache starts again from empty.
+    static let maxCached = 500_000
 
-    private let wrapping: SymmetricKey
+    /// The key that wraps data keys (derived from the master key; its `wrapped` is empty).
+    private let wrapping: DataKey
     private let state = Mutex(State())
 
     private struct State {
         /// Keys known to be stored in `customer-keys`, by customer key.
-        var keys: [ByteKey: SealingKey] = [:]
+        var keys: [ByteKey: DataKey] = [:]
         /// Keys made by this process that no commit has stored yet: every request for the
         /// customer is sealed with the same one until a commit stores a key (this one, or
         /// another process's, which then replaces it).
-        var pending: [ByteKey: SealingKey] = [:]
+        var pending: [ByteKey: DataKey] = [:]
         /// Customers known to be erased.
         var erased: Set<ByteKey> = []
         var erasures: Int = -1
     }
 
     init(master: MasterKey) {
-        wrapping = master.derive("customer-keys/v1")
+        wrapping = master.derive("customer-keys/v1").withUnsafeBytes { DataKey(raw: $0, wrapped: []) }
     }
 
     // MARK: Wrapping
 
+    /// The `customer-keys` value of `key` for `customer`: `0x01 ‖ nonce ‖ wrapped key ‖ tag`.
     func wrap(_ key: SymmetricKey, customer: [UInt8]) -> [UInt8] {
-        let box = try! AES.GCM.seal(key.withUnsafeBytes { Array($0) }, using: wrapping, nonce: RandomPool.shared.nonce(), authenticating: customer)
-        var out: [UInt8] = [Self.live]
-        out.reserveCapacity(Self.wrappedSize)
-        out.append(contentsOf: box.nonce)
-        out.append(contentsOf: box.ciphertext)
-        out.append(contentsOf: box.tag)
-        return out
+        key.withUnsafeBytes { wrap(raw: $0, customer: customer) }
     }
 
-    func unwrap(_ value: UnsafeRawBufferPointer, customer: [UInt8]) throws(StoreError) -> SymmetricKey {
+    private func wrap(raw: UnsafeRawBufferPointer, customer: [UInt8]) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: Self.wrappedSize) { out, count in
+            out[0] = Self.live
+            customer.withUnsafeBytes { c in
+                wrapping.seal(raw, customer: c, into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[1..<Self.wrappedSize]))
+            }
+            count = Self.wrappedSize
+        }
+    }
+
+    /// A new random data key for `customer`, wrapped.
+    func makeKey(customer: [UInt8]) -> DataKey {
+        withUnsafeTemporaryAllocation(byteCount: DataKey.keySize, alignment: 8) { raw in
+            RandomPool.shared.fill(raw)
+            defer { raw.initializeMemory(as: UInt8.self, repeating: 0) }
+            return DataKey(raw: UnsafeRawBufferPointer(raw), wrapped: wrap(raw: UnsafeRawBufferPointer(raw), customer: customer))
+        }
+    }
+
+    func unwrap(_ value: UnsafeRawBufferPointer, customer: [UInt8]) throws(StoreError) -> DataKey {
         guard value.count == Self.wrappedSize, value[0] == Self.live else {
             throw StoreError(.corrupt, "the data key of customer \(String(decoding: customer, as: UTF8.self)) has \(value.count) bytes; expected \(Self.wrappedSize)")
         }
-        do {
-            let box = try AES.GCM.SealedBox(
-                nonce: AES.GCM.Nonce(data: UnsafeRawBufferPointer(rebasing: value[1..<13])),
-                ciphertext: UnsafeRawBufferPointer(rebasing: value[13..<45]), tag: UnsafeRawBufferPointer(rebasing: value[45..<61]))
-            return SymmetricKey(data: try AES.GCM.open(box, using: wrapping, authenticating: customer))
-        } catch {
+        guard var raw = customer.withUnsafeBytes({ wrapping.open(UnsafeRawBufferPointer(rebasing: value[1...]), customer: $0) }),
+              raw.count == DataKey.keySize
+        else {
             throw StoreError(.corrupt, "the data key of customer \(String(decoding: customer, as: UTF8.self)) does not open under this master key")
         }
+        defer { for i in raw.indices { raw[i] = 0 } }
+        return raw.withUnsafeBytes { DataKey(raw: $0, wrapped: Array(value)) }
     }
 
     static func tombstone(position: UInt64, erasedAt: Timestamp) -> [UInt8] {
@@ -72,26 +89,11 @@ final class CustomerKeys: Sendable {
         return out
     }
 
-    // MARK: Payloads
-
-    /// `nonce ‖ ciphertext ‖ tag` of `plaintext` under `key`, bound to the customer.
-    static func seal(_ plaintext: [UInt8], key: SymmetricKey, customer: [UInt8]) -> [UInt8] {
-        // `combined` is exactly `nonce ‖ ciphertext ‖ tag`.
-        let box = try! AES.GCM.seal(plaintext, using: key, nonce: RandomPool.shared.nonce(), authenticating: customer)
-        return Array(box.combined!)
-    }
-
-    /// The plaintext of a sealed payload, or `nil` when it does not open (wrong key, damage).
-    static func open(_ sealed: UnsafeRawBufferPointer, key: SymmetricKey, customer: UnsafeRawBufferPointer) -> [UInt8]? {
-        guard sealed.count >= sealOverhead, let box = try? AES.GCM.SealedBox(combined: sealed) else { return nil }
-        return try? Array(AES.GCM.open(box, using: key, authenticating: customer))
-    }
-
     // MARK: Looking keys up
 
     /// What the store holds for a customer.
     enum Lookup {
-        case key(SealingKey)
+        case key(DataKey)
         case erased
         case missing
     }
@@ -116,9 +118,9 @@ final class CustomerKeys: Sendable {
             state.withLock { _ = $0.erased.insert(k) }
             return .erased
         }
-        let key = SealingKey(key: try unwrap(value, customer: customer), wrapped: Array(value))
+        let key = try unwrap(value, customer: customer)
         state.withLock { s in
-            if s.keys.count >= 1_000_000 { s.keys.removeAll() }
+            if s.keys.count >= Self.maxCached { s.keys.removeAll() }
             s.keys[k] = key
         }
         return .key(key)
@@ -130,7 +132,7 @@ final class CustomerKeys: Sendable {
         let c = r.streamKey
         switch try lookup(c, layout: layout, in: txn) {
         case .key(let k):
-            guard let plain = c.withUnsafeBytes({ Self.open(sealed, key: k.key, customer: $0) }) else {
+            guard let plain = c.withUnsafeBytes({ k.open(sealed, customer: $0) }) else {
                 throw StoreError(.corrupt, "the sealed properties of event \(r.id) of \(r.stream) do not open under the stream's key")
             }
             return plain
@@ -148,8 +150,8 @@ final class CustomerKeys: Sendable {
     /// none, and seals the events again with the stored key when another process stored a
     /// different one first (``AppendWriter/checkKeys(_:outcomes:in:state:)``). An erased
     /// customer has none (`nil`): the writer refuses their new events (`customer_erased`).
-    func sealingKeys(for customers: [[UInt8]], layout: StoreLayout, env: Environment) throws(StoreError) -> [SealingKey?] {
-        var out = [SealingKey?](repeating: nil, count: customers.count)
+    func sealingKeys(for customers: [[UInt8]], layout: StoreLayout, env: Environment) throws(StoreError) -> [DataKey?] {
+        var out = [DataKey?](repeating: nil, count: customers.count)
         var misses: [Int] = []
         state.withLock { s in
             for (i, c) in customers.enumerated() {
@@ -168,8 +170,7 @@ final class CustomerKeys: Sendable {
                     case .missing:
                         out[i] = state.withLock { s in
                             if let p = s.keys[ByteKey(c)] ?? s.pending[ByteKey(c)] { return p }
-                            let k = RandomPool.shared.key()
-                            let p = SealingKey(key: k, wrapped: wrap(k, customer: c))
+                            let p = makeKey(customer: c)
                             s.pending[ByteKey(c)] = p
                             return p
                         }
@@ -185,7 +186,7 @@ final class CustomerKeys: Sendable {
     /// After a commit: these are the keys `customer-keys` now holds for these customers (the
     /// ones the commit stored, or the ones another process had stored first). Pending keys of
     /// these customers are dropped: every later request seals with the stored key.
-    func stored(_ customers: [([UInt8], SealingKey)]) {
+    func stored(_ customers: [([UInt8], DataKey)]) {
         state.withLock { s in
             for (c, k) in customers {
                 s.pending[ByteKey(c)] = nil
@@ -208,12 +209,4 @@ final class CustomerKeys: Sendable {
         e.customerId = String(decoding: customer, as: UTF8.self)
         return e
     }
-}
-
-/// A customer's data key with its wrapped form (the `customer-keys` value that stores it).
-/// The wrapped bytes identify the key: two processes that make a key for the same new
-/// customer make different ones, and the writer tells them apart by these bytes.
-struct SealingKey: Sendable {
-    let key: SymmetricKey
-    let wrapped: [UInt8]
 }

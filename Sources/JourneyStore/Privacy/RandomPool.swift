@@ -15,25 +15,28 @@ import Glibc
 final class RandomPool: Sendable {
     static let shared = RandomPool()
 
+    private static let size = 12 * 1024
     private struct Buffer {
-        var bytes = [UInt8](repeating: 0, count: 12 * 1024)
-        var used = 12 * 1024
+        var bytes = [UInt8](repeating: 0, count: RandomPool.size)
+        var used = RandomPool.size
     }
     private let buffer = Mutex(Buffer())
 
-    /// A fresh nonce.
-    func nonce() -> AES.GCM.Nonce {
-        try! AES.GCM.Nonce(data: take(12))
-    }
-
     /// A fresh 256-bit data key.
     func key() -> SymmetricKey {
-        SymmetricKey(data: take(32))
+        var raw = [UInt8](repeating: 0, count: 32)
+        raw.withUnsafeMutableBytes { fill($0) }
+        defer { for i in raw.indices { raw[i] = 0 } }
+        return SymmetricKey(data: raw)
     }
 
-    private func take(_ count: Int) -> [UInt8] {
+    /// Fills `out` with fresh random bytes (a nonce, a key).
+    func fill(_ out: UnsafeMutableRawBufferPointer) {
+        let count = out.count
+        guard count > 0 else { return }
+        precondition(count <= Self.size, "at most \(Self.size) random bytes at a time")
         buffer.withLock { b in
-            if b.used + count > b.bytes.count {
+            if b.used + count > Self.size {
                 b.bytes.withUnsafeMutableBytes { raw in
                     var offset = 0
                     while offset < raw.count {
@@ -47,10 +50,12 @@ final class RandomPool: Sendable {
                 }
                 b.used = 0
             }
-            defer { b.used += count }
-            let out = Array(b.bytes[b.used..<(b.used + count)])
-            for i in b.used..<(b.used + count) { b.bytes[i] = 0 }
-            return out
+            b.bytes.withUnsafeMutableBytes { raw in
+                let from = raw.baseAddress! + b.used
+                out.baseAddress!.copyMemory(from: from, byteCount: count)
+                from.initializeMemory(as: UInt8.self, repeating: 0, count: count)
+            }
+            b.used += count
         }
     }
 }

@@ -102,20 +102,31 @@ struct EventIDKey: Hashable, Comparable, Sendable {
     /// The 128 bits of a canonical lower-case UUID string, or `nil`.
     static func canonicalUUID(_ u: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
         guard u.count == 36, u[8] == 0x2D, u[13] == 0x2D, u[18] == 0x2D, u[23] == 0x2D else { return nil }
-        var words: (UInt64, UInt64) = (0, 0)
-        var n = 0
-        for i in 0..<36 where i != 8 && i != 13 && i != 18 && i != 23 {
+        // Groups of 8-4-4-4-12 digits: the first three fill the high word, the last two the low.
+        var high: UInt64 = 0, low: UInt64 = 0
+        guard hex(u, 0, 8, &high), hex(u, 9, 4, &high), hex(u, 14, 4, &high),
+              hex(u, 19, 4, &low), hex(u, 24, 12, &low) else { return nil }
+        return (high, low)
+    }
+
+    /// Shifts `count` lower-case hex digits of `u` from `start` into `word`; false at any other byte.
+    @inline(__always)
+    private static func hex(_ u: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int, _ word: inout UInt64) -> Bool {
+        var w = word
+        for i in start..<(start + count) {
             let c = u[i]
-            let d: UInt64
-            switch c {
-            case 0x30...0x39: d = UInt64(c - 0x30)
-            case 0x61...0x66: d = UInt64(c - 0x61 + 10)
-            default: return nil
+            let digit = c &- 0x30
+            let letter = c &- 0x61
+            if digit < 10 {
+                w = w << 4 | UInt64(digit)
+            } else if letter < 6 {
+                w = w << 4 | UInt64(letter + 10)
+            } else {
+                return false
             }
-            if n < 16 { words.0 = words.0 << 4 | d } else { words.1 = words.1 << 4 | d }
-            n += 1
         }
-        return words
+        word = w
+        return true
     }
 
     static func < (a: EventIDKey, b: EventIDKey) -> Bool {

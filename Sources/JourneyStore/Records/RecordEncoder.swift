@@ -4,19 +4,28 @@
 /// defaulted occurredAt, and the chain hash.
 package enum RecordEncoder {
     /// The stored size of `event`'s record, chain hash included.
-    /// `sealed` is the sealed form of `properties` when the store encrypts them.
-    static func size(of event: NewEvent, id: String, sealed: [UInt8]? = nil) -> Int {
+    /// `sealed`: the store seals `properties` (nonce and tag added, ``DataKey/overhead``).
+    static func size(of event: NewEvent, id: String, sealed: Bool = false) -> Int {
         RecordView.headerSize + RecordView.extraHeaderSize + id.utf8.count + (event.customerId?.utf8.count ?? 0)
             + (event.anonymousId?.utf8.count ?? 0) + event.type.utf8.count
             + (event.touchpoint?.utf8.count ?? 0) + (event.channel?.utf8.count ?? 0)
-            + (sealed?.count ?? event.properties?.bytes.count ?? 0) + RecordView.hashSize
+            + propertiesSize(of: event, sealed: sealed) + RecordView.hashSize
     }
 
-    /// Encodes `event` into `out` (exactly ``size(of:id:)`` bytes) with version, recordedAt and
-    /// hash left zero (and occurredAt zero when not sent).
-    /// With `sealed`, the record stores it in place of `properties` and says so (flag 32);
+    /// The stored size of `event`'s properties (0 without).
+    @inline(__always)
+    static func propertiesSize(of event: NewEvent, sealed: Bool) -> Int {
+        guard let p = event.properties else { return 0 }
+        return p.bytes.count + (sealed ? DataKey.overhead : 0)
+    }
+
+    /// Encodes `event` into `out` (exactly ``size(of:id:sealed:)`` bytes) with version,
+    /// recordedAt and hash left zero (and occurredAt zero when not sent).
+    /// With `sealed` (and properties), the record says so (flag 32) and the properties' bytes
+    /// are left for the caller to seal into: the answer is where they start.
     /// `kind` marks an erasure or identity record (an erasure also by its flag, as in format 2).
-    static func encodeTemplate(_ event: NewEvent, id: String, sealed: [UInt8]? = nil, kind: RecordView.Kind = .event, into out: UnsafeMutableRawBufferPointer) {
+    @discardableResult
+    static func encodeTemplate(_ event: NewEvent, id: String, sealed: Bool = false, kind: RecordView.Kind = .event, into out: UnsafeMutableRawBufferPointer) -> Int {
         let base = out.baseAddress!
         var flags: UInt8 = 0
         if event.occurredAt != nil { flags |= RecordView.Flag.occurredAtSent }
@@ -24,7 +33,8 @@ package enum RecordEncoder {
         if event.touchpoint != nil { flags |= RecordView.Flag.touchpoint }
         if event.channel != nil { flags |= RecordView.Flag.channel }
         if event.properties != nil { flags |= RecordView.Flag.properties }
-        if sealed != nil { flags |= RecordView.Flag.properties | RecordView.Flag.sealed }
+        let sealed = sealed && event.properties != nil
+        if sealed { flags |= RecordView.Flag.sealed }
         if kind == .erasure { flags |= RecordView.Flag.erasure }
         base.storeBytes(of: RecordView.currentFormat, as: UInt8.self)
         base.storeBytes(of: flags, toByteOffset: 1, as: UInt8.self)
@@ -33,7 +43,7 @@ package enum RecordEncoder {
         base.storeBytes(of: UInt16(event.type.utf8.count).littleEndian, toByteOffset: 6, as: UInt16.self)
         base.storeBytes(of: UInt16(event.touchpoint?.utf8.count ?? 0).littleEndian, toByteOffset: 8, as: UInt16.self)
         base.storeBytes(of: UInt16(event.channel?.utf8.count ?? 0).littleEndian, toByteOffset: 10, as: UInt16.self)
-        base.storeBytes(of: UInt32(sealed?.count ?? event.properties?.bytes.count ?? 0).littleEndian, toByteOffset: 12, as: UInt32.self)
+        base.storeBytes(of: UInt32(propertiesSize(of: event, sealed: sealed)).littleEndian, toByteOffset: 12, as: UInt32.self)
         base.storeBytes(of: (event.occurredAt?.milliseconds ?? 0).littleEndian, toByteOffset: 16, as: Int64.self)
         // A kept recording time (reloading an export), or Int64.min: the writer fills in now.
         base.storeBytes(of: (event.recordedAt?.milliseconds ?? Int64.min).littleEndian, toByteOffset: 24, as: Int64.self)
@@ -56,13 +66,12 @@ package enum RecordEncoder {
         put(event.type)
         put(event.touchpoint)
         put(event.channel)
-        if let sealed {
-            sealed.withUnsafeBytes { (base + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            offset += sealed.count
-        } else if let p = event.properties {
+        if !sealed, let p = event.properties {
             p.bytes.withUnsafeBytes { (base + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            offset += p.bytes.count
         }
+        // The chain hash's place, zero until the writer finishes the record.
+        (base + out.count - RecordView.hashSize).initializeMemory(as: UInt8.self, repeating: 0, count: RecordView.hashSize)
+        return offset
     }
 
     /// Copies `template` into `out`, fills in version and recordedAt (and occurredAt when it was

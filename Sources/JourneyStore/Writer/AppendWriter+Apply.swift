@@ -24,7 +24,7 @@ struct GroupState {
     /// The data keys `customer-keys` holds for customers this group sealed for the first
     /// time in this process (stored by it, or found stored by another process), and the
     /// customers it erased: for the key cache after commit.
-    var storedKeys: [([UInt8], SealingKey)] = []
+    var storedKeys: [([UInt8], DataKey)] = []
     var erased: [[UInt8]] = []
     /// Called with the position of the last record written whenever ``shipEvery`` more
     /// records are final (inside a request too, and after each request): a node ships them
@@ -50,7 +50,7 @@ extension GroupState {
 struct GroupOutcome {
     var results: [Result<AppendResult, StoreError>]
     var head: UInt64
-    var storedKeys: [([UInt8], SealingKey)]
+    var storedKeys: [([UInt8], DataKey)]
     var erased: [[UInt8]]
 }
 
@@ -209,17 +209,18 @@ extension AppendWriter {
         var appended: [AppendedEvent] = []
         appended.reserveCapacity(events.count)
         do {
-            for (i, event) in events.enumerated() {
+            // By index: `enumerated()` would copy every event.
+            for i in events.indices {
                 let id = request.ids[i]
                 switch outcomes[i] {
                 case .duplicate(let position, let version):
-                    appended.append(AppendedEvent(id: id, customerId: event.customerId, anonymousId: event.anonymousId, position: position, version: version, duplicate: true))
+                    appended.append(AppendedEvent(id: id, customerId: events[i].customerId, anonymousId: events[i].anonymousId, position: position, version: version, duplicate: true))
                 case .sameAs(let j):
                     // j < i: the first of the equal ids in request order.
                     let first = appended[j]
-                    appended.append(AppendedEvent(id: id, customerId: event.customerId, anonymousId: event.anonymousId, position: first.position, version: first.version, duplicate: true))
+                    appended.append(AppendedEvent(id: id, customerId: events[i].customerId, anonymousId: events[i].anonymousId, position: first.position, version: first.version, duplicate: true))
                 case .new:
-                    let (number, version) = try nextVersion(event.stream, in: txn, state: &state)
+                    let (number, version) = try nextVersion(events[i].stream, in: txn, state: &state)
                     state.position += 1
                     var positionKey = state.position.bigEndian
                     let start = request.recordOffsets[i], end = request.recordOffsets[i + 1]
@@ -232,12 +233,15 @@ extension AppendWriter {
                             }
                         }
                     }
-                    state.idEntries.append((keys[i], state.position))
                     state.streamEntries.append((number, version, state.position))
                     try state.shipIfDue()
-                    if let link = event.link { try addLink(link, position: state.position, in: txn) }
-                    appended.append(AppendedEvent(id: id, customerId: event.customerId, anonymousId: event.anonymousId, position: state.position, version: version, duplicate: false))
+                    if let link = events[i].link { try addLink(link, position: state.position, in: txn) }
+                    appended.append(AppendedEvent(id: id, customerId: events[i].customerId, anonymousId: events[i].anonymousId, position: state.position, version: version, duplicate: false))
                 }
+            }
+            // In key order (the lookup order), so that sorting them for the index costs one pass.
+            for i in request.lookupOrder {
+                if case .new = outcomes[i] { state.idEntries.append((keys[i], appended[i].position)) }
             }
         } catch let e as LMDBError {
             throw e
@@ -254,7 +258,7 @@ extension AppendWriter {
     func writeRecord(_ event: NewEvent, id: String, kind: RecordView.Kind, version: UInt64, in txn: Transaction, state: inout GroupState) throws {
         state.position += 1
         var template = [UInt8](repeating: 0, count: RecordEncoder.size(of: event, id: id))
-        template.withUnsafeMutableBytes { RecordEncoder.encodeTemplate(event, id: id, kind: kind, into: $0) }
+        template.withUnsafeMutableBytes { _ = RecordEncoder.encodeTemplate(event, id: id, kind: kind, into: $0) }
         var positionKey = state.position.bigEndian
         try withUnsafeBytes(of: &positionKey) { pk in
             try template.withUnsafeBytes { t in

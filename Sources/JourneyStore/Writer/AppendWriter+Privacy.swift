@@ -1,4 +1,3 @@
-import Crypto
 import LMDBKit
 
 extension AppendWriter {
@@ -13,33 +12,40 @@ extension AppendWriter {
     /// - the customer was erased: the request fails (`customer_erased`).
     /// Every sealed event is therefore written under the key `customer-keys` holds when it commits.
     func checkKeys(_ request: inout PreparedAppend, outcomes: [Outcome], in txn: Transaction, state: inout GroupState) throws {
-        var seen = Set<ByteKey>()
+        let generation = cache.keysGeneration
+        /// Customers of this request whose events were sealed again (all of them at once).
+        var resealed = Set<ByteKey>()
         for i in request.events.indices {
             guard case .new = outcomes[i] else { continue }
+            let proposed = request.sealedWith[i]
+            // The common case: sealed with a key this writer knows is the stored one.
+            if let proposed, proposed.confirmed.load(ordering: .relaxed) == generation { continue }
             let c = request.customerKeys[i]
-            let bk = ByteKey(c)
-            guard seen.insert(bk).inserted else { continue }
-            let proposed = request.sealedWith[c]
-            var stored: [UInt8]? = cache.storedKeys[bk]
-            if stored == nil, let value = try txn.get(layout.customerKeys, key: c) { stored = Array(value) }
-            guard let stored else {
+            if !resealed.isEmpty && resealed.contains(ByteKey(c)) { continue }
+            guard let value = try txn.get(layout.customerKeys, key: c) else {
                 guard let proposed else {
                     throw StoreError(.corrupt, "\(request.events[i].stream) has no data key in this store, yet the key cache said it was erased; reopen the store")
                 }
                 try txn.put(layout.customerKeys, key: c, value: proposed.wrapped)
-                cache.storedKeys[bk] = proposed.wrapped
+                proposed.confirmed.store(generation, ordering: .relaxed)
                 state.storedKeys.append((c, proposed))
                 continue
             }
-            if stored.first == CustomerKeys.erased { throw CustomerKeys.erasedError(c) }
-            cache.storedKeys[bk] = stored
+            if value.first == CustomerKeys.erased { throw CustomerKeys.erasedError(c) }
             guard let proposed else {
                 throw StoreError(.corrupt, "\(request.events[i].stream) has a live data key in this store, yet the key cache said it was erased; reopen the store")
             }
-            if proposed.wrapped == stored { continue }
-            let key = try stored.withUnsafeBytes { try keys!.unwrap($0, customer: c) }
-            reseal(&request, customer: c, key: key)
-            state.storedKeys.append((c, SealingKey(key: key, wrapped: stored)))
+            if proposed.wrapped.withUnsafeBytes({ $0.elementsEqual(value) }) {
+                proposed.confirmed.store(generation, ordering: .relaxed)
+                continue
+            }
+            // Another process stored its key first: seal this request's events of the customer
+            // again with it, and let the key cache learn it after the commit.
+            let stored = try keys!.unwrap(value, customer: c)
+            stored.confirmed.store(generation, ordering: .relaxed)
+            reseal(&request, customer: c, key: stored)
+            resealed.insert(ByteKey(c))
+            state.storedKeys.append((c, stored))
         }
     }
 
@@ -61,16 +67,16 @@ extension AppendWriter {
     }
 
     /// Seals the request's events of `customer` again under `key`, in place (same length).
-    private func reseal(_ request: inout PreparedAppend, customer: [UInt8], key: SymmetricKey) {
+    private func reseal(_ request: inout PreparedAppend, customer: [UInt8], key: DataKey) {
         for i in request.events.indices where request.customerKeys[i] == customer {
             guard let properties = request.events[i].properties else { continue }
-            let sealed = CustomerKeys.seal(properties.bytes, key: key, customer: customer)
             let start = request.recordOffsets[i], end = request.recordOffsets[i + 1]
             request.records.withUnsafeMutableBytes { all in
                 let record = UnsafeMutableRawBufferPointer(rebasing: all[start..<end])
                 guard let view = RecordView(UnsafeRawBufferPointer(record)) else { return }
                 let at = view.propertiesStart
-                sealed.withUnsafeBytes { (record.baseAddress! + at).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                PreparedAppend.seal(properties.bytes, key: key, customer: customer,
+                                    into: UnsafeMutableRawBufferPointer(rebasing: record[at..<(at + properties.bytes.count + DataKey.overhead)]))
             }
         }
     }
@@ -105,11 +111,11 @@ extension AppendWriter {
             // Every stream linked to the customer is the same person: all their keys go.
             var p = state.position.bigEndian
             let members = try LinkIndex(db: layout.links, txn: txn).component(of: c)
+            cache.forgetKeys()
             for m in members {
                 try withUnsafeBytes(of: &p) { pb in try m.withUnsafeBytes { try txn.put(layout.erasures, key: $0, value: pb) } }
                 try txn.put(layout.customerKeys, key: m, value: CustomerKeys.tombstone(position: state.position, erasedAt: state.recordedAt))
                 state.erased.append(m)
-                cache.storedKeys[ByteKey(m)] = nil
             }
             state.idEntries.append((EventIDKey(id), state.position))
             state.streamEntries.append((number, v, state.position))

@@ -1,5 +1,3 @@
-import Crypto
-
 /// An append as the caller prepares it, off the writer thread: everything that does not depend
 /// on the log's state. Ids (generated ones fixed here, so a transaction retried after the map
 /// grew writes the same ids), idempotency keys, the order to look them up in, and the encoded
@@ -17,9 +15,10 @@ package struct PreparedAppend: Sendable {
     package var expectations: [String: ExpectedVersion]
     /// Encrypted stores: each event's customer key (see ``CustomerKey``).
     var customerKeys: [[UInt8]] = []
-    /// Encrypted stores: the data key each customer's events were sealed with, by customer
-    /// key. The writer checks it against `customer-keys` in the transaction that writes them.
-    var sealedWith: [[UInt8]: SealingKey] = [:]
+    /// Encrypted stores: the data key each event was sealed with (at the same index; `nil` for
+    /// an erased customer). The writer checks it against `customer-keys` in the transaction
+    /// that writes the events.
+    var sealedWith: [DataKey?] = []
 
     /// `sealing`: for encrypted stores, each event's customer key and, at the same index, the
     /// data key to seal it with (`nil` for an erased customer, whose events the writer refuses).
@@ -29,20 +28,13 @@ package struct PreparedAppend: Sendable {
     }
 
     init(events: [NewEvent], ids: [String], expectations: [String: ExpectedVersion],
-         sealing: (customerKeys: [[UInt8]], keys: [SealingKey?])?) {
+         sealing: (customerKeys: [[UInt8]], keys: [DataKey?])?) {
         self.events = events
         self.ids = ids
         self.expectations = expectations
-        var sealed: [[UInt8]?] = []
         if let sealing {
             customerKeys = sealing.customerKeys
-            sealed = events.indices.map { i -> [UInt8]? in
-                guard let p = events[i].properties, let key = sealing.keys[i]?.key else { return nil }
-                return CustomerKeys.seal(p.bytes, key: key, customer: sealing.customerKeys[i])
-            }
-            for (i, s) in sealing.keys.enumerated() {
-                if let s { sealedWith[sealing.customerKeys[i]] = s }
-            }
+            sealedWith = sealing.keys
         }
         keys = ids.map(EventIDKey.init)
         var order = Array(events.indices)
@@ -52,19 +44,37 @@ package struct PreparedAppend: Sendable {
         }
         lookupOrder = order
         var total = 0
-        recordOffsets = [0]
-        recordOffsets.reserveCapacity(events.count + 1)
-        for (i, (e, id)) in zip(events, ids).enumerated() {
-            total += RecordEncoder.size(of: e, id: id, sealed: sealed.isEmpty ? nil : sealed[i])
-            recordOffsets.append(total)
+        // An event is sealed when it has properties and a key (an erased customer has none: the
+        // writer refuses their new events, so their template is never written).
+        let keysOf = sealedWith, customers = customerKeys
+        var offsets = [0]
+        offsets.reserveCapacity(events.count + 1)
+        for i in events.indices {
+            total += RecordEncoder.size(of: events[i], id: ids[i], sealed: !keysOf.isEmpty && keysOf[i] != nil)
+            offsets.append(total)
         }
-        records = [UInt8](repeating: 0, count: total)
-        records.withUnsafeMutableBytes { buf in
-            for (i, (e, id)) in zip(events, ids).enumerated() {
-                RecordEncoder.encodeTemplate(
-                    e, id: id, sealed: sealed.isEmpty ? nil : sealed[i],
-                    into: UnsafeMutableRawBufferPointer(rebasing: buf[recordOffsets[i]..<recordOffsets[i + 1]]))
+        recordOffsets = offsets
+        // Every byte is written below (templates leave nothing unset), so no zeroing first.
+        records = [UInt8](unsafeUninitializedCapacity: total) { buf, count in
+            let all = UnsafeMutableRawBufferPointer(buf)
+            for i in events.indices {
+                let key = keysOf.isEmpty ? nil : keysOf[i]
+                let out = UnsafeMutableRawBufferPointer(rebasing: all[offsets[i]..<offsets[i + 1]])
+                let at = RecordEncoder.encodeTemplate(events[i], id: ids[i], sealed: key != nil, into: out)
+                if let key, let p = events[i].properties {
+                    Self.seal(p.bytes, key: key, customer: customers[i],
+                              into: UnsafeMutableRawBufferPointer(rebasing: out[at..<(at + p.bytes.count + DataKey.overhead)]))
+                }
             }
+            count = total
+        }
+    }
+
+    /// Seals `properties` into `out` (a record's properties bytes).
+    @inline(__always)
+    static func seal(_ properties: [UInt8], key: DataKey, customer: [UInt8], into out: UnsafeMutableRawBufferPointer) {
+        properties.withUnsafeBytes { p in
+            customer.withUnsafeBytes { c in key.seal(p, customer: c, into: out) }
         }
     }
 }

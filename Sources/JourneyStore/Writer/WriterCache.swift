@@ -12,9 +12,10 @@ struct WriterCache {
     /// Stream → its number and current version.
     var customers: [StreamID: CustomerState] = [:]
     var nextCustomer: UInt64?
-    /// Encrypted stores: the `customer-keys` value (a wrapped live key) of customers whose
-    /// stored key this writer has read or written, as of ``head``.
-    var storedKeys: [ByteKey: [UInt8]] = [:]
+    /// Encrypted stores: a data key whose ``DataKey/confirmed`` equals this number is the key
+    /// `customer-keys` holds for its customer, as of ``head`` (this writer stored it or read it
+    /// there). Moving on to a new number forgets every such confirmation at once.
+    private(set) var keysGeneration: UInt64 = 1
 
     struct CustomerState {
         var number: UInt64
@@ -27,7 +28,7 @@ struct WriterCache {
     mutating func begin(head current: UInt64) {
         if dirty || head != current || customers.count > Self.maxEntries {
             customers.removeAll(keepingCapacity: true)
-            storedKeys.removeAll(keepingCapacity: true)
+            keysGeneration += 1
             nextCustomer = nil
         }
         if customers.capacity < 1 << 16 { customers.reserveCapacity(1 << 16) }
@@ -37,6 +38,11 @@ struct WriterCache {
     mutating func committed(head: UInt64) {
         self.head = head
         dirty = false
+    }
+
+    /// Forgets which keys are confirmed (an erasure replaced some with tombstones).
+    mutating func forgetKeys() {
+        keysGeneration += 1
     }
 
     mutating func invalidate() {
