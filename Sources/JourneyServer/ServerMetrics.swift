@@ -8,8 +8,8 @@ import Synchronization
 /// and projections' figures read at scrape time.
 public final class ServerMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
-    private let requestCounters = Mutex<[String: Counter]>([:])
-    private let latency = Mutex<[String: DurationHistogram]>([:])
+    /// Each route's latency histogram and its counters by status: one look-up per request.
+    private let routes = Mutex<[RouteKey: RouteEntry]>([:])
     private let last = Mutex<[String: Int]>([:])
     static let buckets: [Duration] = [
         .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
@@ -19,6 +19,16 @@ public final class ServerMetrics: Sendable {
 
     public init() {}
 
+    private struct RouteKey: Hashable {
+        let method: String
+        let route: String
+    }
+
+    private struct RouteEntry {
+        let histogram: DurationHistogram
+        var counters: [Int: Counter] = [:]
+    }
+
     /// A metric named exactly `name` (the unit is already part of it).
     static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
@@ -26,25 +36,21 @@ public final class ServerMetrics: Sendable {
 
     /// Records one request.
     func record(method: String, route: String, status: Int, duration: Duration) {
-        let key = "\(method) \(route) \(status)"
-        let counter = requestCounters.withLock { c in
-            if let existing = c[key] { return existing }
+        let key = RouteKey(method: method, route: route)
+        let (counter, histogram) = routes.withLock { r -> (Counter, DurationHistogram) in
+            if r[key] == nil {
+                r[key] = RouteEntry(histogram: registry.makeDurationHistogram(
+                    descriptor: Self.descriptor("journey_http_request_duration_seconds", "HTTP request latency by method and route"),
+                    labels: [("method", method), ("route", route)], buckets: Self.buckets))
+            }
+            if let existing = r[key]!.counters[status] { return (existing, r[key]!.histogram) }
             let made = registry.makeCounter(
                 descriptor: Self.descriptor("journey_http_requests_total", "HTTP requests by method, route and status"),
                 labels: [("method", method), ("route", route), ("status", String(status))])
-            c[key] = made
-            return made
+            r[key]!.counters[status] = made
+            return (made, r[key]!.histogram)
         }
         counter.increment()
-        let hkey = "\(method) \(route)"
-        let histogram = latency.withLock { h in
-            if let existing = h[hkey] { return existing }
-            let made = registry.makeDurationHistogram(
-                descriptor: Self.descriptor("journey_http_request_duration_seconds", "HTTP request latency by method and route"),
-                labels: [("method", method), ("route", route)], buckets: Self.buckets)
-            h[hkey] = made
-            return made
-        }
         histogram.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 

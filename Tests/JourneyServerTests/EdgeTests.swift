@@ -50,6 +50,23 @@ import Testing
         #expect(unknown.status == 404 && (unknown.object["detail"] as? String)?.contains("no body") == true, "\(unknown.text)")
     }
 
+    /// Media types and content codings are case-insensitive tokens with optional white space
+    /// around them (RFC 9110); parameters after `;` do not change the type.
+    @Test func contentTypeAndEncodingAreReadAsTokens() async throws {
+        let f = try await ServerFixture()
+        let c = f.client
+        let lines = #"{"customerId":"t1","type":"ad_click"}"# + "\n" + #"{"customerId":"t2","type":"ad_click"}"# + "\n"
+        let ndjson = try await c.request("POST", "/v1/events", headers: ["Content-Type": "  Application/X-NDJSON ; charset=utf-8"], body: Data(lines.utf8))
+        #expect(ndjson.status == 200 && (ndjson.object["events"] as? [[String: Any]])?.count == 2, "\(ndjson.text)")
+        let zipped = try await c.request("POST", "/v1/events", headers: ["Content-Type": "APPLICATION/JSON", "Content-Encoding": " GZip "],
+                                         body: try PipelineAPITests.gzip(#"{"customerId":"t3","type":"ad_click"}"#))
+        #expect(zipped.status == 200, "\(zipped.text)")
+        let wrongType = try await c.request("POST", "/v1/events", headers: ["Content-Type": "Text/Plain"], body: Data("x".utf8))
+        #expect(wrongType.status == 415 && (wrongType.object["detail"] as? String)?.contains("text/plain") == true, "\(wrongType.text)")
+        let wrongCoding = try await c.request("POST", "/v1/events", headers: ["Content-Type": "application/json", "Content-Encoding": " BR "], body: Data("x".utf8))
+        #expect(wrongCoding.status == 415 && (wrongCoding.object["detail"] as? String)?.contains("got br") == true, "\(wrongCoding.text)")
+    }
+
     @Test func oversizeAndTruncatedBodiesAreClientErrorsAndCloseTheConnection() async throws {
         let f = try await ServerFixture { $0.maxBodyBytes = 64 << 10 }
         let c = f.client

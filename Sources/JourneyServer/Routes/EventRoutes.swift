@@ -8,12 +8,16 @@ import JourneyPipelines
 
 /// `/v1/events`: append (JSON object, array, NDJSON), read the log, live tail (SSE).
 enum EventRoutes {
+    /// CloudEvents' binary mode names its attributes in `ce-` headers.
+    static let ceSpecVersion = HTTPField.Name("ce-specversion")!
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+    static let ndjsonTypes = ["application/x-ndjson", "application/ndjson", "application/jsonl"]
     static func add(to router: Router<JourneyRequestContext>, state: ServerState) {
         router.scoped(.write).post("/v1/events") { request, _ -> Response in
             let type = mediaType(request)
-            let ndjson = ["application/x-ndjson", "application/ndjson", "application/jsonl"]
-            let encoding = request.headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased()
-            let binaryCloudEvent = request.headers[HTTPField.Name("ce-specversion")!] != nil
+            let ndjson = Self.ndjsonTypes
+            let encoding = contentEncoding(request)
+            let binaryCloudEvent = request.headers[Self.ceSpecVersion] != nil
             if !binaryCloudEvent, type.map(ndjson.contains) == true, encoding == nil || encoding == "" || encoding == "identity" {
                 // NDJSON is parsed as it arrives (bulk loads: no whole-body buffer).
                 let parsed = try await state.streamedNDJSON(of: request, limit: state.configuration.maxBodyBytes)
@@ -63,7 +67,7 @@ enum EventRoutes {
 
         router.scoped(.read).get("/v1/events/stream") { request, _ -> Response in
             var from = try integer(request, "from", min: 1) ?? 1
-            if let last = request.headers[HTTPField.Name("Last-Event-ID")!] {
+            if let last = request.headers[Self.lastEventID] {
                 guard let p = UInt64(last.trimmingCharacters(in: .whitespaces)) else {
                     throw APIError.badRequest("Last-Event-ID: expected a position, got \(last)")
                 }

@@ -9,7 +9,7 @@ extension ServerState {
     /// `limit` bytes before and after decoding (413 beyond: a small compressed body cannot
     /// unpack into a large one). An unknown encoding is 415; a body that does not decode, 400.
     func decodedBody(of request: Request, limit: Int) async throws -> ByteBuffer {
-        let encoding = request.headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased()
+        let encoding = contentEncoding(request)
         var raw = try await body(of: request, limit: limit)
         let algorithm: CompressionAlgorithm
         switch encoding {
