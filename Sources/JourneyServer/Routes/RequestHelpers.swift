@@ -91,7 +91,8 @@ func time(_ request: Request, _ name: String) throws -> Timestamp? {
 /// `/v1/customers/a%20b` names customer `a b` and `p%2Fq` names `p/q`). Decoded once, here.
 func pathParameter(_ context: some RequestContext, _ name: String) throws -> String {
     guard let raw = context.parameters.get(name), !raw.isEmpty else { throw APIError.badRequest("missing path parameter \(name)") }
-    guard raw.contains("%") else { return raw }
+    // A byte scan: `String.contains(_: String)` goes through Foundation's NSString search.
+    guard raw.utf8.contains(UInt8(ascii: "%")) else { return raw }
     guard let v = raw.removingPercentEncoding else {
         throw APIError.badRequest("\(name) in the path: malformed percent-encoding (expected %XX escapes of UTF-8 bytes), got \(raw)")
     }
@@ -101,7 +102,8 @@ func pathParameter(_ context: some RequestContext, _ name: String) throws -> Str
 
 /// Whether the client asked for NDJSON (`Accept: application/x-ndjson`).
 func wantsNDJSON(_ request: Request) -> Bool {
-    request.headers[.accept]?.contains("application/x-ndjson") == true
+    guard let accept = request.headers[.accept] else { return false }
+    return accept.utf8.firstRange(of: "application/x-ndjson".utf8) != nil
 }
 
 /// Events as NDJSON (one event a line, as `journeyctl events` prints them); the next cursor in
