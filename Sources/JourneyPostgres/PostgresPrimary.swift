@@ -71,8 +71,11 @@ final class PostgresPrimary: Sendable {
 
     private func raceAgainstClose<R: Sendable>(_ connection: PostgresConnection, _ progress: Progress,
                                                _ body: @escaping @Sendable () async throws -> R) async throws -> R {
+        // The watch leaves the table when its connection closes: a connection that closed after
+        // `lease` saw it open has none, and must fail now (not wait for `callTimeout` on a query
+        // the driver may never answer).
+        guard let watch = watches.withLock({ $0[ObjectIdentifier(connection)] }) else { throw ConnectionClosed() }
         let race = Once()
-        let watch = watches.withLock { $0[ObjectIdentifier(connection)] }
         let limit = configuration.callTimeout.components
         return try await withCheckedThrowingContinuation { continuation in
             // A host that went silent (no reset: power lost, a partition) keeps the socket open
@@ -86,10 +89,10 @@ final class PostgresPrimary: Sendable {
                 let result: Result<R, any Error>
                 do { result = .success(try await body()) } catch { result = .failure(error) }
                 silent.cancel()
-                watch?.disarm()
+                watch.disarm()
                 if race.claim() { continuation.resume(with: result) }
             }
-            watch?.arm {
+            watch.arm {
                 // The body's own failure, which usually comes with the close, goes first.
                 connection.eventLoop.scheduleTask(in: .milliseconds(200)) {
                     guard race.claim() else { return }
