@@ -114,10 +114,10 @@ public final class PostgresUpstream: LogUpstream {
             switch request {
             case .commits(let after):
                 session.answer(.commits(try await commits(db, log, after: after, through: UInt64(head))))
-            case .records(let records):
-                try await insert(records[...], db, log)
-            case .commit(let c, let sent):
-                try await write(c, sent: sent, db, log)
+            case .insert(let statement):
+                try await db.run(statement, logger: log.logger)
+            case .commit(let statement):
+                try await db.run(statement, logger: log.logger)
                 return
             case .abandon:
                 throw Abandoned()
@@ -157,26 +157,28 @@ public final class PostgresUpstream: LogUpstream {
         return out
     }
 
-    /// Records ahead of their commit (``UpstreamWrite/send(_:)``), with one `INSERT … unnest`.
-    private static func insert(_ records: ArraySlice<UpstreamRecord>, _ db: PostgresConnection, _ log: PostgresLog) async throws {
-        try await db.run("INSERT INTO journey_events (position, event_id, stream, version, record) SELECT * FROM \(unnest: records)", logger: log.logger)
+    /// The statement inserting records ahead of their commit (``UpstreamWrite/send(_:)``): one
+    /// `INSERT … unnest`. Built (its parameters encoded) by the writer's thread, so that the
+    /// transaction's connection goes from one statement to the next without waiting for it.
+    static func insertStatement(_ records: ArraySlice<UpstreamRecord>) -> PostgresQuery {
+        "INSERT INTO journey_events (position, event_id, stream, version, record) SELECT * FROM \(unnest: records)"
     }
 
     /// One commit's remaining rows in one statement (one round trip): its records but the first
     /// `sent` (which went ahead; the last record never does, see ``GroupState/shipIfDue()``)
     /// with one `INSERT … unnest`, its index changes, the head, the notification (sent at
-    /// `COMMIT`).
-    private static func write(_ c: UpstreamCommit, sent: Int, _ db: PostgresConnection, _ log: PostgresLog) async throws {
+    /// `COMMIT`). Built by the writer's thread, as ``insertStatement(_:)``.
+    static func writeStatement(_ c: UpstreamCommit, sent: Int) -> PostgresQuery {
         let last = c.records.last!
         let chain = last.bytes.suffix(RecordView.hashSize)
         let floor = last.bytes.withUnsafeBytes { RecordView($0)!.recordedAt.milliseconds }
-        try await db.run("""
+        return """
             WITH events AS (
                 INSERT INTO journey_events (position, event_id, stream, version, record) SELECT * FROM \(unnest: c.records[sent...])),
             commits AS (INSERT INTO journey_commits (head, changes) VALUES (\(Int64(c.head)), \(ByteBuffer(bytes: c.changes)))),
             head AS (UPDATE journey_head SET position = \(Int64(c.head)), chain = \(ByteBuffer(bytes: Array(chain))), recorded_floor = \(floor) WHERE id = 1)
             SELECT pg_notify(\(channel), \(String(c.head)))
-            """, logger: log.logger)
+            """
     }
 
     package func commits(after position: UInt64, limit: Int) throws(StoreError) -> [UpstreamCommit] {
@@ -215,14 +217,14 @@ public final class PostgresUpstream: LogUpstream {
         func send(_ records: [UpstreamRecord]) {
             guard open, !records.isEmpty else { return }
             sent += records.count
-            session.tell(.records(records))
+            session.tell(.insert(PostgresUpstream.insertStatement(records[...])))
         }
 
         func commit(_ commit: UpstreamCommit) throws(StoreError) {
             guard open else { throw StoreError(.unavailable, "the log's write transaction has ended; nothing was written; retry") }
             open = false
             precondition(commit.records.count > sent, "a commit holds the records sent ahead of it and at least one more")
-            let answer = session.ask(.commit(commit, sent: sent))
+            let answer = session.ask(.commit(PostgresUpstream.writeStatement(commit, sent: sent)))
             session.close(abandoning: false)
             guard case .ended(let r) = answer else { throw StoreError(.storage, "the log's write transaction answered out of turn") }
             try r.get()

@@ -1,5 +1,6 @@
 import Dispatch
 import JourneyStore
+import PostgresNIO
 import Synchronization
 
 /// The hand-over between the writer thread, which blocks, and the task that holds the
@@ -8,10 +9,12 @@ import Synchronization
 final class WriteSession: Sendable {
     enum Request: Sendable {
         case commits(after: UInt64)
-        /// Records to insert now, answered by nothing (a failure ends the transaction).
-        case records([UpstreamRecord])
-        /// The commit; its first `sent` records went ahead as ``records(_:)``.
-        case commit(UpstreamCommit, sent: Int)
+        /// Records to insert now (``PostgresUpstream/insertStatement(_:)``), answered by nothing
+        /// (a failure ends the transaction).
+        case insert(PostgresQuery)
+        /// The commit's statement (``PostgresUpstream/writeStatement(_:sent:)``): the records
+        /// that did not go ahead as ``insert(_:)``, the index changes, the head.
+        case commit(PostgresQuery)
         case abandon
     }
 
