@@ -36,6 +36,9 @@ final class StoreFixture: Sendable {
             if let s { return s }
             let started = try PostgresServer()
             s = started
+            // A static is never released, so its `deinit` would not stop the server: stop it
+            // when the test process exits, or every run leaves a PostgreSQL running.
+            atexit { StoreFixture.stopServer() }
             return started
         }
         let name = "t\(Self.databases.add(1, ordering: .relaxed).newValue)"
@@ -47,6 +50,11 @@ final class StoreFixture: Sendable {
         let upstream = try connected.get()
         self.upstream = upstream
         store = try EventStore(upstream.attach(to: config))
+    }
+
+    /// Stops the PostgreSQL of this process's stores and removes its folder.
+    private static func stopServer() {
+        server.withLock { $0 }?.stop()
     }
 
     /// Runs `body` in a task and waits for it on a thread of its own.
