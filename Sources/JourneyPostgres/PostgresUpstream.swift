@@ -160,7 +160,7 @@ public final class PostgresUpstream: LogUpstream {
     /// The statement inserting records ahead of their commit (``UpstreamWrite/send(_:)``): one
     /// `INSERT … unnest`. Built (its parameters encoded) by the writer's thread, so that the
     /// transaction's connection goes from one statement to the next without waiting for it.
-    static func insertStatement(_ records: ArraySlice<UpstreamRecord>) -> PostgresQuery {
+    private static func insertStatement(_ records: ArraySlice<UpstreamRecord>) -> PostgresQuery {
         "INSERT INTO journey_events (position, event_id, stream, version, record) SELECT * FROM \(unnest: records)"
     }
 
@@ -168,7 +168,7 @@ public final class PostgresUpstream: LogUpstream {
     /// `sent` (which went ahead; the last record never does, see ``GroupState/shipIfDue()``)
     /// with one `INSERT … unnest`, its index changes, the head, the notification (sent at
     /// `COMMIT`). Built by the writer's thread, as ``insertStatement(_:)``.
-    static func writeStatement(_ c: UpstreamCommit, sent: Int) -> PostgresQuery {
+    private static func writeStatement(_ c: UpstreamCommit, sent: Int) -> PostgresQuery {
         let last = c.records.last!
         let chain = last.bytes.suffix(RecordView.hashSize)
         let floor = last.bytes.withUnsafeBytes { RecordView($0)!.recordedAt.milliseconds }
