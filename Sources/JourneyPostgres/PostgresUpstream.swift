@@ -259,21 +259,3 @@ extension PostgresUpstream {
         return store
     }
 }
-
-extension PostgresQuery.StringInterpolation {
-    /// `unnest(…)` of the records' columns (position, event id, stream, version, record), one
-    /// array parameter each: the rows of an `INSERT … SELECT * FROM`.
-    mutating func appendInterpolation(unnest records: ArraySlice<UpstreamRecord>) {
-        appendLiteral("unnest(")
-        appendInterpolation(records.map { Int64($0.position) })
-        appendLiteral("::bigint[], ")
-        appendInterpolation(records.map(\.id))
-        appendLiteral("::text[], ")
-        appendInterpolation(records.map { ByteBuffer(bytes: $0.stream) })
-        appendLiteral("::bytea[], ")
-        appendInterpolation(records.map { Int64($0.version) })
-        appendLiteral("::bigint[], ")
-        appendInterpolation(records.map { ByteBuffer(bytes: $0.bytes) })
-        appendLiteral("::bytea[])")
-    }
-}

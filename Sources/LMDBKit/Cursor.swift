@@ -7,8 +7,9 @@ import CLMDB
 public struct Cursor {
     let cursor: OpaquePointer
     let name: String
-    /// Keeps the changes made through this cursor (a recorded write transaction).
-    var recorder: WriteRecorder? = nil
+    /// Keeps the changes made through this cursor (a recorded write transaction), with the
+    /// byte naming the database.
+    var recorder: (WriteRecorder, UInt8)? = nil
 
     /// A key and value pointing into the map.
     public typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
@@ -79,13 +80,13 @@ public struct Cursor {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
         try check(mdb_cursor_put(cursor, &k, &v, flags.rawValue), "mdb_cursor_put(\(name))")
-        if let recorder, recorder.isOn { recorder.put(name, key, value) }
+        if let (recorder, code) = recorder, recorder.isOn { recorder.record(.put, code, key, value) }
     }
 
     /// Deletes the entry under the cursor (write transactions only).
     public func deleteCurrent() throws {
-        if let recorder, recorder.isOn, let (k, v) = try current() {
-            recorder.deleteValue(name, Array(k), Array(v))
+        if let (recorder, code) = recorder, recorder.isOn, let (k, v) = try current() {
+            recorder.record(.deleteValue, code, k, v)
         }
         try check(mdb_cursor_del(cursor, 0), "mdb_cursor_del(\(name))")
     }

@@ -48,7 +48,7 @@ public struct Transaction {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
         try check(mdb_put(txn, db.dbi, &k, &v, flags.rawValue), "mdb_put(\(db.name))")
-        if let recorder, recorder.wants(db.name) { recorder.put(db.name, key, value) }
+        if let recorder, let code = recorder.wants(db) { recorder.record(.put, code, key, value) }
     }
 
     /// Reserves `count` bytes under `key` and lets `fill` write them in place (`MDB_RESERVE`):
@@ -63,7 +63,7 @@ public struct Transaction {
         try check(mdb_put(txn, db.dbi, &k, &v, flags.rawValue | UInt32(MDB_RESERVE)), "mdb_put(\(db.name), reserve)")
         let out = UnsafeMutableRawBufferPointer(start: v.mv_data, count: count)
         let result = try fill(out)
-        if let recorder, recorder.wants(db.name) { recorder.put(db.name, key, UnsafeRawBufferPointer(out)) }
+        if let recorder, let code = recorder.wants(db) { recorder.record(.put, code, key, UnsafeRawBufferPointer(out)) }
         return result
     }
 
@@ -74,7 +74,7 @@ public struct Transaction {
         let rc = mdb_del(txn, db.dbi, &k, nil)
         if rc == MDB_NOTFOUND { return false }
         try check(rc, "mdb_del(\(db.name))")
-        if let recorder, recorder.wants(db.name) { recorder.delete(db.name, key) }
+        if let recorder, let code = recorder.wants(db) { recorder.record(.delete, code, key, UnsafeRawBufferPointer(start: nil, count: 0)) }
         return true
     }
 
@@ -89,7 +89,7 @@ public struct Transaction {
                 let rc = mdb_del(txn, db.dbi, &k, &v)
                 if rc == MDB_NOTFOUND { return false }
                 try check(rc, "mdb_del(\(db.name))")
-                if let recorder, recorder.wants(db.name) { recorder.deleteValue(db.name, key, value) }
+                if let recorder, let code = recorder.wants(db) { recorder.record(.deleteValue, code, kb, vb) }
                 return true
             }
         }
@@ -97,7 +97,7 @@ public struct Transaction {
 
     /// Empties the database; with `delete`, also removes it from the environment.
     public func drop(_ db: Database, delete: Bool = false) throws {
-        precondition(recorder.map { !$0.wants(db.name) } ?? true, "drop(\(db.name)) in a recorded transaction")
+        precondition(recorder.map { $0.wants(db) == nil } ?? true, "drop(\(db.name)) in a recorded transaction")
         try check(mdb_drop(txn, db.dbi, delete ? 1 : 0), "mdb_drop(\(db.name))")
     }
 
@@ -115,7 +115,7 @@ public struct Transaction {
     public func withCursor<R>(_ db: Database, _ body: (inout Cursor) throws -> R) throws -> R {
         var c: OpaquePointer?
         try check(mdb_cursor_open(txn, db.dbi, &c), "mdb_cursor_open(\(db.name))")
-        var cursor = Cursor(cursor: c!, name: db.name, recorder: recorder.flatMap { $0.ignored.contains(db.name) ? nil : $0 })
+        var cursor = Cursor(cursor: c!, name: db.name, recorder: recorder.flatMap { r in r.code(db).map { (r, $0) } })
         defer { mdb_cursor_close(c) }
         return try body(&cursor)
     }

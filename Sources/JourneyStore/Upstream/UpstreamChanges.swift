@@ -1,43 +1,29 @@
 import LMDBKit
 
 /// The index changes of one commit, as bytes for the upstream (``UpstreamCommit/changes``):
-/// for each change, in order, `op (1 byte) ‖ database (1 byte) ‖ key length (UInt32 BE) ‖ key
-/// ‖ value length (UInt32 BE) ‖ value`. A replica that applies every commit's changes in order
-/// has the same indexes as the node that made them (customer numbers included).
+/// what a ``WriteRecorder`` keeping ``databases`` records, for each change, in order, `op (1
+/// byte) ‖ database (1 byte) ‖ key length (UInt32 BE) ‖ key ‖ value length (UInt32 BE) ‖ value`.
+/// A replica that applies every commit's changes in order has the same indexes as the node
+/// that made them (customer numbers included).
 enum UpstreamChanges {
     /// The log's databases that changes may touch, by their byte (`events` is never among
-    /// them: records travel as rows).
+    /// them: records travel as rows). The order is the format's: never change it.
     static let databases = ["customers", "streams", "event-ids", "meta", "customer-keys", "erasures", "links"]
 
-    private enum Op: UInt8 { case put = 1, delete = 2, deleteValue = 3 }
+    private typealias Op = WriteRecorder.Op
 
-    /// Appends a put of `key` → `value` in `db` to `out`.
+    /// A recorder of a node's group commits: every change to the log's databases but `events`.
+    static func recorder() -> WriteRecorder { WriteRecorder(keeping: databases, ignoring: ["events"]) }
+
+    /// Appends a put of `key` → `value` in `db` to `out` (what a recorder would have recorded).
     static func appendPut<K: Collection<UInt8>, V: Collection<UInt8>>(_ db: String, _ key: K, _ value: V, to out: inout [UInt8]) {
-        append(.put, db, key, value, to: &out)
-    }
-
-    private static func append<K: Collection<UInt8>, V: Collection<UInt8>>(_ op: Op, _ db: String, _ key: K, _ value: V, to out: inout [UInt8]) {
         func u32(_ n: Int) {
-            let v = UInt32(n)
-            out.append(contentsOf: [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)])
+            withUnsafeBytes(of: UInt32(n).bigEndian) { out.append(contentsOf: $0) }
         }
-        out.append(op.rawValue)
+        out.append(Op.put.rawValue)
         out.append(UInt8(databases.firstIndex(of: db)!))
         u32(key.count); out.append(contentsOf: key)
         u32(value.count); out.append(contentsOf: value)
-    }
-
-    static func encode(_ changes: [WriteRecorder.Change]) -> [UInt8] {
-        var out: [UInt8] = []
-        func add(_ op: Op, _ db: String, _ key: [UInt8], _ value: [UInt8]) { append(op, db, key, value, to: &out) }
-        for c in changes {
-            switch c {
-            case .put(let db, let k, let v): add(.put, db, k, v)
-            case .delete(let db, let k): add(.delete, db, k, [])
-            case .deleteValue(let db, let k, let v): add(.deleteValue, db, k, v)
-            }
-        }
-        return out
     }
 
     /// Applies `bytes` in `txn`; calls `tombstone` with each `customer-keys` key set to a

@@ -74,7 +74,7 @@ extension AppendWriter {
                 }
                 var records = sent
                 records.append(contentsOf: try readBack(head + UInt64(sent.count) + 1, outcome.head, in: txn))
-                let commit = UpstreamCommit(head: outcome.head, records: records, changes: UpstreamChanges.encode(changes))
+                let commit = UpstreamCommit(head: outcome.head, records: records, changes: changes)
                 try session!.commit(commit)
                 shipped = (commit, outcome)
                 return outcome

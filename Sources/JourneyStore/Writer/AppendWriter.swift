@@ -30,7 +30,7 @@ final class AppendWriter: @unchecked Sendable {
     /// Where the log really is, for a node's replica (``LogUpstream``); `nil` for a lone store.
     let upstream: (any LogUpstream)?
     /// Keeps each group's index changes for the upstream.
-    let recorder = WriteRecorder(ignoring: ["events"])
+    let recorder = UpstreamChanges.recorder()
 
     init(env: Environment, layout: StoreLayout, keys: CustomerKeys?, identities: IdentityRules, maxEventsPerCommit: Int,
          notifier: CommitNotifier, upstream: (any LogUpstream)? = nil) {
