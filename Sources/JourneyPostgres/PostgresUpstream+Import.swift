@@ -31,7 +31,7 @@ extension PostgresUpstream {
         }
         var expected: UInt64 = 0
         try store.exportCommits(chunk: chunk) { commit throws(StoreError) in
-            let write = try beginWrite()
+            let write = try self.write()
             guard write.head == expected else {
                 write.abandon()
                 throw StoreError(.invalidArgument, expected == 0

@@ -78,7 +78,10 @@ public final class PostgresUpstream: LogUpstream {
         }
     }
 
-    package func beginWrite() throws(StoreError) -> any UpstreamWrite {
+    package func beginWrite() throws(StoreError) -> any UpstreamWrite { try write() }
+
+    /// Locks the head for one write (``beginWrite()``).
+    func write() throws(StoreError) -> Write {
         let session = WriteSession()
         let log = self.log
         Task {
@@ -160,24 +163,24 @@ public final class PostgresUpstream: LogUpstream {
     /// The statement inserting records ahead of their commit (``UpstreamWrite/send(_:)``): one
     /// `INSERT … unnest`. Built (its parameters encoded) by the writer's thread, so that the
     /// transaction's connection goes from one statement to the next without waiting for it.
-    private static func insertStatement(_ records: ArraySlice<UpstreamRecord>) -> PostgresQuery {
+    private static func insertStatement(_ records: RecordColumn.Source) -> PostgresQuery {
         "INSERT INTO journey_events (position, event_id, stream, version, record) SELECT * FROM \(unnest: records)"
     }
 
-    /// One commit's remaining rows in one statement (one round trip): its records but the first
-    /// `sent` (which went ahead; the last record never does, see ``GroupState/shipIfDue()``)
-    /// with one `INSERT … unnest`, its index changes, the head, the notification (sent at
-    /// `COMMIT`). Built by the writer's thread, as ``insertStatement(_:)``.
-    private static func writeStatement(_ c: UpstreamCommit, sent: Int) -> PostgresQuery {
-        let last = c.records.last!
-        let chain = last.bytes.suffix(RecordView.hashSize)
-        let floor = last.bytes.withUnsafeBytes { RecordView($0)!.recordedAt.milliseconds }
+    /// One commit's remaining rows in one statement (one round trip): its records that did not
+    /// go ahead (at least the last, see ``GroupState/shipIfDue()``) with one `INSERT … unnest`,
+    /// its index changes, the head (the last record's position and chain hash), the
+    /// notification (sent at `COMMIT`). Built by the writer's thread, as ``insertStatement(_:)``.
+    private static func writeStatement(_ records: RecordColumn.Source, changes: [UInt8]) -> PostgresQuery {
+        let (head, chain, floor) = records.withLast { position, last in
+            (position, Array(last[(last.count - RecordView.hashSize)...]), RecordView(last)!.recordedAt.milliseconds)
+        }
         return """
             WITH events AS (
-                INSERT INTO journey_events (position, event_id, stream, version, record) SELECT * FROM \(unnest: c.records[sent...])),
-            commits AS (INSERT INTO journey_commits (head, changes) VALUES (\(Int64(c.head)), \(ByteBuffer(bytes: c.changes)))),
-            head AS (UPDATE journey_head SET position = \(Int64(c.head)), chain = \(ByteBuffer(bytes: Array(chain))), recorded_floor = \(floor) WHERE id = 1)
-            SELECT pg_notify(\(channel), \(String(c.head)))
+                INSERT INTO journey_events (position, event_id, stream, version, record) SELECT * FROM \(unnest: records)),
+            commits AS (INSERT INTO journey_commits (head, changes) VALUES (\(Int64(head)), \(ByteBuffer(bytes: changes)))),
+            head AS (UPDATE journey_head SET position = \(Int64(head)), chain = \(ByteBuffer(bytes: chain)), recorded_floor = \(floor) WHERE id = 1)
+            SELECT pg_notify(\(channel), \(String(head)))
             """
     }
 
@@ -214,17 +217,28 @@ public final class PostgresUpstream: LogUpstream {
             }
         }
 
-        func send(_ records: [UpstreamRecord]) {
-            guard open, !records.isEmpty else { return }
+        func send(_ records: WrittenRecords) {
+            guard open, records.count > 0 else { return }
+            precondition(records.first == head + UInt64(sent) + 1, "records sent in position order")
             sent += records.count
-            session.tell(.insert(PostgresUpstream.insertStatement(records[...])))
+            session.tell(.insert(PostgresUpstream.insertStatement(.written(records))))
         }
 
+        func commit(_ records: WrittenRecords, changes: [UInt8]) throws(StoreError) {
+            precondition(records.count > 0 && records.first == head + UInt64(sent) + 1, "a commit holds the records after those sent ahead, at least one")
+            try commit(.written(records), changes: changes)
+        }
+
+        /// A whole commit (``importLog(from:chunk:progress:)``): its records follow ``head``.
         func commit(_ commit: UpstreamCommit) throws(StoreError) {
+            precondition(sent == 0 && !commit.records.isEmpty && commit.records[0].position == head + 1 && commit.records.last!.position == commit.head)
+            try self.commit(.records(commit.records[...]), changes: commit.changes)
+        }
+
+        private func commit(_ records: RecordColumn.Source, changes: [UInt8]) throws(StoreError) {
             guard open else { throw StoreError(.unavailable, "the log's write transaction has ended; nothing was written; retry") }
             open = false
-            precondition(commit.records.count > sent, "a commit holds the records sent ahead of it and at least one more")
-            let answer = session.ask(.commit(PostgresUpstream.writeStatement(commit, sent: sent)))
+            let answer = session.ask(.commit(PostgresUpstream.writeStatement(records, changes: changes)))
             session.close(abandoning: false)
             guard case .ended(let r) = answer else { throw StoreError(.storage, "the log's write transaction answered out of turn") }
             try r.get()

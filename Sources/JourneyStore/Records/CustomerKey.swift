@@ -31,6 +31,14 @@ public enum CustomerKey {
         customer.isEmpty ? Self.anonymous(Array(anonymous)) : of(bytes: customer)
     }
 
+    /// Calls `body` with ``ofStream(customer:anonymous:)``, building no array when the key is
+    /// the customer id as it is (the common case).
+    public static func withStreamKey<R>(customer: UnsafeRawBufferPointer, anonymous: UnsafeRawBufferPointer,
+                                        _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        if !customer.isEmpty && customer.count <= maxInlineBytes { return try body(customer) }
+        return try ofStream(customer: customer, anonymous: anonymous).withUnsafeBytes(body)
+    }
+
     private static func hashed(_ utf8: [UInt8]) -> [UInt8] {
         var key: [UInt8] = [0xFF]
         key.append(contentsOf: SHA256.hash(data: utf8))

@@ -5,7 +5,7 @@
 /// and the views. Every group commit runs under the upstream's head lock: the replica first
 /// takes in what other nodes committed (``UpstreamWrite/commits(after:)``), the group is then
 /// checked and applied exactly as on a lone store (ids, expected versions, links, keys), and what
-/// it wrote, the records and the index changes, is committed upstream (``UpstreamWrite/commit(_:)``)
+/// it wrote, the records and the index changes, is committed upstream (``UpstreamWrite/commit(_:changes:)``)
 /// before the local transaction commits. So positions are the upstream's, every check sees
 /// every node's appends, and an append fails whole when the upstream does not take it.
 ///
@@ -16,7 +16,7 @@ package protocol LogUpstream: Sendable {
     var name: String { get }
     /// The upstream's identity and key check, created by the first node (see ``UpstreamIdentity``).
     func identity(proposing proposal: UpstreamIdentity) throws(StoreError) -> UpstreamIdentity
-    /// Locks the upstream head for one write, until ``UpstreamWrite/commit(_:)`` or
+    /// Locks the upstream head for one write, until ``UpstreamWrite/commit(_:changes:)`` or
     /// ``UpstreamWrite/abandon()``.
     func beginWrite() throws(StoreError) -> any UpstreamWrite
     /// Commits after `position` (a commit boundary), oldest first, about `limit` records in
@@ -32,15 +32,17 @@ package protocol UpstreamWrite: AnyObject {
     func commits(after position: UInt64) throws(StoreError) -> [UpstreamCommit]
     /// Writes `records` (the next ones after ``head`` and those sent before) in the write's
     /// transaction without waiting for it, so the upstream stores them while the writer goes
-    /// on; a failure ends the transaction and is what ``commit(_:)`` throws.
-    func send(_ records: [UpstreamRecord])
-    /// Writes `commit` (its records follow ``head``; the first of them may have gone ahead
-    /// through ``send(_:)``) and commits; releases the lock. Throws `log_unavailable` when the
-    /// upstream was lost, saying whether the outcome is unknown (the connection broke during
-    /// `COMMIT`), and `storage_error` when it refused a statement (this one or a piece sent
-    /// ahead): then nothing of the commit is in the upstream.
-    func commit(_ commit: UpstreamCommit) throws(StoreError)
-    /// Releases the lock without writing (a rollback); does nothing after ``commit(_:)``.
+    /// on; a failure ends the transaction and is what ``commit(_:changes:)`` throws. The
+    /// records are read before `send` returns (they point into the writer's transaction).
+    func send(_ records: WrittenRecords)
+    /// Writes the commit's last `records` (the ones not sent ahead; at least one) and its index
+    /// `changes` (``UpstreamChanges``), and commits; the commit's head is the last record's
+    /// position. Releases the lock. Throws `log_unavailable` when the upstream was lost, saying
+    /// whether the outcome is unknown (the connection broke during `COMMIT`), and
+    /// `storage_error` when it refused a statement (this one or a piece sent ahead): then
+    /// nothing of the commit is in the upstream.
+    func commit(_ records: WrittenRecords, changes: [UInt8]) throws(StoreError)
+    /// Releases the lock without writing (a rollback); does nothing after ``commit(_:changes:)``.
     func abandon()
 }
 
@@ -59,6 +61,21 @@ package struct UpstreamCommit: Sendable {
         self.records = records
         self.changes = changes
     }
+}
+
+/// Records just written by the writer's transaction, for ``UpstreamWrite``: positions
+/// `first ..< first + records.count`, each record (``RecordView``, chain hash included) pointing
+/// into the transaction, so valid only during the call that receives them.
+package struct WrittenRecords {
+    package let first: UInt64
+    package let records: [UnsafeRawBufferPointer]
+
+    package init(first: UInt64, records: [UnsafeRawBufferPointer]) {
+        self.first = first
+        self.records = records
+    }
+
+    package var count: Int { records.count }
 }
 
 /// A record as the upstream stores it, with the columns its indexes need.

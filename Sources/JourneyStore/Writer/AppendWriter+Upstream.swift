@@ -16,9 +16,9 @@ extension AppendWriter {
         let writes = group.contains { if case .sync = $0.work { false } else { true } }
         var session: (any UpstreamWrite)?
         var taken: [UpstreamCommit]?
-        var shipped: (commit: UpstreamCommit, outcome: GroupOutcome)?
+        var shipped: (head: UInt64, records: Int, outcome: GroupOutcome)?
         /// Records sent ahead of the commit (``UpstreamWrite/send(_:)``).
-        var sent: [UpstreamRecord] = []
+        var sent = 0
         var erasedElsewhere: [[UInt8]] = []
         defer { session?.abandon() }
         let outcome: GroupOutcome
@@ -40,12 +40,12 @@ extension AppendWriter {
                     return GroupOutcome(results: group.map { _ in .success(AppendResult(events: [], headPosition: local)) },
                                         head: local, storedKeys: [], erased: [])
                 }
-                if shipped == nil && !sent.isEmpty {
+                if shipped == nil && sent > 0 {
                     // The map grew after records went upstream: their transaction starts again.
                     session?.abandon()
                     session = nil
                     taken = nil
-                    sent.removeAll()
+                    sent = 0
                 }
                 if session == nil {
                     let s = try upstream.beginWrite()
@@ -56,14 +56,15 @@ extension AppendWriter {
                 // The map grew and the body runs again: the same commits, and ours if shipped.
                 try replay(taken ?? [], after: local, in: txn) { erasedElsewhere.append($0) }
                 if let shipped {
-                    try replay([shipped.commit], after: session!.head, in: txn) { _ in }
+                    // Committed upstream (the map grew at the LMDB commit): taken in from there.
+                    try takeIn(through: shipped.head, after: session!.head, from: upstream, in: txn)
                     return shipped.outcome
                 }
                 let head = taken?.last?.head ?? local
                 recorder.isOn = true
                 let outcome = try apply(group, in: txn, written: { through in
-                    let records = try self.readBack(head + UInt64(sent.count) + 1, through, in: txn)
-                    sent.append(contentsOf: records)
+                    let records = try self.written(head + UInt64(sent) + 1, through, in: txn)
+                    sent += records.count
                     session!.send(records)
                 }, every: Self.shipChunk)
                 recorder.isOn = false
@@ -72,11 +73,9 @@ extension AppendWriter {
                     session?.abandon()
                     return outcome
                 }
-                var records = sent
-                records.append(contentsOf: try readBack(head + UInt64(sent.count) + 1, outcome.head, in: txn))
-                let commit = UpstreamCommit(head: outcome.head, records: records, changes: changes)
-                try session!.commit(commit)
-                shipped = (commit, outcome)
+                let rest = try written(head + UInt64(sent) + 1, outcome.head, in: txn)
+                try session!.commit(rest, changes: changes)
+                shipped = (outcome.head, Int(outcome.head - head), outcome)
                 return outcome
             }
         } catch {
@@ -99,7 +98,7 @@ extension AppendWriter {
         }
         if let shipped {
             counters.commits.add(1, ordering: .relaxed)
-            counters.events.add(shipped.commit.records.count, ordering: .relaxed)
+            counters.events.add(shipped.records, ordering: .relaxed)
         }
         finish(group, outcome, erasedElsewhere: erasedElsewhere)
     }
@@ -113,18 +112,33 @@ extension AppendWriter {
         notifier.publish(head: outcome.head)
     }
 
-    /// The records at `from ... through` as just written in `txn`, for the upstream.
-    private func readBack(_ from: UInt64, _ through: UInt64, in txn: Transaction) throws -> [UpstreamRecord] {
-        guard from <= through else { return [] }
-        var records: [UpstreamRecord] = []
+    /// The records at `from ... through` as just written in `txn`, for the upstream (pointing
+    /// into the map: valid while `txn` writes nothing more).
+    private func written(_ from: UInt64, _ through: UInt64, in txn: Transaction) throws -> WrittenRecords {
+        guard from <= through else { return WrittenRecords(first: from, records: []) }
+        var records: [UnsafeRawBufferPointer] = []
         records.reserveCapacity(Int(through - from + 1))
         for p in from...through {
-            guard let raw = try txn.get(layout.events, key: p), let r = RecordView(raw) else {
+            guard let raw = try txn.get(layout.events, key: p), RecordView(raw) != nil else {
                 throw AbortGroup(error: StoreError(.corrupt, "the record just written at position \(p) does not decode"))
             }
-            records.append(UpstreamRecord(position: p, id: r.id, stream: r.streamKey, version: r.version, bytes: Array(raw)))
+            records.append(raw)
         }
-        return records
+        return WrittenRecords(first: from, records: records)
+    }
+
+    /// Takes in the upstream's commits after `position` through `head` (a commit boundary):
+    /// a group of this node's that went upstream but not into the replica.
+    private func takeIn(through head: UInt64, after position: UInt64, from upstream: any LogUpstream, in txn: Transaction) throws {
+        var at = position
+        while at < head {
+            let commits = try upstream.commits(after: at, limit: Self.catchUpChunk).filter { $0.head <= head }
+            guard let last = commits.last else {
+                throw StoreError(.unavailable, "the upstream log (\(upstream.name)) does not hold the commit ending at position \(head) that it acknowledged")
+            }
+            try replay(commits, after: at, in: txn) { _ in }
+            at = last.head
+        }
     }
 
     /// The position of the replica's last record.
