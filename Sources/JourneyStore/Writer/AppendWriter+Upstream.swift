@@ -118,11 +118,16 @@ extension AppendWriter {
         guard from <= through else { return WrittenRecords(first: from, records: []) }
         var records: [UnsafeRawBufferPointer] = []
         records.reserveCapacity(Int(through - from + 1))
-        for p in from...through {
-            guard let raw = try txn.get(layout.events, key: p), RecordView(raw) != nil else {
-                throw AbortGroup(error: StoreError(.corrupt, "the record just written at position \(p) does not decode"))
+        // One walk through the positions (they were just appended, in order).
+        try txn.withCursor(layout.events) { c in
+            var entry = try c.seek(atLeast: from)
+            for p in from...through {
+                guard let (key, raw) = entry, Transaction.uint64(key) == p, RecordView(raw) != nil else {
+                    throw AbortGroup(error: StoreError(.corrupt, "the record just written at position \(p) does not decode"))
+                }
+                records.append(raw)
+                entry = p < through ? try c.next() : nil
             }
-            records.append(raw)
         }
         return WrittenRecords(first: from, records: records)
     }
