@@ -33,7 +33,7 @@ public enum CustomerKey {
 
     /// Calls `body` with ``ofStream(customer:anonymous:)``, building no array when the key is
     /// the customer id as it is (the common case).
-    public static func withStreamKey<R>(customer: UnsafeRawBufferPointer, anonymous: UnsafeRawBufferPointer,
+    package static func withStreamKey<R>(customer: UnsafeRawBufferPointer, anonymous: UnsafeRawBufferPointer,
                                         _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         if !customer.isEmpty && customer.count <= maxInlineBytes { return try body(customer) }
         return try ofStream(customer: customer, anonymous: anonymous).withUnsafeBytes(body)
