@@ -12,7 +12,7 @@ final class WriteSession: Sendable {
         /// Records to insert now (``PostgresUpstream/insertStatement(_:)``), answered by nothing
         /// (a failure ends the transaction).
         case insert(PostgresQuery)
-        /// The commit's statement (``PostgresUpstream/writeStatement(_:sent:)``): the records
+        /// The commit's statement (``PostgresUpstream/writeStatement(_:changes:)``): the records
         /// that did not go ahead as ``insert(_:)``, the index changes, the head.
         case commit(PostgresQuery)
         case abandon

@@ -87,16 +87,18 @@ public final class WriteRecorder: @unchecked Sendable {
     @inline(__always)
     func record(_ op: Op, _ code: UInt8, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
         precondition(code != Self.unlisted, "a recorded transaction changed a database the recorder neither keeps nor ignores")
-        bytes.append(op.rawValue)
-        bytes.append(code)
-        appendLength(key.count)
-        bytes.append(contentsOf: key)
-        appendLength(value.count)
-        bytes.append(contentsOf: value)
+        Self.append(op, code, key, value, to: &bytes)
     }
 
-    @inline(__always)
-    private func appendLength(_ n: Int) {
-        withUnsafeBytes(of: UInt32(n).bigEndian) { bytes.append(contentsOf: $0) }
+    /// Appends one change to `out` in the encoding of ``bytes`` (for changes made without a
+    /// recorder: a copy of a whole environment's indexes).
+    @inlinable
+    public static func append<K: Collection<UInt8>, V: Collection<UInt8>>(_ op: Op, _ code: UInt8, _ key: K, _ value: V, to out: inout [UInt8]) {
+        out.append(op.rawValue)
+        out.append(code)
+        withUnsafeBytes(of: UInt32(key.count).bigEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: key)
+        withUnsafeBytes(of: UInt32(value.count).bigEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: value)
     }
 }

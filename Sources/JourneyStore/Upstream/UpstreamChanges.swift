@@ -17,13 +17,7 @@ enum UpstreamChanges {
 
     /// Appends a put of `key` → `value` in `db` to `out` (what a recorder would have recorded).
     static func appendPut<K: Collection<UInt8>, V: Collection<UInt8>>(_ db: String, _ key: K, _ value: V, to out: inout [UInt8]) {
-        func u32(_ n: Int) {
-            withUnsafeBytes(of: UInt32(n).bigEndian) { out.append(contentsOf: $0) }
-        }
-        out.append(Op.put.rawValue)
-        out.append(UInt8(databases.firstIndex(of: db)!))
-        u32(key.count); out.append(contentsOf: key)
-        u32(value.count); out.append(contentsOf: value)
+        WriteRecorder.append(.put, UInt8(databases.firstIndex(of: db)!), key, value, to: &out)
     }
 
     /// Applies `bytes` in `txn`; calls `tombstone` with each `customer-keys` key set to a

@@ -16,7 +16,7 @@ extension AppendWriter {
         let writes = group.contains { if case .sync = $0.work { false } else { true } }
         var session: (any UpstreamWrite)?
         var taken: [UpstreamCommit]?
-        var shipped: (head: UInt64, records: Int, outcome: GroupOutcome)?
+        var shipped: (records: Int, outcome: GroupOutcome)?
         /// Records sent ahead of the commit (``UpstreamWrite/send(_:)``).
         var sent = 0
         var erasedElsewhere: [[UInt8]] = []
@@ -57,7 +57,7 @@ extension AppendWriter {
                 try replay(taken ?? [], after: local, in: txn) { erasedElsewhere.append($0) }
                 if let shipped {
                     // Committed upstream (the map grew at the LMDB commit): taken in from there.
-                    try takeIn(through: shipped.head, after: session!.head, from: upstream, in: txn)
+                    try takeIn(through: shipped.outcome.head, after: session!.head, from: upstream, in: txn)
                     return shipped.outcome
                 }
                 let head = taken?.last?.head ?? local
@@ -75,7 +75,7 @@ extension AppendWriter {
                 }
                 let rest = try written(head + UInt64(sent) + 1, outcome.head, in: txn)
                 try session!.commit(rest, changes: changes)
-                shipped = (outcome.head, Int(outcome.head - head), outcome)
+                shipped = (Int(outcome.head - head), outcome)
                 return outcome
             }
         } catch {
