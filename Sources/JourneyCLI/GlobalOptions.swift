@@ -67,6 +67,7 @@ struct GlobalOptions: ParsableArguments {
         options.durable = durable
         options.engine = try engineConfiguration()
         options.log = logURL
+        options.syncReplica = EnvironmentFlag.isOn(environment["JOURNEY_SYNC_REPLICA"])
         if Output.stderrIsTerminal && !quiet {
             options.catchUpProgress = { applied, head in
                 Output.progress("bringing the views up to date… \(Format.count(applied)) of up to \(Format.count(head)) events")

@@ -23,6 +23,9 @@ public final class LocalClient: JourneyClient {
         /// from the log when the folder is new), or `nil` for a lone store. Opened by
         /// ``open(_:intent:)``.
         public var log: String?
+        /// With ``log``: flush every commit of the replica (``JourneyStore/StoreConfiguration/syncReplica``;
+        /// default `false`, `JOURNEY_SYNC_REPLICA` in `journeyctl`).
+        public var syncReplica = false
 
         public init(directory: String) {
             self.directory = directory
@@ -65,6 +68,7 @@ public final class LocalClient: JourneyClient {
         do {
             var config = options.storeConfiguration
             config.createIfMissing = true
+            config.syncReplica = options.syncReplica
             if intent.writes, let warning = try? await upstream.log.durabilityWarning() {
                 FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
             }
@@ -73,6 +77,9 @@ public final class LocalClient: JourneyClient {
             var options = options
             options.engine.initialModel = shared
             let store = try await upstream.openReplica(config)
+            if store.discardedUnflushedReplica {
+                FileHandle.standardError.write(Data("warning: the replica in \(options.directory) was written unflushed before the machine restarted; it was built again from the log (nothing acknowledged is lost: the log holds it)\n".utf8))
+            }
             let client = try LocalClient(store: store, options: options, intent: intent, upstream: upstream, sharedModel: shared, catchUp: false)
             do {
                 // Views under another model than the log's are rebuilt under it first (for the

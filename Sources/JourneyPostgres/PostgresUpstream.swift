@@ -107,20 +107,32 @@ public final class PostgresUpstream: LogUpstream {
     private struct Abandoned: Error {}
 
     /// The transaction's side of a write: lock the head, then do what the writer asks.
+    ///
+    /// Pieces sent ahead are queued on the connection as they come, not each awaited before the
+    /// next is written: postgres-nio starts the next statement from its event loop the moment
+    /// the previous one ends, without a hop through this task (which, on two busy cores, left
+    /// PostgreSQL idle for a scheduling delay between pieces). The commit's statement is queued
+    /// behind them, and `COMMIT` (by ``PostgresPrimary/transaction(_:)``) goes only after every
+    /// one of them succeeded: a piece refused leaves the transaction aborted, the statements
+    /// after it fail, and the first failure is what the writer is told.
     private static func serve(_ session: WriteSession, _ db: PostgresConnection, _ log: PostgresLog) async throws {
         var head: Int64 = 0
         for try await position in try await db.query("SELECT position FROM journey_head WHERE id = 1 FOR UPDATE", logger: log.logger).decode(Int64.self) {
             head = position
         }
         session.answer(.locked(UInt64(head)))
+        var ahead: [EventLoopFuture<PostgresQueryResult>] = []
         for await request in session.requests {
             switch request {
             case .commits(let after):
                 session.answer(.commits(try await commits(db, log, after: after, through: UInt64(head))))
             case .insert(let statement):
-                try await db.run(statement, logger: log.logger)
+                let piece: EventLoopFuture<PostgresQueryResult> = db.query(statement, logger: log.logger)
+                ahead.append(piece)
             case .commit(let statement):
-                try await db.run(statement, logger: log.logger)
+                let final: EventLoopFuture<PostgresQueryResult> = db.query(statement, logger: log.logger)
+                for piece in ahead { _ = try await piece.get() }
+                _ = try await final.get()
                 return
             case .abandon:
                 throw Abandoned()

@@ -47,7 +47,12 @@ public final class JourneyServer: Sendable {
             if let warning = try? await upstream.log.durabilityWarning() { logger.warning("\(warning)") }
             // New views start under the model the cluster shares (else they would be built twice).
             let shared = try await upstream.sharedModel().flatMap { try? JourneyModel.parse($0) }
-            let store = try await upstream.openReplica(storeConfiguration(configuration))
+            var storeConfiguration = try storeConfiguration(configuration)
+            storeConfiguration.syncReplica = configuration.syncReplica
+            let store = try await upstream.openReplica(storeConfiguration)
+            if store.discardedUnflushedReplica {
+                logger.warning("this node's replica in \(configuration.dataDirectory) was written unflushed before the machine restarted; it was built again from the log (nothing acknowledged is lost: the log holds it)")
+            }
             do {
                 return try JourneyServer(configuration: configuration, store: store, upstream: upstream, initialModel: shared, logger: logger)
             } catch {

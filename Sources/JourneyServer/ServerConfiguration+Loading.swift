@@ -9,6 +9,7 @@ extension ServerConfiguration {
         var port: Int?
         var dataDirectory: String?
         var log: String?
+        var syncReplica: Bool?
         var tokens: [APIToken]?
         var tokensFile: String?
         var insecurePublic: Bool?
@@ -31,7 +32,7 @@ extension ServerConfiguration {
 
     /// Every setting a configuration file may name (`deploy/journey.example.json` shows them all).
     public static let fileKeys: [String] = [
-        "host", "port", "dataDirectory", "log", "tokens", "tokensFile", "insecurePublic", "maxBodyBytes", "maxEventBytes",
+        "host", "port", "dataDirectory", "log", "syncReplica", "tokens", "tokensFile", "insecurePublic", "maxBodyBytes", "maxEventBytes",
         "maxHeaderBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "maxConnections",
         "readyLagThreshold", "pollIntervalMilliseconds", "projectionChunkEvents", "rebuildSaveSeconds", "coalesceMilliseconds", "logLevel",
         "masterKeyFile", "unencrypted", "mappingFile",
@@ -62,6 +63,7 @@ extension ServerConfiguration {
         if let v = f.port { port = v }
         if let v = f.dataDirectory { dataDirectory = v }
         if let v = f.log { log = v.isEmpty ? nil : v }
+        if let v = f.syncReplica { syncReplica = v }
         if let v = f.tokens { tokens = v }
         if let v = f.tokensFile { tokens = try Self.tokens(file: v) }
         if let v = f.insecurePublic { insecurePublic = v }
@@ -92,7 +94,7 @@ extension ServerConfiguration {
         }
     }
 
-    /// Applies `JOURNEY_…` environment variables: `JOURNEY_HOST`, `JOURNEY_PORT`, `JOURNEY_DATA`, `JOURNEY_LOG`,
+    /// Applies `JOURNEY_…` environment variables: `JOURNEY_HOST`, `JOURNEY_PORT`, `JOURNEY_DATA`, `JOURNEY_LOG`, `JOURNEY_SYNC_REPLICA`,
     /// `JOURNEY_TOKENS` (comma-separated `name:scope:secret`), `JOURNEY_TOKENS_FILE` (a file of
     /// such lines, which wins over `JOURNEY_TOKENS`), `JOURNEY_INSECURE_PUBLIC`,
     /// `JOURNEY_MAX_BODY_BYTES`, `JOURNEY_MAX_EVENT_BYTES`, `JOURNEY_MAX_HEADER_BYTES`,
@@ -115,6 +117,7 @@ extension ServerConfiguration {
         if let v = try int("JOURNEY_PORT") { port = v }
         if let v = env["JOURNEY_DATA"] { dataDirectory = v }
         if let v = env["JOURNEY_LOG"] { log = v.isEmpty ? nil : v }
+        if let v = env["JOURNEY_SYNC_REPLICA"] { syncReplica = EnvironmentFlag.isOn(v) }
         if let v = env["JOURNEY_TOKENS"], !v.isEmpty {
             var parsed: [APIToken] = []
             for entry in v.split(separator: ",") { parsed.append(try APIToken(parsing: String(entry))) }

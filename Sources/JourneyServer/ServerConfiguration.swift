@@ -17,6 +17,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// built from the log by itself), and the node tails the log (`LISTEN journey_log`, polling
     /// every second as a fallback). Every node of a cluster names the same log.
     public var log: String?
+    /// With ``log``: flush every commit of this node's replica to disk (default `false`). The log
+    /// on PostgreSQL holds every acknowledged event; unflushed, the replica loses nothing when the
+    /// process dies, and after a crash of the machine it is built again from the log when the
+    /// server starts (see ``JourneyStore/StoreConfiguration/syncReplica``). `true` keeps the
+    /// replica through a power loss at the cost of slower appends.
+    public var syncReplica: Bool = false
     /// Bearer tokens. With none, `/v1` routes are open (and only loopback is allowed).
     public var tokens: [APIToken] = []
     /// Listen on a non-loopback address without any token (default `false`).

@@ -83,6 +83,19 @@ import Testing
         let alone = try ctl(["append", "--customer", "cli-2", "--type", "purchase"], data: a)
         #expect(alone.status != 0 && alone.stderr.contains("copy of the log") && alone.stderr.contains("--log"), "\(alone.stderr)")
         #expect(try pg.psql("SELECT count(*) FROM journey_events") == "4004")
+
+        // Folder a as a crash of the machine leaves a replica written unflushed: refused without
+        // the log, built again from it with (and flushed commit by commit after that with
+        // JOURNEY_SYNC_REPLICA=1, which leaves no file behind either way).
+        #expect(!FileManager.default.fileExists(atPath: a + "/replica-unflushed"), "removed by the last process to close it")
+        try "another-boot\n".write(toFile: a + "/replica-unflushed", atomically: true, encoding: .utf8)
+        let torn = try ctl(["stats", "--json"], data: a)
+        #expect(torn.status != 0 && torn.stderr.contains("not flushed to disk before the machine restarted") && torn.stderr.contains("--log"), "\(torn.stderr)")
+        let rebuilt = try ctl(["stats", "--json", "--log", url], data: a, env: ["JOURNEY_SYNC_REPLICA": "1"])
+        #expect(rebuilt.status == 0 && rebuilt.stdout.contains(#""events":4004"#) && rebuilt.stderr.contains("built again from the log"), "\(rebuilt.stdout)\(rebuilt.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: a + "/replica-unflushed"))
+        let after = try ctl(["customer", "cli-1", "--json", "--log", url], data: a)
+        #expect(after.status == 0 && after.stdout.contains(#""erasedAt":"#) && after.stdout.contains(#""modelVersion":"cli-2""#), "\(after.stdout)\(after.stderr)")
     }
 
     /// Three `journeyctl ingest --log` processes at once, each through a folder of its own, on

@@ -132,6 +132,7 @@ import Testing
         lone.close()
         let e1 = await refusal { _ = try await Node(config, folder: own) }
         #expect(e1?.code == .invalidArgument && e1?.message.contains("holds a store of its own (1 events)") == true, "\(String(describing: e1))")
+        #expect(!FileManager.default.fileExists(atPath: own.appending("data") + "/replica-unflushed"), "a lone store is never marked as a replica written unflushed")
         // Another master key, or none.
         let e2 = await refusal {
             let u = try await PostgresUpstream(config)

@@ -76,6 +76,9 @@ import Testing
         try c.apply(environment: ["JOURNEY_PORT": "9002", "JOURNEY_TOKENS": "a:read:0123456789abcdef,b:admin:fedcba9876543210"])
         #expect(c.port == 9002 && c.host == "127.0.0.2" && c.maxBodyBytes == 4096 && c.logLevel == "debug")
         #expect(c.tokens.map(\.scope) == [.read, .admin])
+        #expect(!c.syncReplica)
+        try c.apply(environment: ["JOURNEY_SYNC_REPLICA": "1"])
+        #expect(c.syncReplica)
         try #"{"prot": 1}"#.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(throws: ConfigurationError.self) { try c.apply(file: file) }
         #expect(throws: ConfigurationError.self) { try c.apply(environment: ["JOURNEY_PORT": "eighty"]) }

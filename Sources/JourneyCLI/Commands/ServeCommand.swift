@@ -23,6 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("data"), help: ArgumentHelp("The data folder (default ./data).", valueName: "dir")) var data: String?
     @Option(name: .customLong("log"), help: ArgumentHelp("The log on PostgreSQL, postgres://USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]...]/DATABASE (default: $JOURNEY_LOG, else the data folder's own). The data folder then holds this node's replica and views.", valueName: "url"))
     var log: String?
+    @Flag(help: "With --log: flush every commit of this node's replica to disk (default: unflushed; the log on PostgreSQL holds every acknowledged event, and a replica written unflushed before the machine restarted is built again from it; $JOURNEY_SYNC_REPLICA).")
+    var syncReplica = false
     @Option(help: "A JSON configuration file.") var config: String?
     @Option(name: .customLong("token"), help: ArgumentHelp("A bearer token, name:scope:secret (repeatable).", valueName: "token"))
     var tokens: [String] = []
@@ -47,6 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let port { c.port = port }
             if let data { c.dataDirectory = data }
             if let log { c.log = log.isEmpty ? nil : log }
+            if syncReplica { c.syncReplica = true }
             if !tokens.isEmpty {
                 var parsed: [APIToken] = []
                 for t in tokens { parsed.append(try APIToken(parsing: t)) }

@@ -28,6 +28,12 @@ public final class EventStore: EventLog {
     let views = Mutex<Environment?>(nil)
     /// How the views' environment is opened (the log's map sizes and durability).
     private let viewsOptions: EnvironmentOptions
+    /// Whether this process commits to the replica without flushing each commit (see
+    /// ``ReplicaFlush``, ``StoreConfiguration/syncReplica``).
+    let unflushedReplica: Bool
+    /// Whether opening found the replica written unflushed before the machine restarted, and
+    /// removed it to build it again from the upstream log (``ReplicaFlush``).
+    public let discardedUnflushedReplica: Bool
     /// The upstream this folder is a replica of, as recorded in it (`.some(nil)`: not a
     /// replica), read on the first write.
     let replicaRecord = Mutex<String??>(nil)
@@ -53,6 +59,16 @@ public final class EventStore: EventLog {
             try PrivateFolder.create(dir)
         }
         let folderLock = try FolderLock(directory: dir, exclusive: configuration.exclusive)
+        var discarded = false
+        if ReplicaFlush.unflushedInAnotherBoot(dir) {
+            guard configuration.upstream != nil else { throw ReplicaFlush.refusal(dir) }
+            // Other processes of this boot would have recorded it: wait out one doing this now.
+            try folderLock.exclusively(while: { ReplicaFlush.unflushedInAnotherBoot(dir) }, waiting: .seconds(10), busy: StoreError(
+                .unavailable, "the replica in \(dir) must be built again from its log (written unflushed before the machine restarted), and another process holds the folder; retry")) { () throws(StoreError) in
+                try ReplicaFlush.discardLog(in: dir)
+                discarded = true
+            }
+        }
         var options = EnvironmentOptions()
         options.initialMapSize = configuration.initialMapSize
         options.maximumMapSize = configuration.maximumMapSize
@@ -73,9 +89,15 @@ public final class EventStore: EventLog {
             env.close()
             throw StoreError.wrap(error)
         }
+        let unflushed = configuration.upstream != nil && configuration.durable && !configuration.syncReplica
         if let upstream = configuration.upstream {
             do throws(StoreError) {
                 try Self.bind(env, layout: layout, to: upstream, directory: dir)
+                // Only a folder that is this log's replica is written unflushed (and marked so).
+                if unflushed {
+                    try ReplicaFlush.record(in: dir)
+                    do { try env.setSyncOnCommit(false) } catch { throw StoreError.wrap(error) }
+                }
             } catch {
                 env.close()
                 throw error
@@ -87,6 +109,8 @@ public final class EventStore: EventLog {
         self.layout = layout
         self.keys = keys
         self.viewsOptions = options
+        self.unflushedReplica = unflushed
+        self.discardedUnflushedReplica = discarded
         self.commits = CommitNotifier()
         self.writer = AppendWriter(env: env, layout: layout, keys: keys, identities: configuration.identities, maxEventsPerCommit: configuration.maxEventsPerCommit, notifier: commits,
                                    upstream: configuration.upstream)
@@ -103,6 +127,10 @@ public final class EventStore: EventLog {
         writer.stop()
         commits.finish()
         views.withLock { $0?.close() }
+        if unflushedReplica && (try? env.sync()) != nil {
+            // The last process to close a replica written unflushed says it is whole on disk.
+            folderLock.ifAlone { ReplicaFlush.clear(in: configuration.directory) }
+        }
         env.close()
         folderLock.release()
     }

@@ -49,6 +49,34 @@ final class FolderLock: Sendable {
         return try body()
     }
 
+    /// Runs `body` with the lock held exclusively, as ``exclusively(waiting:busy:_:)`` does, as
+    /// long as `needed()` holds: checked again once the lock is exclusive, and while waiting
+    /// (another holder may have done the work meanwhile: then `body` does not run).
+    func exclusively(while needed: () -> Bool, waiting: Duration, busy: StoreError, _ body: () throws(StoreError) -> Void) throws(StoreError) {
+        let deadline = ContinuousClock.now + waiting
+        while needed() {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+                defer { _ = flock(fd, LOCK_SH) }
+                if needed() { try body() }
+                return
+            }
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                throw StoreError(.storage, "cannot lock the data folder: \(String(cString: strerror(errno)))")
+            }
+            _ = flock(fd, LOCK_SH)
+            guard ContinuousClock.now < deadline else { throw busy }
+            usleep(UInt32.random(in: 10_000...40_000))
+        }
+    }
+
+    /// Runs `body` when no other process holds the lock (it is taken exclusively, without
+    /// waiting); for a process about to let go of it.
+    func ifAlone(_ body: () -> Void) {
+        guard !released.load(ordering: .acquiring), flock(fd, LOCK_EX | LOCK_NB) == 0 else { return }
+        body()
+        _ = flock(fd, LOCK_SH)
+    }
+
     /// Releases the lock (also done when the object goes away).
     func release() {
         if !released.exchange(true, ordering: .acquiringAndReleasing) { close(fd) }

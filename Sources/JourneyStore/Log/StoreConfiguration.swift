@@ -11,6 +11,14 @@ public struct StoreConfiguration: Sendable, Equatable {
     /// and corrupt the store. A crash of the process alone loses nothing. Flush with
     /// `environment.sync()`; use it only for loads that can be redone.
     public var durable: Bool = true
+    /// On a node (``upstream`` set), flush every commit of the replica to disk (default `false`).
+    /// The log upstream holds every acknowledged event on its primary and a synchronous standby;
+    /// the replica is a copy of it. Unflushed, a crash of the process loses nothing, and after a
+    /// crash of the machine the replica is found out on opening (``EventStore/discardedUnflushedReplica``)
+    /// and built again from the log (see `ReplicaFlush`); `true` flushes each commit as a lone
+    /// store does, so a node's replica survives a power loss and only catches up (slower
+    /// appends: PostgreSQL waits for the flush between groups). The views are flushed either way.
+    public var syncReplica: Bool = false
     /// First map size in bytes (default 1 GiB); the map grows by itself.
     public var initialMapSize: Int = 1 << 30
     /// Largest map size in bytes (default 1 TiB).
@@ -46,7 +54,7 @@ public struct StoreConfiguration: Sendable, Equatable {
     }
 
     public static func == (a: Self, b: Self) -> Bool {
-        a.directory == b.directory && a.createIfMissing == b.createIfMissing && a.durable == b.durable
+        a.directory == b.directory && a.createIfMissing == b.createIfMissing && a.durable == b.durable && a.syncReplica == b.syncReplica
             && a.initialMapSize == b.initialMapSize && a.maximumMapSize == b.maximumMapSize
             && a.maxEventsPerCommit == b.maxEventsPerCommit && a.exclusive == b.exclusive && a.limits == b.limits
             && a.masterKey == b.masterKey && a.allowUnencrypted == b.allowUnencrypted && a.identities == b.identities

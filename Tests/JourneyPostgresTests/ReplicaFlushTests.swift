@@ -1,0 +1,99 @@
+import Foundation
+import JourneyPostgres
+import JourneyStore
+import JourneyTestSupport
+import Testing
+
+/// A node's replica commits without flushing each commit (the log on PostgreSQL holds every
+/// acknowledged event): a file in the folder records the machine's boot while it does; a
+/// replica written so before the machine restarted is built again from the log, never read.
+@Suite struct ReplicaFlushTests {
+    static let marker = "replica-unflushed"
+
+    static func events(_ tag: String, _ count: Int) -> [NewEvent] {
+        (0..<count).map { k in NewEvent(id: "\(tag)-\(k)", customerId: "c\(k % 40)", type: "page_view") }
+    }
+
+    static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+    static func boot() throws -> String {
+        try String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func aReplicaWrittenUnflushedBeforeARestartIsBuiltAgainFromTheLog() async throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let config = PostgresLog.Configuration(port: server.port, username: server.user, database: server.database)
+        let a = try await Node(server)
+        let data = a.folder.appending("data")
+        _ = try await a.append(Self.events("one", 500))
+        #expect(try String(contentsOfFile: data + "/" + Self.marker, encoding: .utf8) == (try Self.boot()) + "\n", "this boot, while open")
+        let folder = a.folder
+        await a.close()
+        #expect(!Self.exists(data + "/" + Self.marker), "flushed and removed by the last process to close it")
+
+        // Reopened and written to, then left as a crash of the machine leaves it: the file names
+        // another boot, and the replica's file is not to be trusted (here: garbage at its start,
+        // which LMDB would refuse or misread).
+        let b = try await Node(config, folder: folder)
+        #expect(!b.store.discardedUnflushedReplica)
+        _ = try await b.append(Self.events("two", 300))
+        let version = try b.store.streamVersion("c7")
+        await b.close()
+        try "00000000-0000-0000-0000-000000000000\n".write(toFile: data + "/" + Self.marker, atomically: true, encoding: .utf8)
+        let handle = try #require(FileHandle(forUpdatingAtPath: data + "/data.mdb"))
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: 64 << 10))
+        try handle.close()
+
+        // Without its log the folder is refused, with the way out in the message.
+        do {
+            var s = StoreConfiguration(directory: data)
+            s.masterKey = try MasterKey(text: ProcessRunner.testMasterKey)
+            _ = try EventStore(s)
+            Issue.record("a replica written unflushed before a restart opened without its log")
+        } catch {
+            #expect(error.code == .invalidArgument && error.message.contains("--log"), "\(error)")
+        }
+        #expect(Self.exists(data + "/data.mdb"), "refused, not touched")
+
+        // With it, the replica is built again from the log: every event, the same chain and keys.
+        let c = try await Node(config, folder: folder)
+        #expect(c.store.discardedUnflushedReplica)
+        #expect(try c.store.headPosition() == 800)
+        #expect(try c.store.verify(sealed: true).problem == nil)
+        #expect(try c.store.streamVersion("c7") == version)
+        #expect(try c.store.readLog(from: 1, backward: false, limit: 1).first?.id == "one-0")
+        #expect(try String(contentsOfFile: data + "/" + Self.marker, encoding: .utf8) == (try Self.boot()) + "\n")
+        #expect(try await c.append(Self.events("three", 10)).headPosition == 810)
+        await c.close()
+        #expect(!Self.exists(data + "/" + Self.marker))
+    }
+
+    /// A process that died with the machine still up left everything with the operating system:
+    /// the replica is kept as it is.
+    @Test func aReplicaLeftByAProcessOfThisBootIsKept() async throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let config = PostgresLog.Configuration(port: server.port, username: server.user, database: server.database)
+        let a = try await Node(server)
+        _ = try await a.append(Self.events("one", 200))
+        let folder = a.folder, data = a.folder.appending("data")
+        await a.close()
+        try (try Self.boot() + "\n").write(toFile: data + "/" + Self.marker, atomically: true, encoding: .utf8)
+        let b = try await Node(config, folder: folder)
+        #expect(!b.store.discardedUnflushedReplica)
+        #expect(try b.store.headPosition() == 200)
+        await b.close()
+    }
+
+    /// `syncReplica` flushes every commit, as a lone store does: no file is written.
+    @Test func aFlushedReplicaWritesNoFile() async throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let a = try await Node(server) { $0.syncReplica = true }
+        _ = try await a.append(Self.events("one", 100))
+        #expect(!Self.exists(a.folder.appending("data") + "/" + Self.marker))
+        #expect(try await a.readLog().count == 100)
+        await a.close()
+    }
+}
