@@ -47,9 +47,9 @@ public final class JourneyServer: Sendable {
             if let warning = try? await upstream.log.durabilityWarning() { logger.warning("\(warning)") }
             // New views start under the model the cluster shares (else they would be built twice).
             let shared = try await upstream.sharedModel().flatMap { try? JourneyModel.parse($0) }
-            var storeConfiguration = try storeConfiguration(configuration)
-            storeConfiguration.syncReplica = configuration.syncReplica
-            let store = try await upstream.openReplica(storeConfiguration)
+            var replica = try storeConfiguration(configuration)
+            replica.syncReplica = configuration.syncReplica
+            let store = try await upstream.openReplica(replica)
             if store.discardedUnflushedReplica {
                 logger.warning("this node's replica in \(configuration.dataDirectory) was written unflushed before the machine restarted; it was built again from the log (nothing acknowledged is lost: the log holds it)")
             }

@@ -56,6 +56,24 @@ import Testing
         }
         #expect(Self.exists(data + "/data.mdb"), "refused, not touched")
 
+        // An opening that fails after the replica was removed (here: another master key) leaves
+        // the file as it was, so the folder stays refused, not an empty store of its own.
+        do {
+            _ = try await Node(config, folder: folder, encrypted: false)
+            Issue.record("a node without the log's master key opened")
+        } catch {
+            #expect((error as? StoreError)?.code == .masterKeyMissing, "\(error)")
+        }
+        #expect(try String(contentsOfFile: data + "/" + Self.marker, encoding: .utf8) == "00000000-0000-0000-0000-000000000000\n")
+        do {
+            var s = StoreConfiguration(directory: data)
+            s.masterKey = try MasterKey(text: ProcessRunner.testMasterKey)
+            _ = try EventStore(s)
+            Issue.record("opened without its log after a failed rebuild")
+        } catch {
+            #expect(error.code == .invalidArgument, "\(error)")
+        }
+
         // With it, the replica is built again from the log: every event, the same chain and keys.
         let c = try await Node(config, folder: folder)
         #expect(c.store.discardedUnflushedReplica)
@@ -84,6 +102,36 @@ import Testing
         #expect(!b.store.discardedUnflushedReplica)
         #expect(try b.store.headPosition() == 200)
         await b.close()
+    }
+
+    /// Several processes on one folder: the file stays while any of them writes unflushed, and
+    /// whichever closes last, whatever its mode, flushes and removes it.
+    @Test(.timeLimit(.minutes(2))) func theLastProcessToCloseRemovesTheFile() async throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let url = "postgres://\(server.user)@127.0.0.1:\(server.port)/\(server.database)"
+        let config = PostgresLog.Configuration(port: server.port, username: server.user, database: server.database)
+        let a = try await Node(server)
+        _ = try await a.append(Self.events("one", 50))
+        let data = a.folder.appending("data"), file = a.folder.appending("data") + "/" + Self.marker
+        // A reader and a writer of their own (other processes) come and go; this one still writes.
+        let read = try ProcessRunner.journeyctl(["stats", "--json", "--data", data])
+        #expect(read.status == 0 && read.stdout.contains(#""events":50"#), "\(read.stdout)\(read.stderr)")
+        let write = try ProcessRunner.journeyctl(["append", "--customer", "p1", "--type", "login", "--log", url, "--data", data])
+        #expect(write.status == 0, "\(write.stdout)\(write.stderr)")
+        #expect(Self.exists(file), "kept while this process writes unflushed")
+        let folder = a.folder
+        await a.close()
+        #expect(!Self.exists(file), "removed by the last to close")
+        // A node that flushes, and another process that does not: the file goes with the latter.
+        let b = try await Node(config, folder: folder) { $0.syncReplica = true }
+        #expect(!Self.exists(file))
+        let other = try ProcessRunner.journeyctl(["append", "--customer", "p2", "--type", "login", "--log", url, "--data", data])
+        #expect(other.status == 0, "\(other.stdout)\(other.stderr)")
+        #expect(!Self.exists(file), "no process writes unflushed any more: removed when that one closed")
+        #expect(try await b.headPosition() == 52)
+        await b.close()
+        #expect(!Self.exists(file))
     }
 
     /// `syncReplica` flushes every commit, as a lone store does: no file is written.

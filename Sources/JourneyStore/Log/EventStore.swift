@@ -28,9 +28,10 @@ public final class EventStore: EventLog {
     let views = Mutex<Environment?>(nil)
     /// How the views' environment is opened (the log's map sizes and durability).
     private let viewsOptions: EnvironmentOptions
-    /// Whether this process commits to the replica without flushing each commit (see
-    /// ``ReplicaFlush``, ``StoreConfiguration/syncReplica``).
-    let unflushedReplica: Bool
+    /// This process's hold as a writer of the replica without a flush per commit (see
+    /// ``ReplicaFlush``, ``StoreConfiguration/syncReplica``), if it is one.
+    private let unflushedWriter: ReplicaFlush.Writer?
+    private let closed = Atomic<Bool>(false)
     /// Whether opening found the replica written unflushed before the machine restarted, and
     /// removed it to build it again from the upstream log (``ReplicaFlush``).
     public let discardedUnflushedReplica: Bool
@@ -60,10 +61,13 @@ public final class EventStore: EventLog {
         }
         let folderLock = try FolderLock(directory: dir, exclusive: configuration.exclusive)
         var discarded = false
-        if ReplicaFlush.unflushedInAnotherBoot(dir) {
+        let stale = ReplicaFlush.unflushedInAnotherBoot(dir)
+        if stale {
             guard configuration.upstream != nil else { throw ReplicaFlush.refusal(dir) }
             // Other processes of this boot would have recorded it: wait out one doing this now.
-            try folderLock.exclusively(while: { ReplicaFlush.unflushedInAnotherBoot(dir) }, waiting: .seconds(10), busy: StoreError(
+            // The file stays until the folder is bound again, so a process opening meanwhile waits
+            // here (or, after a failure half-way, discards again).
+            try folderLock.exclusively(while: { ReplicaFlush.unflushedInAnotherBoot(dir) && Self.hasLogFiles(dir) }, waiting: .seconds(10), busy: StoreError(
                 .unavailable, "the replica in \(dir) must be built again from its log (written unflushed before the machine restarted), and another process holds the folder; retry")) { () throws(StoreError) in
                 try ReplicaFlush.discardLog(in: dir)
                 discarded = true
@@ -89,16 +93,21 @@ public final class EventStore: EventLog {
             env.close()
             throw StoreError.wrap(error)
         }
-        let unflushed = configuration.upstream != nil && configuration.durable && !configuration.syncReplica
+        var unflushed: ReplicaFlush.Writer?
         if let upstream = configuration.upstream {
             do throws(StoreError) {
                 try Self.bind(env, layout: layout, to: upstream, directory: dir)
-                // Only a folder that is this log's replica is written unflushed (and marked so).
-                if unflushed {
-                    try ReplicaFlush.record(in: dir)
+                // Only a folder bound to its log is written unflushed (and marked so first).
+                let boot = ReplicaFlush.currentBoot()
+                if let boot, !configuration.durable || !configuration.syncReplica {
+                    unflushed = try ReplicaFlush.Writer(directory: dir)
+                    try ReplicaFlush.record(boot, in: dir)
                     do { try env.setSyncOnCommit(false) } catch { throw StoreError.wrap(error) }
+                } else if stale {
+                    try ReplicaFlush.rebound(in: dir)
                 }
             } catch {
+                unflushed?.release()
                 env.close()
                 throw error
             }
@@ -109,12 +118,17 @@ public final class EventStore: EventLog {
         self.layout = layout
         self.keys = keys
         self.viewsOptions = options
-        self.unflushedReplica = unflushed
+        self.unflushedWriter = unflushed
         self.discardedUnflushedReplica = discarded
         self.commits = CommitNotifier()
         self.writer = AppendWriter(env: env, layout: layout, keys: keys, identities: configuration.identities, maxEventsPerCommit: configuration.maxEventsPerCommit, notifier: commits,
                                    upstream: configuration.upstream)
         writer.start()
+    }
+
+    /// Whether `directory` holds a log environment's files.
+    private static func hasLogFiles(_ directory: String) -> Bool {
+        FileManager.default.fileExists(atPath: directory + "/data.mdb") || FileManager.default.fileExists(atPath: directory + "/lock.mdb")
     }
 
     /// Convenience: opens the store in `directory` with default settings.
@@ -124,13 +138,14 @@ public final class EventStore: EventLog {
 
     /// Finishes queued appends, then closes LMDB. Later calls fail with `store_closed`.
     public func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         writer.stop()
         commits.finish()
         views.withLock { $0?.close() }
-        if unflushedReplica && (try? env.sync()) != nil {
-            // The last process to close a replica written unflushed says it is whole on disk.
-            folderLock.ifAlone { ReplicaFlush.clear(in: configuration.directory) }
-        }
+        // A replica no process writes unflushed any more is flushed and its file removed, by
+        // whichever process closes it (see ``ReplicaFlush``).
+        unflushedWriter?.release()
+        ReplicaFlush.clearIfNoWriter(in: configuration.directory)
         env.close()
         folderLock.release()
     }

@@ -9,6 +9,8 @@ import Synchronization
 final class FolderLock: Sendable {
     private let fd: Int32
     private let released = Atomic<Bool>(false)
+    /// Held exclusively from the start (``init(directory:exclusive:)``).
+    let isExclusive: Bool
 
     init(directory: String, exclusive: Bool) throws(StoreError) {
         let path = directory + "/journey.lock"
@@ -29,6 +31,7 @@ final class FolderLock: Sendable {
             throw StoreError(.storage, "cannot lock \(path): \(String(cString: strerror(errno)))")
         }
         self.fd = fd
+        self.isExclusive = exclusive
     }
 
     /// Runs `body` with the lock held exclusively (converted from shared, waiting up to
@@ -53,6 +56,10 @@ final class FolderLock: Sendable {
     /// long as `needed()` holds: checked again once the lock is exclusive, and while waiting
     /// (another holder may have done the work meanwhile: then `body` does not run).
     func exclusively(while needed: () -> Bool, waiting: Duration, busy: StoreError, _ body: () throws(StoreError) -> Void) throws(StoreError) {
+        if isExclusive {
+            if needed() { try body() }
+            return
+        }
         let deadline = ContinuousClock.now + waiting
         while needed() {
             if flock(fd, LOCK_EX | LOCK_NB) == 0 {
@@ -67,14 +74,6 @@ final class FolderLock: Sendable {
             guard ContinuousClock.now < deadline else { throw busy }
             usleep(UInt32.random(in: 10_000...40_000))
         }
-    }
-
-    /// Runs `body` when no other process holds the lock (it is taken exclusively, without
-    /// waiting); for a process about to let go of it.
-    func ifAlone(_ body: () -> Void) {
-        guard !released.load(ordering: .acquiring), flock(fd, LOCK_EX | LOCK_NB) == 0 else { return }
-        body()
-        _ = flock(fd, LOCK_SH)
     }
 
     /// Releases the lock (also done when the object goes away).

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,17 +13,21 @@ import Glibc
 /// a crash of the *process* loses nothing (the operating system has every page). A crash of the
 /// *machine* can leave the last commits half on disk, and LMDB cannot tell: such a replica must
 /// not be read. So before the first unflushed commit a process writes the machine's boot id
-/// (`/proc/sys/kernel/random/boot_id`) to `replica-unflushed` in the data folder (flushed), and the
-/// last process to close the store flushes it and removes that file. A folder whose file names
-/// another boot was written unflushed when the machine went down: its log environment
-/// (`data.mdb`, `lock.mdb`) is removed and built again from the upstream log (the views, in
-/// `views/`, are flushed on every commit and stay). Opened without its upstream, such a folder is
-/// refused.
+/// (`/proc/sys/kernel/random/boot_id`) to `replica-unflushed` in the data folder (flushed), and
+/// holds `replica-unflushed.lock` shared for as long as it has the store open (a lock no process
+/// ever converts, so it is never dropped while held). Any process that closes the store when no
+/// process holds that lock (taken exclusively, without waiting) flushes `data.mdb` and removes the
+/// file. A folder whose file names another boot was written unflushed when the machine went down:
+/// its log environment (`data.mdb`, `lock.mdb`) is removed and built again from the upstream log
+/// (the views, in `views/`, are flushed on every commit and stay); the file stays until the folder
+/// is bound to its log again, so a failure half-way leaves it refused, not an empty store. Opened
+/// without its upstream, such a folder is refused. A machine without a boot id flushes every
+/// commit instead.
 enum ReplicaFlush {
     static let fileName = "replica-unflushed"
+    static let lockName = "replica-unflushed.lock"
 
-    /// This boot of the machine (the kernel's random boot id), or `nil` where there is none:
-    /// then every boot counts as another one, and an unflushed replica is always built again.
+    /// This boot of the machine (the kernel's random boot id), or `nil` where there is none.
     static func currentBoot() -> String? {
         guard let text = try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8) else { return nil }
         let id = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -41,44 +46,103 @@ enum ReplicaFlush {
     /// Whether `directory` holds a replica written unflushed in another boot of the machine.
     static func unflushedInAnotherBoot(_ directory: String) -> Bool {
         guard let recorded = recordedBoot(in: directory) else { return false }
-        guard let boot = currentBoot() else { return true }
-        return recorded != boot
+        return recorded != currentBoot()
     }
 
-    /// Records this boot in `directory` (written and flushed, the folder too) unless it is
-    /// recorded already.
-    static func record(in directory: String) throws(StoreError) {
-        let boot = currentBoot() ?? "unknown"
+    /// Records `boot` in `directory` (written to a file of this process's, flushed, renamed into
+    /// place, the folder flushed) unless it is recorded already. The caller holds a ``Writer``.
+    static func record(_ boot: String, in directory: String) throws(StoreError) {
         if recordedBoot(in: directory) == boot { return }
         let path = directory + "/" + fileName
-        let temporary = path + ".new"
+        let temporary = path + ".\(getpid()).new"
         let bytes = Array((boot + "\n").utf8)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw failure("cannot write \(temporary)") }
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd) == 0
         close(fd)
-        guard written == bytes.count, synced else { throw failure("cannot write \(temporary)") }
-        guard rename(temporary, path) == 0 else { throw failure("cannot rename \(temporary)") }
+        guard written == bytes.count, synced else {
+            unlink(temporary)
+            throw failure("cannot write \(temporary)")
+        }
+        guard rename(temporary, path) == 0 else {
+            let error = failure("cannot rename \(temporary)")
+            unlink(temporary)
+            throw error
+        }
         try syncFolder(directory)
     }
 
-    /// Removes `directory`'s file (after the replica was flushed by the last process to close it).
-    static func clear(in directory: String) {
-        let path = directory + "/" + fileName
-        guard unlink(path) == 0 else { return }
+    /// Flushes `data.mdb` and removes the file when it exists and no process writes the replica
+    /// unflushed (none holds the lock file: it is taken exclusively, without waiting, for the
+    /// length of the check, so no such writer can start meanwhile). For every process closing
+    /// the store; a process that wrote unflushed lets its own ``Writer`` go first.
+    static func clearIfNoWriter(in directory: String) {
+        guard recordedBoot(in: directory) != nil else { return }
+        let lock = open(directory + "/" + lockName, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { return }
+        defer { close(lock) }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else { return }
+        // Kept when the replica is in another boot's state or does not flush: whoever opens it
+        // next decides.
+        guard !unflushedInAnotherBoot(directory) else { return }
+        let data = open(directory + "/data.mdb", O_RDONLY | O_CLOEXEC)
+        guard data >= 0 else { return }
+        let flushed = fdatasync(data) == 0
+        close(data)
+        guard flushed, unlink(directory + "/" + fileName) == 0 else { return }
         try? syncFolder(directory)
     }
 
+    /// After a folder whose log environment was discarded is bound to its log again by a process
+    /// that flushes every commit: its file no longer applies (this boot's, then cleared when no
+    /// process writes unflushed).
+    static func rebound(in directory: String) throws(StoreError) {
+        if let boot = currentBoot() {
+            try record(boot, in: directory)
+            clearIfNoWriter(in: directory)
+        } else if unlink(directory + "/" + fileName) == 0 {
+            try syncFolder(directory)
+        }
+    }
+
     /// Removes the replica's log environment from `directory` (its views stay), so that it is
-    /// made anew and built from the upstream log; then records this boot.
+    /// made anew and built from the upstream log. The file stays (the folder is not the log's
+    /// replica until it is bound again).
     static func discardLog(in directory: String) throws(StoreError) {
         for name in ["data.mdb", "lock.mdb"] {
             let path = directory + "/" + name
             guard unlink(path) == 0 || errno == ENOENT else { throw failure("cannot remove \(path)") }
         }
         try syncFolder(directory)
-        clear(in: directory)
+    }
+
+    /// A process's hold on the replica as an unflushed writer: `replica-unflushed.lock` held
+    /// shared until ``release()``.
+    final class Writer: Sendable {
+        private let fd: Int32
+        private let released = Atomic<Bool>(false)
+
+        init(directory: String) throws(StoreError) {
+            let path = directory + "/" + ReplicaFlush.lockName
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw ReplicaFlush.failure("cannot open \(path)") }
+            // Blocks only while a closing process checks (a moment).
+            while flock(fd, LOCK_SH) != 0 {
+                guard errno == EINTR else {
+                    let error = ReplicaFlush.failure("cannot lock \(path)")
+                    close(fd)
+                    throw error
+                }
+            }
+            self.fd = fd
+        }
+
+        func release() {
+            if !released.exchange(true, ordering: .acquiringAndReleasing) { close(fd) }
+        }
+
+        deinit { release() }
     }
 
     private static func syncFolder(_ directory: String) throws(StoreError) {
@@ -88,7 +152,7 @@ enum ReplicaFlush {
         guard fsync(fd) == 0 else { throw failure("cannot flush \(directory)") }
     }
 
-    private static func failure(_ what: String) -> StoreError {
+    static func failure(_ what: String) -> StoreError {
         StoreError(.storage, "\(what): \(String(cString: strerror(errno)))")
     }
 

@@ -17,7 +17,9 @@ public struct StoreConfiguration: Sendable, Equatable {
     /// crash of the machine the replica is found out on opening (``EventStore/discardedUnflushedReplica``)
     /// and built again from the log (see `ReplicaFlush`); `true` flushes each commit as a lone
     /// store does, so a node's replica survives a power loss and only catches up (slower
-    /// appends: PostgreSQL waits for the flush between groups). The views are flushed either way.
+    /// appends: PostgreSQL waits for the flush between groups), provided no other process writes
+    /// the same folder unflushed meanwhile. The views are flushed either way. A machine without a
+    /// boot id (`/proc/sys/kernel/random/boot_id`) always flushes.
     public var syncReplica: Bool = false
     /// First map size in bytes (default 1 GiB); the map grows by itself.
     public var initialMapSize: Int = 1 << 30
