@@ -284,7 +284,9 @@ import Testing
         configuration.callTimeout = .seconds(6)
         let opening = ContinuousClock.now
         let log = try await Node(configuration)
-        #expect(ContinuousClock.now - opening < .seconds(20), "the silent host was skipped after the connect timeout")
+        // 30 s: the whole suite at once (`swift test` unfiltered, not CI's order) took 22–25 s here;
+        // a host not skipped would hold the opening for TCP's retries (minutes).
+        #expect(ContinuousClock.now - opening < .seconds(30), "the silent host was skipped after the connect timeout")
         _ = try await log.append([Self.event("a", "signup", id: "s1")])
 
         try server.signalAll(SIGSTOP)
