@@ -135,13 +135,22 @@ import Testing
     }
 
     /// `syncReplica` flushes every commit, as a lone store does: no file is written.
+    /// A folder left by another boot and rebuilt by such a node keeps no file either.
     @Test func aFlushedReplicaWritesNoFile() async throws {
         let server = try PostgresServer()
         defer { server.stop() }
+        let config = PostgresLog.Configuration(port: server.port, username: server.user, database: server.database)
         let a = try await Node(server) { $0.syncReplica = true }
+        let file = a.folder.appending("data") + "/" + Self.marker
         _ = try await a.append(Self.events("one", 100))
-        #expect(!Self.exists(a.folder.appending("data") + "/" + Self.marker))
+        #expect(!Self.exists(file))
         #expect(try await a.readLog().count == 100)
+        let folder = a.folder
         await a.close()
+        try "another-boot\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let b = try await Node(config, folder: folder) { $0.syncReplica = true }
+        #expect(b.store.discardedUnflushedReplica && !Self.exists(file), "rebuilt, and the other boot's file gone")
+        #expect(try b.store.headPosition() == 100)
+        await b.close()
     }
 }

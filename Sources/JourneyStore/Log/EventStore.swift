@@ -104,7 +104,8 @@ public final class EventStore: EventLog {
                     try ReplicaFlush.record(boot, in: dir)
                     do { try env.setSyncOnCommit(false) } catch { throw StoreError.wrap(error) }
                 } else if stale {
-                    try ReplicaFlush.rebound(in: dir)
+                    // Bound again by a process that flushes: the other boot's file no longer applies.
+                    ReplicaFlush.clearIfNoWriter(in: dir, rebuilt: true)
                 }
             } catch {
                 unflushed?.release()
@@ -178,8 +179,7 @@ public final class EventStore: EventLog {
                 throw StoreError.wrap(error)
             }
         }
-        // Opened exclusively already (compaction): converting would give the lock away after.
-        if configuration.exclusive { return try upgrade() }
+        // Opened exclusively already (compaction), the lock stays so (see FolderLock).
         try folderLock.exclusively(waiting: .seconds(2), busy: StoreError(
             .invalidArgument,
             "this store (\(configuration.directory)) is in format 3 and must become format 4, its views moving into views/data.mdb; that needs it to itself, and another process has it open (a server or command of an earlier build?). Stop it, then run any journeyctl command or start the server again")) { () throws(StoreError) in

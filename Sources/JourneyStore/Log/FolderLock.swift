@@ -36,25 +36,16 @@ final class FolderLock: Sendable {
 
     /// Runs `body` with the lock held exclusively (converted from shared, waiting up to
     /// `waiting` for other holders to let go; `busy` is thrown when they do not), then holds it
-    /// shared again.
+    /// shared again. A lock held exclusively from the start stays so.
     func exclusively<R>(waiting: Duration, busy: StoreError, _ body: () throws(StoreError) -> R) throws(StoreError) -> R {
-        let deadline = ContinuousClock.now + waiting
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else {
-                throw StoreError(.storage, "cannot lock the data folder: \(String(cString: strerror(errno)))")
-            }
-            // The conversion may have dropped the shared lock: take it back before waiting.
-            _ = flock(fd, LOCK_SH)
-            guard ContinuousClock.now < deadline else { throw busy }
-            usleep(UInt32.random(in: 10_000...40_000))
-        }
-        defer { _ = flock(fd, LOCK_SH) }
-        return try body()
+        var result: R?
+        try exclusively(while: { result == nil }, waiting: waiting, busy: busy) { () throws(StoreError) in result = try body() }
+        return result!
     }
 
-    /// Runs `body` with the lock held exclusively, as ``exclusively(waiting:busy:_:)`` does, as
-    /// long as `needed()` holds: checked again once the lock is exclusive, and while waiting
-    /// (another holder may have done the work meanwhile: then `body` does not run).
+    /// ``exclusively(waiting:busy:_:)`` as long as `needed()` holds: checked again once the lock
+    /// is exclusive, and while waiting (another holder may have done the work meanwhile: then
+    /// `body` does not run).
     func exclusively(while needed: () -> Bool, waiting: Duration, busy: StoreError, _ body: () throws(StoreError) -> Void) throws(StoreError) {
         if isExclusive {
             if needed() { try body() }
@@ -70,6 +61,7 @@ final class FolderLock: Sendable {
             guard errno == EWOULDBLOCK || errno == EINTR else {
                 throw StoreError(.storage, "cannot lock the data folder: \(String(cString: strerror(errno)))")
             }
+            // The conversion may have dropped the shared lock: take it back before waiting.
             _ = flock(fd, LOCK_SH)
             guard ContinuousClock.now < deadline else { throw busy }
             usleep(UInt32.random(in: 10_000...40_000))

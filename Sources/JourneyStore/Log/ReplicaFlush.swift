@@ -76,34 +76,22 @@ enum ReplicaFlush {
     /// Flushes `data.mdb` and removes the file when it exists and no process writes the replica
     /// unflushed (none holds the lock file: it is taken exclusively, without waiting, for the
     /// length of the check, so no such writer can start meanwhile). For every process closing
-    /// the store; a process that wrote unflushed lets its own ``Writer`` go first.
-    static func clearIfNoWriter(in directory: String) {
+    /// the store; a process that wrote unflushed lets its own ``Writer`` go first. Another boot's
+    /// file is kept (whoever opens the folder next rebuilds it) unless `rebuilt`: this process
+    /// has just bound the discarded folder to its log again, flushing.
+    static func clearIfNoWriter(in directory: String, rebuilt: Bool = false) {
         guard recordedBoot(in: directory) != nil else { return }
         let lock = open(directory + "/" + lockName, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lock >= 0 else { return }
         defer { close(lock) }
         guard flock(lock, LOCK_EX | LOCK_NB) == 0 else { return }
-        // Kept when the replica is in another boot's state or does not flush: whoever opens it
-        // next decides.
-        guard !unflushedInAnotherBoot(directory) else { return }
+        guard rebuilt || !unflushedInAnotherBoot(directory) else { return }
         let data = open(directory + "/data.mdb", O_RDONLY | O_CLOEXEC)
         guard data >= 0 else { return }
         let flushed = fdatasync(data) == 0
         close(data)
         guard flushed, unlink(directory + "/" + fileName) == 0 else { return }
         try? syncFolder(directory)
-    }
-
-    /// After a folder whose log environment was discarded is bound to its log again by a process
-    /// that flushes every commit: its file no longer applies (this boot's, then cleared when no
-    /// process writes unflushed).
-    static func rebound(in directory: String) throws(StoreError) {
-        if let boot = currentBoot() {
-            try record(boot, in: directory)
-            clearIfNoWriter(in: directory)
-        } else if unlink(directory + "/" + fileName) == 0 {
-            try syncFolder(directory)
-        }
     }
 
     /// Removes the replica's log environment from `directory` (its views stay), so that it is
