@@ -256,6 +256,38 @@ import Testing
         await log.close()
     }
 
+    /// A statement PostgreSQL refuses inside an append's transaction (a row put at a position
+    /// the append needs, by hand: the primary key refuses the append's insert) rolls the whole
+    /// transaction back: the append fails with PostgreSQL's reason, nothing of it is in the log
+    /// or the replica, and once the row is gone the same append is written in its place. Once in
+    /// a piece sent ahead of a large append's commit, once in the commit's own statement.
+    @Test func aRefusedStatementRollsTheAppendBack() async throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let log = try await Self.open(server)
+        _ = try await log.append((1...3).map { Self.event("a", "page_view", id: "r\($0)") })
+        let large = (1...5_000).map { Self.event("c\($0 % 50)", "page_view", id: "big\($0)") }
+        for squatter in [10, 4] {
+            _ = try server.psql("INSERT INTO journey_events VALUES (\(squatter), 'squatter', '\\x00', 1, '\\x00')")
+            do {
+                _ = try await log.append(squatter == 10 ? large : [Self.event("b", "signup", id: "after")])
+                Issue.record("an append over a taken position succeeded")
+            } catch {
+                #expect(error.code == .storage && error.message.contains("journey_events_pkey"), "\(error)")
+            }
+            #expect(try server.psql("SELECT position FROM journey_head").trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+            #expect(try server.psql("SELECT count(*) FROM journey_events").trimmingCharacters(in: .whitespacesAndNewlines) == "4")
+            #expect(try log.store.headPosition() == 3)
+            _ = try server.psql("DELETE FROM journey_events WHERE event_id = 'squatter'")
+        }
+        let r = try await log.append(large)
+        #expect(r.events.first?.position == 4 && r.headPosition == 5_003)
+        #expect(try await log.append([Self.event("b", "signup", id: "after")]).events.first?.position == 5_004)
+        #expect(try await log.readLog().map(\.position) == Array(1...5_004))
+        #expect(try await log.verify().problem == nil)
+        await log.close()
+    }
+
     /// Hosts that do not answer: one that accepts connections and never completes the handshake
     /// is skipped after the connect timeout; a primary that goes silent under open connections
     /// (every process stopped with SIGSTOP) fails the call after the call timeout with
