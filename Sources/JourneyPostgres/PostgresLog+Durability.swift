@@ -30,6 +30,27 @@ extension PostgresLog {
         }
         return nil
     }
+
+    /// What to tune for speed on the primary, or `nil`: a `min_wal_size` under 1 GB keeps too
+    /// few used WAL segments to recycle, so a large load after a quiet spell creates, zero-fills
+    /// and fsyncs each new 16 MB segment in the inserting backend as it goes (4–13 % slower on
+    /// the machine the README measured; `deploy/cluster/` sets 2 GB). Read once when a node
+    /// opens, to be logged as a notice: correctness does not depend on it.
+    public func tuningNotice() async throws(StoreError) -> String? {
+        let bytes: Int64
+        do {
+            bytes = try await primary.withConnection { [logger] c in
+                for try await size in try await c.query("SELECT pg_size_bytes(current_setting('min_wal_size'))", logger: logger).decode(Int64.self) {
+                    return size
+                }
+                return 0
+            }
+        } catch {
+            throw Self.storeError(error, "reading the primary's WAL settings")
+        }
+        guard bytes < 1 << 30 else { return nil }
+        return "the PostgreSQL primary keeps \(bytes >> 20) MB of used WAL segments to recycle (min_wal_size): a large load after a quiet spell creates, zero-fills and fsyncs its WAL segments as it goes, which slows appends; 2GB (as deploy/cluster sets it) avoids that"
+    }
 }
 
 import Foundation

@@ -45,6 +45,7 @@ public final class JourneyServer: Sendable {
         do {
             logger.notice("the log is on PostgreSQL (\(upstream.name)); taking in what this node's replica in \(configuration.dataDirectory) lacks")
             if let warning = try? await upstream.log.durabilityWarning() { logger.warning("\(warning)") }
+            if let notice = try? await upstream.log.tuningNotice() { logger.notice("\(notice)") }
             // New views start under the model the cluster shares (else they would be built twice).
             let shared = try await upstream.sharedModel().flatMap { try? JourneyModel.parse($0) }
             var replica = try storeConfiguration(configuration)

@@ -30,6 +30,13 @@ import Testing
         // No synchronous standby here: said when a node opens.
         let warning = try await log.upstream.log.durabilityWarning()
         #expect(warning?.contains("synchronous_standby_names is empty") == true, "\(String(describing: warning))")
+        // PostgreSQL's default min_wal_size (80 MB): a notice to tune it; none at 2 GB.
+        let notice = try await log.upstream.log.tuningNotice()
+        #expect(notice?.contains("keeps 80 MB of used WAL segments") == true, "\(String(describing: notice))")
+        _ = try server.psql("ALTER SYSTEM SET min_wal_size = '2GB'")
+        _ = try server.psql("SELECT pg_reload_conf()")
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await log.upstream.log.tuningNotice() == nil)
         let r = try await log.append([Self.event("a", "signup", id: "e1"), Self.event("b", "signup", id: "e2"), Self.event("a", "purchase", id: "e3", nps: 9)])
         #expect(r.events.map(\.position) == [1, 2, 3] && r.events.map(\.version) == [1, 1, 2] && r.headPosition == 3)
         let r2 = try await log.append([Self.event("b", "purchase", id: "e4")])
