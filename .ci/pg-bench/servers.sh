@@ -15,13 +15,14 @@ stop_servers() {
 }
 as_pg "$BIN/initdb" -D "$PGDIR/data" -U journey --auth=trust -E UTF8 > /dev/null
 SYNC=""
-# PostgreSQL's default settings but for the WAL's size, as in deploy/cluster/patroni/patroni.yml:
-# min_wal_size keeps 2 GB of used WAL segments to be recycled (a load on a server that has run a
-# while writes into them; a server made a moment ago creates, zero-fills and fsyncs each new one
-# in the inserting backend, see README "The log on PostgreSQL"), max_wal_size 4 GB between
-# checkpoints. TUNING="-c shared_buffers=2GB …" tries others (2 GB of buffers made no
-# difference here).
-TUNING=${TUNING--c min_wal_size=2GB -c max_wal_size=4GB}
+# PostgreSQL's default settings but for the WAL's size, as in deploy/cluster/patroni/patroni.yml
+# (WAL_SIZES= for PostgreSQL's defaults): min_wal_size keeps 2 GB of used WAL segments to be
+# recycled (a load on a server that has run a while writes into them; a server made a moment ago
+# creates, zero-fills and fsyncs each new one in the inserting backend, see README "A cluster made
+# a moment ago"), max_wal_size 4 GB between checkpoints. TUNING="-c shared_buffers=2GB …" adds
+# others (2 GB of buffers made no difference here).
+WAL_SIZES=${WAL_SIZES--c min_wal_size=2GB -c max_wal_size=4GB}
+TUNING="$WAL_SIZES ${TUNING-}"
 [ "$STANDBY" = 1 ] && SYNC="-c synchronous_standby_names=*"
 as_pg "$BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -o "-p $PORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=200 $TUNING $SYNC" start > /dev/null
 if [ "$STANDBY" = 1 ]; then

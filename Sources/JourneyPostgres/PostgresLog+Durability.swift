@@ -31,25 +31,29 @@ extension PostgresLog {
         return nil
     }
 
-    /// What to tune for speed on the primary, or `nil`: a `min_wal_size` under 1 GB keeps too
-    /// few used WAL segments to recycle, so a large load after a quiet spell creates, zero-fills
-    /// and fsyncs each new 16 MB segment in the inserting backend as it goes (4–13 % slower on
-    /// the machine the README measured; `deploy/cluster/` sets 2 GB). Read once when a node
-    /// opens, to be logged as a notice: correctness does not depend on it.
+    /// What to tune for speed on the primary, or `nil`: keeping under 1 GB of used WAL segments
+    /// to recycle (`min_wal_size`, capped by `max_wal_size`) means a large load after a quiet
+    /// spell creates, zero-fills and fsyncs each new 16 MB segment in the inserting backend as it
+    /// goes (up to 13 % slower on the machine the README measured; `deploy/cluster/` sets 2 GB and
+    /// 4 GB). Read once when a node opens, to be logged as a notice: correctness does not depend
+    /// on it.
     public func tuningNotice() async throws(StoreError) -> String? {
-        let bytes: Int64
+        let sizes: (Int64, Int64)
         do {
-            bytes = try await primary.withConnection { [logger] c in
-                for try await size in try await c.query("SELECT pg_size_bytes(current_setting('min_wal_size'))", logger: logger).decode(Int64.self) {
-                    return size
+            sizes = try await primary.withConnection { [logger] c in
+                for try await row in try await c.query(
+                    "SELECT pg_size_bytes(current_setting('min_wal_size')), pg_size_bytes(current_setting('max_wal_size'))", logger: logger
+                ).decode((Int64, Int64).self) {
+                    return row
                 }
-                return 0
+                return (0, 0)
             }
         } catch {
             throw Self.storeError(error, "reading the primary's WAL settings")
         }
-        guard bytes < 1 << 30 else { return nil }
-        return "the PostgreSQL primary keeps \(bytes >> 20) MB of used WAL segments to recycle (min_wal_size): a large load after a quiet spell creates, zero-fills and fsyncs its WAL segments as it goes, which slows appends; 2GB (as deploy/cluster sets it) avoids that"
+        let (minimum, maximum) = sizes
+        guard min(minimum, maximum) < 1 << 30 else { return nil }
+        return "the PostgreSQL primary keeps at most \(min(minimum, maximum) >> 20) MB of used WAL segments to recycle (min_wal_size \(minimum >> 20) MB, max_wal_size \(maximum >> 20) MB): a large load after a quiet spell creates, zero-fills and fsyncs its WAL segments as it goes, which slows appends; min_wal_size 2GB and max_wal_size 4GB (as deploy/cluster sets them) avoid that"
     }
 }
 

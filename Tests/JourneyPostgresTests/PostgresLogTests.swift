@@ -30,13 +30,6 @@ import Testing
         // No synchronous standby here: said when a node opens.
         let warning = try await log.upstream.log.durabilityWarning()
         #expect(warning?.contains("synchronous_standby_names is empty") == true, "\(String(describing: warning))")
-        // PostgreSQL's default min_wal_size (80 MB): a notice to tune it; none at 2 GB.
-        let notice = try await log.upstream.log.tuningNotice()
-        #expect(notice?.contains("keeps 80 MB of used WAL segments") == true, "\(String(describing: notice))")
-        _ = try server.psql("ALTER SYSTEM SET min_wal_size = '2GB'")
-        _ = try server.psql("SELECT pg_reload_conf()")
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(try await log.upstream.log.tuningNotice() == nil)
         let r = try await log.append([Self.event("a", "signup", id: "e1"), Self.event("b", "signup", id: "e2"), Self.event("a", "purchase", id: "e3", nps: 9)])
         #expect(r.events.map(\.position) == [1, 2, 3] && r.events.map(\.version) == [1, 1, 2] && r.headPosition == 3)
         let r2 = try await log.append([Self.event("b", "purchase", id: "e4")])
@@ -263,11 +256,40 @@ import Testing
         await log.close()
     }
 
+    /// The notice a node logs when it opens on a primary that keeps too few WAL segments to
+    /// recycle: PostgreSQL's defaults (`min_wal_size` 80 MB) get it; `min_wal_size` 2 GB with
+    /// `max_wal_size` 512 MB (which caps it) too; both at 1 GB or more, none.
+    @Test func aNoticeWhenThePrimaryKeepsFewWALSegments() async throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let log = try await Self.open(server)
+        /// The notice once the reloaded settings show (each call asks a pooled connection,
+        /// which applies a reload before its next statement; bounded for a loaded machine).
+        func notice(until done: (String?) -> Bool) async throws -> String? {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while true {
+                let n = try await log.upstream.log.tuningNotice()
+                if done(n) || ContinuousClock.now > deadline { return n }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let defaults = try await log.upstream.log.tuningNotice()
+        #expect(defaults?.contains("keeps at most 80 MB of used WAL segments") == true, "\(String(describing: defaults))")
+        for setting in ["ALTER SYSTEM SET min_wal_size = '2GB'", "ALTER SYSTEM SET max_wal_size = '512MB'", "SELECT pg_reload_conf()"] {
+            _ = try server.psql(setting)
+        }
+        let capped = try await notice { $0?.contains("min_wal_size 2048 MB") == true }
+        #expect(capped?.contains("keeps at most 512 MB") == true, "\(String(describing: capped))")
+        for setting in ["ALTER SYSTEM SET max_wal_size = '4GB'", "SELECT pg_reload_conf()"] { _ = try server.psql(setting) }
+        #expect(try await notice { $0 == nil } == nil)
+        await log.close()
+    }
+
     /// A statement PostgreSQL refuses inside an append's transaction (a row put at a position
     /// the append needs, by hand: the primary key refuses the append's insert) rolls the whole
     /// transaction back: the append fails with PostgreSQL's reason, nothing of it is in the log
-    /// or the replica, and once the row is gone the same append is written in its place. Once in
-    /// a piece sent ahead of a large append's commit, once in the commit's own statement.
+    /// or the replica, and once the row is gone both appends are written. Once in a piece sent
+    /// ahead of a large append's commit, once in the commit's own statement.
     @Test func aRefusedStatementRollsTheAppendBack() async throws {
         let server = try PostgresServer()
         defer { server.stop() }
