@@ -8,20 +8,10 @@ extension PostgresLog {
     /// when a node opens, to be logged: Patroni changes these settings as standbys come and go
     /// (`synchronous_mode`), which a node cannot see from its connections.
     public func durabilityWarning() async throws(StoreError) -> String? {
-        let settings: (String, String)
-        do {
-            settings = try await primary.withConnection { [logger] c in
-                for try await row in try await c.query(
-                    "SELECT current_setting('synchronous_standby_names'), current_setting('synchronous_commit')", logger: logger
-                ).decode((String, String).self) {
-                    return row
-                }
-                return ("", "on")
-            }
-        } catch {
-            throw Self.storeError(error, "reading the primary's replication settings")
-        }
-        let (names, commit) = settings
+        let (names, commit) = try await firstRow(
+            "SELECT current_setting('synchronous_standby_names'), current_setting('synchronous_commit')",
+            doing: "reading the primary's replication settings"
+        ) { row -> (String, String) in try row.decode((String, String).self) } ?? ("", "on")
         if names.trimmingCharacters(in: .whitespaces).isEmpty {
             return "the PostgreSQL primary has no synchronous standby (synchronous_standby_names is empty): an acknowledged append is on the primary alone until a standby replays it, and a failover can lose it; with Patroni set synchronous_mode and synchronous_mode_strict"
         }
@@ -38,22 +28,25 @@ extension PostgresLog {
     /// 4 GB). Read once when a node opens, to be logged as a notice: correctness does not depend
     /// on it.
     public func tuningNotice() async throws(StoreError) -> String? {
-        let sizes: (Int64, Int64)
-        do {
-            sizes = try await primary.withConnection { [logger] c in
-                for try await row in try await c.query(
-                    "SELECT pg_size_bytes(current_setting('min_wal_size')), pg_size_bytes(current_setting('max_wal_size'))", logger: logger
-                ).decode((Int64, Int64).self) {
-                    return row
-                }
-                return (0, 0)
-            }
-        } catch {
-            throw Self.storeError(error, "reading the primary's WAL settings")
-        }
-        let (minimum, maximum) = sizes
+        let (minimum, maximum) = try await firstRow(
+            "SELECT pg_size_bytes(current_setting('min_wal_size')), pg_size_bytes(current_setting('max_wal_size'))",
+            doing: "reading the primary's WAL settings"
+        ) { row -> (Int64, Int64) in try row.decode((Int64, Int64).self) } ?? (0, 0)
         guard min(minimum, maximum) < 1 << 30 else { return nil }
         return "the PostgreSQL primary keeps at most \(min(minimum, maximum) >> 20) MB of used WAL segments to recycle (min_wal_size \(minimum >> 20) MB, max_wal_size \(maximum >> 20) MB): a large load after a quiet spell creates, zero-fills and fsyncs its WAL segments as it goes, which slows appends; min_wal_size 2GB and max_wal_size 4GB (as deploy/cluster sets them) avoid that"
+    }
+
+    /// The first row of `query` on the primary as `decode` reads it, or `nil` when there is none.
+    private func firstRow<Row: Sendable>(_ query: PostgresQuery, doing: String,
+                                         _ decode: @escaping @Sendable (PostgresRow) throws -> Row) async throws(StoreError) -> Row? {
+        do {
+            return try await primary.withConnection { [logger] c in
+                for try await row in try await c.query(query, logger: logger) { return try decode(row) }
+                return nil
+            }
+        } catch {
+            throw Self.storeError(error, doing)
+        }
     }
 }
 
