@@ -144,12 +144,13 @@ struct Benchmarks {
     /// Durable NDJSON ingest into an empty store.
     func ingest(_ dataset: String, into dir: String) async throws {
         try? FileManager.default.removeItem(atPath: dir)
+        let cpu = ProcessCPU.now()
         let store = try EventStore(configuration(dir))
         let fd = open(dataset, O_RDONLY)
         defer { close(fd) }
         let summary = try await NDJSONIngester(log: store).ingest(fileDescriptor: fd)
         store.close()
-        report("ingest NDJSON, durable (journeyctl ingest defaults)", summary.written, summary.seconds)
+        report("ingest NDJSON, durable (journeyctl ingest defaults)", summary.written, summary.seconds, extra: cpu.used(over: summary.seconds))
     }
 
     /// Replay: every record decoded from the map (customer, type, touchpoint, channel, times, sentiment).
@@ -209,13 +210,14 @@ struct Benchmarks {
     func rebuild(_ store: EventStore) throws {
         let engine = try JourneyEngine(store: store, configuration: Benchmarks.engineConfiguration)
         try engine.live.catchUp()
-        let start = Date()
+        let start = Date(), cpu = ProcessCPU.now()
         let reports = try engine.rebuilder.rebuild()
         let seconds = Date().timeIntervalSince(start)
-        report("rebuild all \(ProjectionKind.allCases.count) projections (log events)", Int(reports.first?.checkpoint ?? 0), seconds)
-        let one = Date()
+        report("rebuild all \(ProjectionKind.allCases.count) projections (log events)", Int(reports.first?.checkpoint ?? 0), seconds, extra: cpu.used(over: seconds))
+        let one = Date(), oneCPU = ProcessCPU.now()
         try engine.rebuilder.rebuild([.customerStage])
-        report("rebuild customer-stage alone", Int(reports.first?.checkpoint ?? 0), Date().timeIntervalSince(one))
+        let oneSeconds = Date().timeIntervalSince(one)
+        report("rebuild customer-stage alone", Int(reports.first?.checkpoint ?? 0), oneSeconds, extra: oneCPU.used(over: oneSeconds))
     }
 
     /// In-process stage look-ups of random customers.
@@ -260,6 +262,7 @@ struct Benchmarks {
                 if (try? engine.live.runChunk().applied) ?? 0 == 0 { usleep(1000) }
             }
         }
+        let cpu = ProcessCPU.now()
         worker.start()
         let fd = open(dataset, O_RDONLY)
         defer { close(fd) }
@@ -270,10 +273,13 @@ struct Benchmarks {
         let caughtUp = Date().timeIntervalSince(finished)
         done.set()
         report("ingest with the live worker running", summary.written, summary.seconds,
-               extra: String(format: "  lag at ingest end %d events, caught up %.2f s later", lagAtEnd, caughtUp))
+               extra: String(format: "  lag at ingest end %d events, caught up %.2f s later;", lagAtEnd, caughtUp)
+                   + cpu.used(over: summary.seconds + caughtUp) + " until caught up")
     }
 
     /// Single-event durable appends from `writers` concurrent tasks, for `seconds`.
+    /// `BENCH_NOSYNC=1` runs the same without flushing (the line says so): what the appends cost
+    /// apart from waiting for the disk. An experiment only; stores are always durable.
     func appends(writers: Int) async throws {
         let dir = options.work + "/appends-\(writers)"
         try? FileManager.default.removeItem(atPath: dir)
@@ -290,7 +296,7 @@ struct Benchmarks {
             fh.closeFile()
         }
         let deadline = Date().addingTimeInterval(options.seconds)
-        let start = Date()
+        let start = Date(), cpu = ProcessCPU.now()
         let total = try await withThrowingTaskGroup(of: Int.self) { group in
             for w in 0..<writers {
                 group.addTask {
@@ -307,8 +313,10 @@ struct Benchmarks {
             return try await group.reduce(0, +)
         }
         let m = store.writerMetrics
-        report("single-event durable appends, \(writers) writer\(writers == 1 ? "" : "s")", total, Date().timeIntervalSince(start),
-               extra: String(format: "  %.1f events/commit, %.2f ms/commit", m.eventsPerCommit, m.transactionSeconds * 1000 / Double(max(m.commits, 1))))
+        let seconds = Date().timeIntervalSince(start)
+        report("single-event \(config.durable ? "durable" : "NO-FSYNC") appends, \(writers) writer\(writers == 1 ? "" : "s")", total, seconds,
+               extra: String(format: "  %.1f events/commit, %.2f ms/commit;", m.eventsPerCommit, m.transactionSeconds * 1000 / Double(max(m.commits, 1)))
+                   + cpu.used(over: seconds))
     }
 }
 

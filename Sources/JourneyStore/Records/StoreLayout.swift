@@ -9,7 +9,7 @@ import LMDBKit
 /// | `events` | position, UInt64 big-endian | record (``RecordView``) |
 /// | `customers` | stream key (``StreamID/key``: a customer's id UTF-8, or 0xFF ‖ SHA-256 when over 480 bytes; a visitor's 0x01 ‖ …) | stream number, UInt64 BE |
 /// | `streams` | customer number BE | positions BE, as sorted duplicates (k-th = version k) |
-/// | `event-ids` | first 16 bytes of SHA-256(id) | position BE |
+/// | `event-ids` | ``EventIDKey``: `u` ‖ the 16 bytes of a canonical lower-case UUID, or `h` ‖ first 16 bytes of SHA-256(id) | position BE |
 /// | `meta` | name | format version; chain head (position BE ‖ hash); master-key check |
 /// | `customer-keys` | stream key | wrapped data key, or a tombstone (``CustomerKeys``) |
 /// | `erasures` | stream key | position of the erasure record BE |
