@@ -28,11 +28,10 @@ extension PostgresLog {
     /// 4 GB). Read once when a node opens, to be logged as a notice: correctness does not depend
     /// on it.
     public func tuningNotice() async throws(StoreError) -> String? {
-        let (minimum, maximum) = try await firstRow(
+        guard let (minimum, maximum) = try await firstRow(
             "SELECT pg_size_bytes(current_setting('min_wal_size')), pg_size_bytes(current_setting('max_wal_size'))",
             doing: "reading the primary's WAL settings"
-        ) { row -> (Int64, Int64) in try row.decode((Int64, Int64).self) } ?? (0, 0)
-        guard min(minimum, maximum) < 1 << 30 else { return nil }
+        ) { row -> (Int64, Int64) in try row.decode((Int64, Int64).self) }, min(minimum, maximum) < 1 << 30 else { return nil }
         return "the PostgreSQL primary keeps at most \(min(minimum, maximum) >> 20) MB of used WAL segments to recycle (min_wal_size \(minimum >> 20) MB, max_wal_size \(maximum >> 20) MB): a large load after a quiet spell creates, zero-fills and fsyncs its WAL segments as it goes, which slows appends; min_wal_size 2GB and max_wal_size 4GB (as deploy/cluster sets them) avoid that"
     }
 
